@@ -1,0 +1,86 @@
+"""Composition root: build the PTB Application with every service, handler and job wired."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from telegram import BotCommand
+from telegram.ext import Application, ApplicationBuilder, Defaults
+
+from bot.settings import Settings
+from handlers import register_all
+from handlers.common import EVERYONE, commands_for
+from models.db import Database
+from models.users import Role
+from scheduler import register_jobs
+from services.clock import Clock, SystemClock
+from services.config import AppConfig, load_config
+from services.context import Services
+from services.i18n import Translator
+
+log = logging.getLogger(__name__)
+
+
+class MissingToken(RuntimeError):
+    """No Telegram token was configured."""
+
+
+def build_services(settings: Settings, *, clock: Clock | None = None, config: AppConfig | None = None) -> Services:
+    """Database, configuration and clock for ``settings``."""
+    config = config or load_config(settings.config)
+    db = Database(settings.database_url)
+    data_dir = Path(settings.data_dir)
+    return Services.build(db, config, clock or SystemClock(), settings.timezone, data_dir)
+
+
+def build_application(
+    settings: Settings,
+    services: Services | None = None,
+    *,
+    clock: Clock | None = None,
+    jobs: bool = True,
+) -> Application:  # type: ignore[type-arg]
+    """The bot, pointed at ``settings.telegram_base_url``, with handlers and (optionally) scheduled jobs."""
+    if not settings.telegram_token:
+        raise MissingToken("CITYBOT_TELEGRAM_TOKEN is not set")
+    svc = services or build_services(settings, clock=clock)
+    owns_services = services is None
+
+    async def post_init(app: Application) -> None:  # type: ignore[type-arg]
+        for hook in svc.extras.get("startup_hooks", []):
+            await hook(svc)
+        await _publish_commands(app)
+
+    async def post_shutdown(app: Application) -> None:  # type: ignore[type-arg]
+        if owns_services:
+            await svc.db.dispose()
+
+    app = (
+        ApplicationBuilder()
+        .token(settings.telegram_token)
+        .base_url(settings.telegram_base_url)
+        .base_file_url(settings.telegram_base_file_url)
+        .defaults(Defaults(tzinfo=ZoneInfo(settings.timezone)))
+        .post_init(post_init)
+        .post_shutdown(post_shutdown)
+        .build()
+    )
+    app.bot_data["services"] = svc
+    register_all(app)
+    if jobs:
+        register_jobs(app, svc)
+    return app
+
+
+async def _publish_commands(app: Application) -> None:  # type: ignore[type-arg]
+    """Show the citizen commands in Telegram's menu, in both languages."""
+    citizen = [c for c in commands_for(Role.CITIZEN) if c.roles == EVERYONE]
+    for locale, code in (("en", None), ("zh_CN", "zh")):
+        t = Translator(locale)
+        commands = [BotCommand(c.name, t(c.description)[:256]) for c in citizen]
+        try:
+            await app.bot.set_my_commands(commands, language_code=code)
+        except Exception:  # the menu is a nicety; the bot works without it
+            log.warning("could not publish the command menu", exc_info=True)

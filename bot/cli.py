@@ -1,0 +1,89 @@
+"""The ``citybot`` command line."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sys
+
+import typer
+
+from bot.settings import Settings
+
+app = typer.Typer(help="citybot: city-appearance reports routed to grid officers.", no_args_is_help=True)
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+
+
+def fail(message: str, code: int = 2) -> None:
+    """Print a one-line error and exit."""
+    typer.echo(f"citybot: {message}", err=True)
+    raise typer.Exit(code)
+
+
+def load_settings() -> Settings:
+    """Settings from the environment, with a one-line error when they are invalid."""
+    try:
+        return Settings()
+    except Exception as exc:
+        fail(f"invalid settings: {exc}".splitlines()[0])
+        raise  # unreachable
+
+
+def setup_logging(settings: Settings) -> None:
+    """Plain logging to stderr at the configured level."""
+    logging.basicConfig(
+        level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr
+    )
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+
+
+@db_app.command("upgrade")
+def db_upgrade(revision: str = typer.Argument("head", help="Alembic revision to reach")) -> None:
+    """Create or migrate the database at CITYBOT_DATABASE_URL."""
+    from models.migrate import upgrade_sync
+
+    settings = load_settings()
+    upgrade_sync(settings.database_url, revision)
+    typer.echo(f"database at {settings.database_url} is at revision {revision}")
+
+
+@app.command()
+def run() -> None:
+    """Migrate the database and serve Telegram (polling, or a webhook when CITYBOT_WEBHOOK_URL is set)."""
+    from bot.app import build_application
+    from models.migrate import upgrade_sync
+
+    settings = load_settings()
+    if not settings.telegram_token:
+        fail("CITYBOT_TELEGRAM_TOKEN is not set; get a token from @BotFather and export it")
+    setup_logging(settings)
+    upgrade_sync(settings.database_url)
+    application = build_application(settings)
+    if settings.webhook_url:
+        application.run_webhook(
+            listen=settings.webhook_listen, port=settings.webhook_port, webhook_url=settings.webhook_url
+        )
+    else:
+        application.run_polling()
+
+
+@app.command()
+def sandbox(
+    port: int = typer.Option(8081, help="Port of the offline Bot API server"),
+    host: str = typer.Option("127.0.0.1", help="Address to listen on"),
+    rate_limits: bool = typer.Option(False, help="Enforce Telegram's rate limits (429 with retry_after)"),
+) -> None:
+    """Run the offline Telegram Bot API server."""
+    from sandbox.server import serve
+
+    typer.echo(f"sandbox Bot API at http://{host}:{port}/bot<token>/  (Ctrl-C to stop)")
+    try:
+        asyncio.run(serve(host, port, rate_limits=rate_limits))
+    except KeyboardInterrupt:
+        pass
+
+
+def main() -> None:
+    """Entry point of the ``citybot`` console script."""
+    app()

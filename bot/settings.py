@@ -1,0 +1,26 @@
+"""Process settings from the environment (prefix ``CITYBOT_``) and an optional ``.env`` file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Deployment settings; domain configuration lives in the TOML file named by ``config``."""
+
+    model_config = SettingsConfigDict(env_prefix="CITYBOT_", env_file=".env", extra="ignore")
+
+    telegram_token: str | None = None
+    telegram_base_url: str = "https://api.telegram.org/bot"
+    telegram_base_file_url: str = "https://api.telegram.org/file/bot"
+    database_url: str = "sqlite+aiosqlite:///citybot.db"
+    timezone: str = "Asia/Shanghai"
+    config: Path | None = None
+    data_dir: Path = Field(default=Path("var"), description="photos and other files kept on disk")
+    log_level: str = "INFO"
+    webhook_url: str | None = None
+    webhook_listen: str = "127.0.0.1"
+    webhook_port: int = 8443

@@ -1,0 +1,63 @@
+"""Alembic environment: runs migrations on the async engine of ``CITYBOT_DATABASE_URL`` (or the given URL)."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from alembic import context
+from sqlalchemy.engine import Connection
+
+import models  # noqa: F401  (registers every table on the metadata)
+from models.base import Base
+from models.db import Database
+
+config = context.config
+target_metadata = Base.metadata
+
+
+def _url() -> str:
+    url = config.attributes.get("url") or config.get_main_option("sqlalchemy.url")
+    if url:
+        return str(url)
+    from bot.settings import Settings
+
+    return Settings().database_url
+
+
+def _configure(connection: Connection) -> None:
+    context.configure(
+        connection=connection,
+        target_metadata=target_metadata,
+        render_as_batch=connection.dialect.name == "sqlite",
+        compare_type=True,
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+async def _run_async() -> None:
+    connect_args: dict[str, Any] = config.attributes.get("connect_args") or {}
+    db = Database(_url(), connect_args=connect_args)
+    try:
+        async with db.engine.connect() as connection:
+            await connection.run_sync(_configure)
+            await connection.commit()
+    finally:
+        await db.dispose()
+
+
+def run_migrations_offline() -> None:
+    context.configure(url=_url(), target_metadata=target_metadata, literal_binds=True)
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+if context.is_offline_mode():
+    run_migrations_offline()
+else:
+    connection = config.attributes.get("connection")
+    if connection is not None:
+        _configure(connection)
+    else:
+        asyncio.run(_run_async())

@@ -1,0 +1,37 @@
+"""Typed ORM, the case state machine, the database and the unit of work."""
+
+from models.base import Base
+from models.broadcast import Subscription, WeeklySummary
+from models.cases import Case, CaseEvent, CaseFollower, DraftStep, PendingInput, Photo, PhotoKind, ReportDraft, RoutedBy
+from models.grid import BindingRole, GridUnit, Invite, OfficerBinding, Place, UnitLevel
+from models.outbox import DeliveryStatus, OutboxMessage
+from models.status import CaseStatus, IllegalTransition, transition
+from models.users import Role, User
+
+__all__ = [
+    "Base",
+    "BindingRole",
+    "Case",
+    "CaseEvent",
+    "CaseFollower",
+    "CaseStatus",
+    "DeliveryStatus",
+    "DraftStep",
+    "GridUnit",
+    "IllegalTransition",
+    "Invite",
+    "OfficerBinding",
+    "OutboxMessage",
+    "PendingInput",
+    "Photo",
+    "PhotoKind",
+    "Place",
+    "ReportDraft",
+    "Role",
+    "RoutedBy",
+    "Subscription",
+    "User",
+    "UnitLevel",
+    "WeeklySummary",
+    "transition",
+]

@@ -1,0 +1,37 @@
+"""Weekly summary subscriptions and the one-row-per-week summary record."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import BigInteger, Boolean, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from models.base import Base, UTCDateTime
+
+
+class Subscription(Base):
+    """A chat that receives the weekly summary, for the whole city (``unit_id`` None) or one street/community."""
+
+    __tablename__ = "subscriptions"
+    __table_args__ = (UniqueConstraint("chat_id", name="uq_subscription_chat"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    unit_id: Mapped[str | None] = mapped_column(ForeignKey("grid_units.id", ondelete="SET NULL"))
+    language: Mapped[str] = mapped_column(String(8), default="zh_CN")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class WeeklySummary(Base):
+    """One row per ISO week: the computed figures, and whether its broadcast was queued."""
+
+    __tablename__ = "weekly_summaries"
+
+    week: Mapped[str] = mapped_column(String(10), primary_key=True)  # e.g. 2026-W47
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    data: Mapped[str] = mapped_column(Text)  # JSON
+    chart_path: Mapped[str | None] = mapped_column(String(400))
+    queued_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

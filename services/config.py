@@ -1,0 +1,129 @@
+"""Domain configuration: categories, work calendar, routing, SLA and broadcast settings from TOML."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field, field_validator
+
+DEFAULT_CONFIG_PATH = Path(__file__).with_name("default_config.toml")
+
+
+class Category(BaseModel):
+    """One problem category of the catalog."""
+
+    code: str
+    group: str = "99"
+    zh: str
+    en: str
+    limit: str = "1d"
+    clock: Literal["working", "emergency"] = "working"
+
+    def label(self, language: str) -> str:
+        """The category's name in ``language`` (``zh...`` or anything else for English)."""
+        return self.zh if language.startswith("zh") else self.en
+
+
+class WorkCalendarConfig(BaseModel):
+    periods: list[tuple[str, str]] = [("08:00", "12:00"), ("14:00", "18:00")]
+    weekdays: list[int] = [1, 2, 3, 4, 5]
+    holidays: list[str] = []
+    makeup_days: list[str] = []
+
+
+class CategoryRule(BaseModel):
+    category: str
+    unit: str
+
+
+class RoutingConfig(BaseModel):
+    snap_distance_m: float = 100.0
+    category_rules: list[CategoryRule] = []
+
+
+class ReportingConfig(BaseModel):
+    max_photos: int = Field(5, ge=1, le=10)
+    note_max_chars: int = Field(500, ge=1, le=4000)
+    max_file_mb: float = 10.0
+    draft_ttl_minutes: int = 60
+    duplicate_radius_m: float = 50.0
+    duplicate_window_hours: float = 24.0
+    reports_per_hour: int = 10
+    album_wait_seconds: float = 1.5
+    photo_dir: str = "photos"
+
+
+class GeocodingConfig(BaseModel):
+    provider: str = "offline"
+    api_key: str = ""
+    user_agent: str = "citybot"
+    crs: Literal["wgs84", "gcj02", "bd09"] = "wgs84"
+
+
+class SlaConfig(BaseModel):
+    sweep_interval_seconds: float = 60.0
+    reminder_fraction: float = Field(0.75, gt=0, lt=1)
+    escalation_after_hours: list[float] = [0.0, 4.0, 24.0]
+    chase_interval_hours: float = 4.0
+    confirm_timeout_hours: float = 72.0
+
+
+class OutboxConfig(BaseModel):
+    interval_seconds: float = 1.0
+    batch_size: int = 50
+    max_attempts: int = 8
+    backoff_base_seconds: float = 2.0
+
+
+class SummaryConfig(BaseModel):
+    cron: str = "0 9 * * mon"
+    channels: list[int] = []
+    bottom_count: int = 3
+    top_count: int = 3
+
+
+class AppConfig(BaseModel):
+    """Everything an operator configures about the city, validated."""
+
+    categories: list[Category]
+    work_calendar: WorkCalendarConfig = WorkCalendarConfig()
+    routing: RoutingConfig = RoutingConfig()
+    reporting: ReportingConfig = ReportingConfig()
+    geocoding: GeocodingConfig = GeocodingConfig()
+    sla: SlaConfig = SlaConfig()
+    outbox: OutboxConfig = OutboxConfig()
+    summary: SummaryConfig = SummaryConfig()
+
+    @field_validator("categories")
+    @classmethod
+    def _unique_codes(cls, value: list[Category]) -> list[Category]:
+        codes = [c.code for c in value]
+        if len(codes) != len(set(codes)):
+            raise ValueError("category codes must be unique")
+        if not codes:
+            raise ValueError("at least one category is required")
+        return value
+
+    def category(self, code: str) -> Category | None:
+        """The category with ``code``, or None."""
+        return next((c for c in self.categories if c.code == code), None)
+
+
+def _merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for key, value in override.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = _merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def load_config(path: Path | None = None) -> AppConfig:
+    """Load the shipped defaults, overlaid with the operator's file at ``path`` if given."""
+    data = tomllib.loads(DEFAULT_CONFIG_PATH.read_text(encoding="utf-8"))
+    if path is not None:
+        data = _merge(data, tomllib.loads(Path(path).read_text(encoding="utf-8")))
+    return AppConfig.model_validate(data)

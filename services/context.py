@@ -1,0 +1,35 @@
+"""The resources every use case needs, wired once by the composition root."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from services.config import AppConfig
+from models.db import Database
+from services.clock import Clock
+from services.worktime import WorkCalendar
+
+
+@dataclass
+class Services:
+    """Database, clock, configuration and the shared in-memory indexes."""
+
+    db: Database
+    config: AppConfig
+    clock: Clock
+    tz: ZoneInfo
+    data_dir: Path
+    calendar: WorkCalendar
+    #: Late-bound parts (grid index, geocoder...) registered by the composition root.
+    extras: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def build(cls, db: Database, config: AppConfig, clock: Clock, timezone: str, data_dir: Path) -> Services:
+        """Wire the services for ``db`` with the calendar derived from ``config``."""
+        tz = ZoneInfo(timezone)
+        calendar_config = config.work_calendar.model_dump()
+        calendar_config["timezone"] = timezone
+        return cls(db, config, clock, tz, data_dir, WorkCalendar.from_config(calendar_config))

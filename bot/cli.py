@@ -8,11 +8,13 @@ import sys
 
 import typer
 
+from bot.cli_jobs import jobs_app
 from bot.settings import Settings
 
 app = typer.Typer(help="citybot: city-appearance reports routed to grid officers.", no_args_is_help=True)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
+app.add_typer(jobs_app, name="jobs")
 
 
 def fail(message: str, code: int = 2) -> None:

@@ -1,0 +1,99 @@
+"""Assemble the sandbox application, serve it, or run it in-process on a free port for tests."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Iterable
+from pathlib import Path
+from types import TracebackType
+
+from aiohttp import web
+
+from sandbox import botapi, control
+from sandbox.botapi import STATE_KEY
+from sandbox.state import SandboxState
+
+log = logging.getLogger(__name__)
+WEB_DIR = Path(__file__).parent / "web"
+MAX_UPLOAD = 50 * 1024 * 1024  # Telegram's upload limit for bots
+
+
+def create_app(
+    *,
+    tokens: Iterable[str] | None = None,
+    rate_limits: bool = False,
+    fault_rate: float = 0.0,
+    fault_statuses: Iterable[int] = (500,),
+    fault_seed: int | None = 0,
+    state: SandboxState | None = None,
+) -> web.Application:
+    """The sandbox as an aiohttp application; `tokens` turns on a registry (others get 401)."""
+    app = web.Application(client_max_size=MAX_UPLOAD)
+    app[STATE_KEY] = state or SandboxState(tokens=tokens, rate_limits=rate_limits)
+    if fault_rate:
+        app[STATE_KEY].faults.configure(rate=fault_rate, statuses=fault_statuses, seed=fault_seed)
+    botapi.add_routes(app)
+    control.add_routes(app)
+    if (WEB_DIR / "index.html").is_file():
+        app.router.add_get("/", _web_index)
+        app.router.add_static("/web/", WEB_DIR)
+    return app
+
+
+async def _web_index(request: web.Request) -> web.StreamResponse:
+    return web.FileResponse(WEB_DIR / "index.html")
+
+
+async def serve(host: str, port: int, **options: object) -> None:
+    """Serve the sandbox until cancelled; options are those of create_app()."""
+    async with SandboxServer(host, port, **options) as server:
+        log.info("sandbox Bot API at %s (point base_url at %s)", server.url, server.base_url)
+        await asyncio.Event().wait()
+
+
+class SandboxServer:
+    """The sandbox on a real socket, port 0 picking a free one: `async with SandboxServer() as sb: ...`."""
+
+    def __init__(self, host: str = "127.0.0.1", port: int = 0, **options: object) -> None:
+        self.app = create_app(**options)  # type: ignore[arg-type]
+        self._host = host
+        self._port = port
+        self._runner = web.AppRunner(self.app, shutdown_timeout=1.0)
+        self.url = ""
+
+    @property
+    def state(self) -> SandboxState:
+        """The live sandbox state, for in-process inspection."""
+        return self.app[STATE_KEY]
+
+    @property
+    def base_url(self) -> str:
+        """What to pass as PTB's `base_url`."""
+        return f"{self.url}/bot"
+
+    @property
+    def base_file_url(self) -> str:
+        """What to pass as PTB's `base_file_url`."""
+        return f"{self.url}/file/bot"
+
+    async def start(self) -> None:
+        """Bind and start serving."""
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, self._host, self._port)
+        await site.start()
+        host, port = self._runner.addresses[0][:2]
+        self.url = f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+
+    async def stop(self) -> None:
+        """Stop serving and drop open long polls."""
+        await self._runner.cleanup()
+
+    async def __aenter__(self) -> SandboxServer:
+        await self.start()
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.stop()

@@ -232,15 +232,13 @@ def find_overlaps(units: list[ImportedUnit], *, tolerance_m2: float = 1.0) -> li
     if len(units) < 2:
         return []
     geoms = np.array([u.geometry for u in units], dtype=object)
-    tree = STRtree(geoms)
-    # Interiors overlap when shapes partly overlap or one contains the other; mere touching is neither.
-    pairs = [tree.query(geoms, predicate=p) for p in ("overlaps", "contains")]
-    left = np.concatenate([p[0] for p in pairs])
-    right = np.concatenate([p[1] for p in pairs])
-    keep = left != right
-    unique = {(min(a, b), max(a, b)) for a, b in zip(left[keep].tolist(), right[keep].tolist(), strict=True)}
+    left, right = STRtree(geoms).query(geoms)
+    ordered = left < right
+    left, right = left[ordered], right[ordered]
+    # Interiors meet when shapes overlap, contain or equal each other; neighbours that only touch don't.
+    meet = shapely.relate_pattern(geoms[left], geoms[right], "T********")
     overlaps = []
-    for a, b in sorted(unique):
+    for a, b in sorted(zip(left[meet].tolist(), right[meet].tolist(), strict=True)):
         area = _area_m2(shapely.intersection(geoms[a], geoms[b]))
         if area > tolerance_m2:
             overlaps.append(Overlap(units[a].unit_id, units[b].unit_id, area))

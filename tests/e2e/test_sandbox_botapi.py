@@ -65,7 +65,9 @@ async def test_sent_message_shows_in_the_chat_with_its_buttons(
     bot: Bot, client: SandboxClient, ann: SandboxUser
 ) -> None:
     keyboard = InlineKeyboardMarkup([[InlineKeyboardButton("Details", callback_data="case:show:12")]])
-    sent = await bot.send_message(ann.chat_id, "Case <b>#12</b> accepted", parse_mode="HTML", reply_markup=keyboard)
+    sent = await bot.send_message(
+        ann.chat_id, "Case <b>#12</b> accepted", parse_mode="HTML", reply_markup=keyboard
+    )
     assert sent.text == "Case #12 accepted"
     assert sent.from_user is not None and sent.from_user.id == 123456
     [shown] = await client.messages(ann.chat_id)
@@ -86,7 +88,9 @@ async def test_unknown_chat_is_a_bad_request(bot: Bot) -> None:
         await bot.send_message(999, "hello?")
 
 
-async def test_user_who_blocked_the_bot_gives_forbidden(bot: Bot, client: SandboxClient, ann: SandboxUser) -> None:
+async def test_user_who_blocked_the_bot_gives_forbidden(
+    bot: Bot, client: SandboxClient, ann: SandboxUser
+) -> None:
     await client.block_bot(ann)
     with pytest.raises(Forbidden, match="bot was blocked by the user"):
         await bot.send_message(ann.chat_id, "Your case was closed")
@@ -105,7 +109,9 @@ async def test_uploaded_photo_downloads_with_the_same_bytes(bot: Bot, ann: Sandb
     assert bytes(await file.download_as_bytearray()) == original
 
 
-async def test_photo_resent_by_file_id_is_the_same_photo(bot: Bot, client: SandboxClient, ann: SandboxUser) -> None:
+async def test_photo_resent_by_file_id_is_the_same_photo(
+    bot: Bot, client: SandboxClient, ann: SandboxUser
+) -> None:
     first = await bot.send_photo(ann.chat_id, jpeg())
     again = await bot.send_photo(ann.chat_id, first.photo[-1].file_id)
     assert [p.file_unique_id for p in again.photo] == [p.file_unique_id for p in first.photo]
@@ -127,7 +133,8 @@ async def test_document_keeps_exif_while_photo_loses_it(bot: Bot, ann: SandboxUs
 async def test_media_group_arrives_as_an_album(bot: Bot, client: SandboxClient, ann: SandboxUser) -> None:
     first = await bot.send_photo(ann.chat_id, jpeg(200, 200))
     album = await bot.send_media_group(
-        ann.chat_id, [InputMediaPhoto(jpeg(640, 480), caption="Before / after"), InputMediaPhoto(first.photo[-1])]
+        ann.chat_id,
+        [InputMediaPhoto(jpeg(640, 480), caption="Before / after"), InputMediaPhoto(first.photo[-1])],
     )
     assert len(album) == 2 and album[0].media_group_id == album[1].media_group_id is not None
     shown = (await client.messages(ann.chat_id))[1:]
@@ -150,7 +157,9 @@ async def test_caption_and_keyboard_edits(bot: Bot, client: SandboxClient, ann: 
     sent = await bot.send_photo(ann.chat_id, jpeg(), caption="Reported")
     await bot.edit_message_caption(chat_id=ann.chat_id, message_id=sent.message_id, caption="Resolved")
     keyboard = InlineKeyboardMarkup([[InlineKeyboardButton("Rate", callback_data="rate:7")]])
-    await bot.edit_message_reply_markup(chat_id=ann.chat_id, message_id=sent.message_id, reply_markup=keyboard)
+    await bot.edit_message_reply_markup(
+        chat_id=ann.chat_id, message_id=sent.message_id, reply_markup=keyboard
+    )
     [shown] = await client.messages(ann.chat_id)
     assert shown.text == "Resolved" and shown.button_texts == ["Rate"]
     with pytest.raises(BadRequest, match="no text in the message"):
@@ -167,12 +176,13 @@ async def test_deleted_message_leaves_the_chat(bot: Bot, client: SandboxClient, 
         await bot.delete_message(ann.chat_id, sent.message_id)
 
 
-async def test_broken_html_and_oversized_callback_data_are_refused(bot: Bot, client: SandboxClient,
-                                                                   ann: SandboxUser) -> None:
+async def test_broken_html_and_oversized_callback_data_are_refused(
+    bot: Bot, client: SandboxClient, ann: SandboxUser
+) -> None:
     with pytest.raises(BadRequest, match="parse entities"):
         await bot.send_message(ann.chat_id, "Pole <3 m from the wall", parse_mode="HTML")
     too_long = InlineKeyboardMarkup([[InlineKeyboardButton("Go", callback_data="x" * 65)]])
-    with pytest.raises(BadRequest, match="(?i)button_data_invalid"):
+    with pytest.raises(BadRequest, match=r"(?i)button_data_invalid"):
         await bot.send_message(ann.chat_id, "hi", reply_markup=too_long)
     assert await client.messages(ann.chat_id) == []
 

@@ -15,7 +15,7 @@ from sandbox.files import FileStore
 
 async def test_offset_confirms_earlier_updates() -> None:
     queue = UpdateQueue()
-    ids = [queue.push("message", {"text": str(n)}) for n in range(3)]
+    ids = [queue.push("message", {"text": str(n)}) or 0 for n in range(3)]
     first = await queue.poll(offset=0, limit=100, wait_seconds=0)
     assert [u["update_id"] for u in first] == ids
     again = await queue.poll(offset=ids[1] + 1, limit=100, wait_seconds=0)

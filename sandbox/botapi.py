@@ -11,7 +11,6 @@ from aiohttp import web
 from sandbox import editing, sending
 from sandbox.call import Call, Method
 from sandbox.errors import JSON, ApiError
-from sandbox.limits import SENDING_METHODS
 from sandbox.params import Params
 from sandbox.state import SandboxState
 
@@ -156,8 +155,7 @@ async def handle_method(request: web.Request) -> web.Response:
         params = await Params.read(request)
         result = await dispatch(state, request.match_info["token"], method, params)
     except ApiError as error:
-        if method.lower() in SENDING_METHODS or error.code >= 500:
-            log.debug("sandbox %s -> %s %s", method, error.code, error.description)
+        log.debug("%s answered %s %s", method, error.code, error.description)
         return web.json_response(error.payload(), status=error.code)
     return web.json_response({"ok": True, "result": result})
 

@@ -15,6 +15,7 @@ from handlers.common import EVERYONE, commands_for
 from models.db import Database
 from models.users import Role
 from scheduler import register_jobs
+from services import routing
 from services.clock import Clock, SystemClock
 from services.config import AppConfig, load_config
 from services.context import Services
@@ -32,7 +33,9 @@ def build_services(settings: Settings, *, clock: Clock | None = None, config: Ap
     config = config or load_config(settings.config)
     db = Database(settings.database_url)
     data_dir = Path(settings.data_dir)
-    return Services.build(db, config, clock or SystemClock(), settings.timezone, data_dir)
+    svc = Services.build(db, config, clock or SystemClock(), settings.timezone, data_dir)
+    routing.install(svc)
+    return svc
 
 
 def build_application(

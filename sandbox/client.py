@@ -221,11 +221,18 @@ class SandboxClient:
         """Share the user's own phone number."""
         return ChatMessage.from_entry(await self._act(user, "contact", {"phone_number": phone_number}))
 
-    async def press(self, user: SandboxUser, message: ChatMessage | int, button: str) -> str:
-        """Press an inline button by label or callback data; returns the callback query id."""
+    async def press(
+        self, user: SandboxUser, message: ChatMessage | int, button: str, forge: bool = False
+    ) -> str:
+        """Press an inline button by label or callback data; returns the callback query id.
+
+        With `forge`, `button` is sent as callback_data whether or not the message has such a button,
+        as a modified client could.
+        """
         message_id = message if isinstance(message, int) else message.message_id
         chat_id = None if isinstance(message, int) or message.chat_id == user.chat_id else message.chat_id
-        result = await self._act(user, "press", {"message_id": message_id, "button": button}, chat_id=chat_id)
+        fields = {"message_id": message_id, "button": button, "forge": forge}
+        result = await self._act(user, "press", fields, chat_id=chat_id)
         return str(result["callback_query_id"])
 
     async def tap_keyboard(

@@ -64,6 +64,11 @@ class UpdateQueue:
         self._pending.clear()
 
     @property
+    def polls_started(self) -> int:
+        """How many getUpdates calls have begun (lets tests wait until a poller is waiting)."""
+        return self._poll_round
+
+    @property
     def pending(self) -> list[JSON]:
         """Updates not yet confirmed, oldest first."""
         return list(self._pending)

@@ -98,8 +98,13 @@ async def test_each_bot_has_its_own_updates_and_chats(server: SandboxServer, cli
 
 async def test_a_second_poller_is_told_about_the_conflict(server: SandboxServer, bot: Bot) -> None:
     async with Bot(TOKEN, base_url=server.base_url, base_file_url=server.base_file_url) as twin:
+        queue = server.state.bots[TOKEN].updates
+        polls_before = queue.polls_started
         first = asyncio.create_task(bot.get_updates(timeout=10))
-        await asyncio.sleep(0.05)
+        for _ in range(500):  # until the server holds the first long poll
+            if queue.polls_started > polls_before:
+                break
+            await asyncio.sleep(0.01)
         await twin.get_updates(timeout=0)
         with pytest.raises(Conflict, match="only one bot instance"):
             await asyncio.wait_for(first, 5)
@@ -125,6 +130,15 @@ async def test_mistakes_in_tests_are_explained(bot: Bot, client: SandboxClient) 
     with pytest.raises(SandboxError, match="no user 999"):
         await client.send_text(SandboxUser(999, "Ghost"), "hi")
     assert [a.data for a in await client.callback_answers()] == []
+
+
+async def test_a_forged_press_sends_data_the_message_never_offered(bot: Bot, client: SandboxClient) -> None:
+    ann = await client.create_user(id=7008, first_name="Ann")
+    keyboard = InlineKeyboardMarkup([[InlineKeyboardButton("Accept", callback_data="case:accept:1")]])
+    sent = await bot.send_message(ann.chat_id, "New case", reply_markup=keyboard)
+    await client.press(ann, sent.message_id, "case:close:2", forge=True)
+    [update] = await bot.get_updates(timeout=0)
+    assert update.callback_query is not None and update.callback_query.data == "case:close:2"
 
 
 async def test_answering_a_button_twice_is_refused(bot: Bot, client: SandboxClient) -> None:

@@ -13,8 +13,10 @@ from shapely import MultiPolygon, Polygon
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from geo.geocoding import Place
 from geo.geojson import ImportedUnit, Overlap, RejectedFeature, RepairedFeature, load_feature_collection
-from models.grid import GridUnit, Place, UnitLevel
+from models.grid import LEVEL_ORDER, GridUnit, UnitLevel
+from models.grid import Place as PlaceRow
 from models.uow import UnitOfWork
 from services.context import Services
 
@@ -217,6 +219,16 @@ async def list_units(session: AsyncSession, level: UnitLevel | None = None) -> l
     return list(await session.scalars(query))
 
 
-async def places_rows(session: AsyncSession) -> list[Place]:
-    """Every stored place."""
-    return list(await session.scalars(select(Place).order_by(Place.id)))
+async def offline_places(session: AsyncSession) -> list[Place]:
+    """What the offline geocoder resolves: stored places first, then active units by level, lowest first."""
+    places = [
+        Place(p.name, p.lat, p.lon, tuple(a.strip() for a in p.aliases.split("|") if a.strip()))
+        for p in await session.scalars(select(PlaceRow).order_by(PlaceRow.id))
+    ]
+    rank = {level: i for i, level in enumerate(LEVEL_ORDER)}
+    query = select(
+        GridUnit.id, GridUnit.name, GridUnit.level, GridUnit.centroid_lat, GridUnit.centroid_lon
+    ).where(GridUnit.active.is_(True), GridUnit.centroid_lat.is_not(None), GridUnit.centroid_lon.is_not(None))
+    units = sorted((await session.execute(query)).all(), key=lambda u: (rank.get(u.level, len(rank)), u.id))
+    places += [Place(u.name, float(u.centroid_lat or 0), float(u.centroid_lon or 0)) for u in units]
+    return places

@@ -1,0 +1,169 @@
+"""Binding officers and supervisors to units, by an operator or by a single-use invite link."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from models.grid import BindingRole, GridUnit, Invite, OfficerBinding
+from models.users import User
+from services.grids import require_unit
+from services.users import refresh_role, user_by_telegram_id
+
+#: Deep-link payload prefix: ``/start join_<token>``. Telegram allows 64 characters of [A-Za-z0-9_-].
+JOIN_PREFIX = "join_"
+
+
+class InviteError(Exception):
+    """An invite that cannot be used; ``reason`` is "unknown", "used" or "expired"."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(f"invite {reason}")
+        self.reason = reason
+
+
+class UnknownOfficer(LookupError):
+    """No binding matched the operator's request."""
+
+
+@dataclass(frozen=True)
+class BindingView:
+    """One binding as plain values, for listings."""
+
+    telegram_id: int
+    user_name: str
+    unit_id: str
+    unit_name: str
+    role: BindingRole
+    display_name: str
+
+
+async def bind(
+    session: AsyncSession,
+    user: User,
+    unit_id: str,
+    *,
+    now: datetime,
+    role: BindingRole = BindingRole.OFFICER,
+    display_name: str = "",
+) -> OfficerBinding:
+    """Bind ``user`` to the unit as officer or supervisor (or change their binding); refreshes their role."""
+    await require_unit(session, unit_id)
+    binding = await session.scalar(
+        select(OfficerBinding).where(OfficerBinding.user_id == user.id, OfficerBinding.unit_id == unit_id)
+    )
+    if binding is None:
+        binding = OfficerBinding(user_id=user.id, unit_id=unit_id, created_at=now)
+        session.add(binding)
+    binding.role = role
+    binding.display_name = display_name[:128] or binding.display_name or ""
+    await session.flush()
+    await refresh_role(session, user)
+    return binding
+
+
+async def add_officer(
+    session: AsyncSession,
+    telegram_id: int,
+    unit_id: str,
+    *,
+    now: datetime,
+    role: BindingRole = BindingRole.OFFICER,
+    display_name: str = "",
+) -> OfficerBinding:
+    """Bind the Telegram user ``telegram_id`` (created if they never wrote to the bot yet)."""
+    await require_unit(session, unit_id)
+    user = await user_by_telegram_id(session, telegram_id)
+    if user is None:
+        user = User(telegram_id=telegram_id, first_name=display_name[:128], created_at=now)
+        session.add(user)
+        await session.flush()
+    return await bind(session, user, unit_id, now=now, role=role, display_name=display_name)
+
+
+async def remove_officer(session: AsyncSession, telegram_id: int, unit_id: str | None = None) -> int:
+    """Remove the user's binding to ``unit_id`` (all their bindings if None); returns how many went."""
+    user = await user_by_telegram_id(session, telegram_id)
+    if user is None:
+        raise UnknownOfficer(f"no user with Telegram id {telegram_id}")
+    query = delete(OfficerBinding).where(OfficerBinding.user_id == user.id)
+    if unit_id is not None:
+        query = query.where(OfficerBinding.unit_id == unit_id)
+    removed = (await session.execute(query)).rowcount  # type: ignore[attr-defined]
+    if not removed:
+        where = f" at {unit_id}" if unit_id is not None else ""
+        raise UnknownOfficer(f"Telegram user {telegram_id} has no binding{where}")
+    await refresh_role(session, user)
+    return int(removed)
+
+
+async def list_bindings(session: AsyncSession, unit_id: str | None = None) -> list[BindingView]:
+    """Every binding (or those of one unit), by unit then role then Telegram id."""
+    query = (
+        select(OfficerBinding, User, GridUnit)
+        .join(User, User.id == OfficerBinding.user_id)
+        .join(GridUnit, GridUnit.id == OfficerBinding.unit_id)
+        .order_by(OfficerBinding.unit_id, OfficerBinding.role, User.telegram_id)
+    )
+    if unit_id is not None:
+        query = query.where(OfficerBinding.unit_id == unit_id)
+    return [
+        BindingView(u.telegram_id, u.first_name, unit.id, unit.name, BindingRole(b.role), b.display_name)
+        for b, u, unit in (await session.execute(query)).tuples()
+    ]
+
+
+async def create_invite(
+    session: AsyncSession,
+    unit_id: str,
+    *,
+    now: datetime,
+    valid_for: timedelta = timedelta(hours=72),
+    role: BindingRole = BindingRole.OFFICER,
+    display_name: str = "",
+) -> Invite:
+    """A fresh single-use invite to ``unit_id`` that expires after ``valid_for``."""
+    await require_unit(session, unit_id)
+    if valid_for <= timedelta(0):
+        raise ValueError("an invite must be valid for some time")
+    # 128 random bits; token_urlsafe's alphabet is exactly what a /start payload allows.
+    invite = Invite(token=secrets.token_urlsafe(16), unit_id=unit_id, role=role,
+                    display_name=display_name[:128], created_at=now, expires_at=now + valid_for)
+    session.add(invite)
+    await session.flush()
+    return invite
+
+
+async def redeem_invite(
+    session: AsyncSession, token: str, user: User, now: datetime
+) -> tuple[Invite, GridUnit]:
+    """Use the invite for ``user``: bind them and return the invite and its unit; raises ``InviteError``."""
+    # One conditional UPDATE claims the invite, so two people opening the link at once cannot both get it.
+    claimed = await session.execute(
+        update(Invite)
+        .where(Invite.token == token, Invite.used_at.is_(None), Invite.expires_at > now)
+        .values(used_at=now, used_by_id=user.id)
+        .execution_options(synchronize_session=False)
+    )
+    invite = await session.get(Invite, token, populate_existing=True)
+    if invite is None:
+        raise InviteError("unknown")
+    if not claimed.rowcount:  # type: ignore[attr-defined]
+        raise InviteError("used" if invite.used_at is not None else "expired")
+    unit = await session.get(GridUnit, invite.unit_id)
+    if unit is None:  # the unit was deleted after the invite was made
+        raise InviteError("unknown")
+    name = invite.display_name or user.first_name
+    await bind(session, user, unit.id, now=now, role=BindingRole(invite.role), display_name=name)
+    return invite, unit
+
+
+def invite_link(token: str, bot_username: str | None) -> str | None:
+    """``https://t.me/<bot>?start=join_<token>``, or None without a bot username."""
+    if not bot_username:
+        return None
+    return f"https://t.me/{bot_username.lstrip('@')}?start={JOIN_PREFIX}{token}"

@@ -13,6 +13,8 @@ from typing import Any
 
 import pytest
 
+os.environ.setdefault("PTB_TIMEDELTA", "1")  # before telegram is imported: timedelta-valued durations
+
 from models.db import Database
 from models.migrate import upgrade
 from services.clock import ManualClock

@@ -54,7 +54,7 @@ async def test_a_forged_button_is_refused_with_an_alert(bot: RunningBot, client:
     user = await client.create_user(first_name="Anna", language_code="en")
     await client.send_command(user, "/lang")
     picker = await client.wait_for_message(user.chat_id)
-    query_id = await client.press(user, picker, "lang:xx")
+    query_id = await client.press(user, picker, "lang:xx", forge=True)
     answer = await client.wait_for_answer(query_id)
     assert answer.text == "This button is no longer valid."
     assert answer.show_alert

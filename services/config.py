@@ -63,11 +63,20 @@ class GeocodingConfig(BaseModel):
 
 
 class SlaConfig(BaseModel):
-    sweep_interval_seconds: float = 60.0
-    reminder_fraction: float = Field(0.75, gt=0, lt=1)
+    sweep_interval_seconds: float = Field(default=60.0, gt=0)
+    reminder_fraction: float = Field(default=0.75, gt=0, lt=1)
     escalation_after_hours: list[float] = [0.0, 4.0, 24.0]
-    chase_interval_hours: float = 4.0
+    chase_interval_hours: float = Field(default=4.0, gt=0)
     confirm_timeout_hours: float = 72.0
+    batch_size: int = Field(default=1000, ge=1)
+    claim_seconds: float = Field(default=300.0, gt=0)
+
+    @field_validator("escalation_after_hours")
+    @classmethod
+    def _ascending(cls, value: list[float]) -> list[float]:
+        if any(hours < 0 for hours in value) or value != sorted(value):
+            raise ValueError("escalation_after_hours must be non-negative and ascending")
+        return value
 
 
 class OutboxConfig(BaseModel):

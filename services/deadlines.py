@@ -1,13 +1,39 @@
-"""A case's SLA clock: start it at dispatch, pause it, extend it, and plan the sweep's next look at the case."""
+"""A case's SLA clock: start, pause, extend, and decide which deadline notices fall due and when.
+
+The notice timeline of one deadline (times are on the case's record, so a restart loses nothing):
+- reminder, once ``sla.reminder_fraction`` of the allowed clock time has run (to the owner, else the unit's
+  officers);
+- overdue notice at the deadline to the same people, then a chase every ``sla.chase_interval_hours`` at most;
+- escalation (督办) level k once ``sla.escalation_after_hours[k-1]`` hours have passed since the deadline.
+Working-clock cases get their escalations and chases only inside working time (a litter case is not escalated
+at 3 a.m.); emergency-clock cases are notified around the clock.
+
+Catch-up rule: a sweep sends what is due *now*, never the history. After downtime the reminder is skipped if
+the deadline has passed, one overdue notice (or one chase) goes to the officer, and only the highest escalation
+level that is due is notified; lower levels are marked as passed.
+"""
 
 from __future__ import annotations
 
+import math
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Literal
 
 from models.cases import Case
 from models.status import CLOCK_RUNNING, CaseStatus
 from services.context import Services
-from services.worktime import TimeLimit, due_at, extend_for_pause, reminder_at
+from services.worktime import WORKING_UNITS, TimeLimit, due_at, extend_for_pause, reminder_at
+
+ActionKind = Literal["reminder", "overdue", "chase", "escalation", "close"]
+
+
+@dataclass(frozen=True)
+class SlaAction:
+    """One thing a sweep must do: a notice (``number``: escalation level or chase number) or a close."""
+
+    kind: ActionKind
+    number: int = 0
 
 
 def limit_for(services: Services, category: str) -> TimeLimit:
@@ -22,9 +48,8 @@ def start_clock(services: Services, case: Case, now: datetime) -> None:
     case.clock_started_at = now
     case.clock_unit = limit.unit
     case.due_at = due_at(now, limit, services.calendar)
+    _forget_notices(case)
     case.reminder_sent_at = None
-    case.escalation_level = 0
-    case.last_chase_at = None
     plan_next_check(services, case, now)
 
 
@@ -35,9 +60,10 @@ def extend(services: Services, case: Case, amount: str, now: datetime) -> dateti
     clock = "emergency" if case.clock_unit.startswith("calendar") else "working"
     limit = TimeLimit.parse(amount, clock)
     case.due_at = due_at(case.due_at, limit, services.calendar)
-    case.extension_count += 1
-    if case.escalation_level and case.due_at > now:
-        case.escalation_level = 0  # no longer overdue: the chase starts again if it lapses
+    case.extension_count = (case.extension_count or 0) + 1
+    if case.due_at > now:
+        # No longer overdue: if the new deadline lapses too, the overdue notice and escalation start over.
+        _forget_notices(case)
     plan_next_check(services, case, now)
     return case.due_at
 
@@ -55,22 +81,88 @@ def plan_next_check(services: Services, case: Case, now: datetime) -> None:
 
 
 def next_check(services: Services, case: Case, now: datetime) -> datetime | None:
-    """When the next notice for ``case`` falls due, from its status and the notices already sent."""
+    """When the next action for ``case`` falls due, from its status and the notices already sent."""
+    times = [when for when, _action in _timeline(services, case)]
+    return min(times) if times else None
+
+
+def due_actions(services: Services, case: Case, now: datetime) -> list[SlaAction]:
+    """What a sweep at ``now`` must do for ``case``: each due notice once, only the highest escalation."""
+    due = [action for when, action in _timeline(services, case) if when <= now]
+    if any(action.kind == "overdue" for action in due):
+        due = [
+            action for action in due if action.kind != "reminder"
+        ]  # the deadline passed: too late to remind
+    escalations = [action for action in due if action.kind == "escalation"]
+    due = [action for action in due if action.kind != "escalation"]
+    if escalations:
+        due.append(max(escalations, key=lambda action: action.number))
+    if any(action.kind == "chase" for action in due) and case.due_at is not None:
+        chase_every = timedelta(hours=services.config.sla.chase_interval_hours)
+        number = chase_number(case.due_at, now, chase_every)
+        due = [SlaAction("chase", number) if action.kind == "chase" else action for action in due]
+    return due
+
+
+def mark_done(case: Case, actions: list[SlaAction], now: datetime) -> None:
+    """Record on the case that ``actions`` were carried out at ``now`` (the once-only markers)."""
+    for action in actions:
+        if action.kind == "reminder":
+            case.reminder_sent_at = now
+        elif action.kind in ("overdue", "chase"):
+            case.last_chase_at = now
+        elif action.kind == "escalation":
+            case.escalation_level = max(case.escalation_level or 0, action.number)
+
+
+def chase_number(due: datetime, now: datetime, every: timedelta) -> int:
+    """The chase slot of ``now`` (``every`` after the deadline is 1); chases ``every`` apart never share one."""
+    if every <= timedelta(0):
+        return 1
+    return max(0, math.ceil((now - due) / every))
+
+
+def _forget_notices(case: Case) -> None:
+    case.escalation_level = 0
+    case.last_chase_at = None
+
+
+def _timeline(services: Services, case: Case) -> list[tuple[datetime, SlaAction]]:
+    """Every pending action with the moment it falls due (possibly in the past)."""
     sla = services.config.sla
     status = CaseStatus(case.status)
-    if status is CaseStatus.RESOLVED and case.resolved_at is not None:
-        return case.resolved_at + timedelta(hours=sla.confirm_timeout_hours)
+    if status is CaseStatus.RESOLVED:
+        if case.resolved_at is None:
+            return []
+        return [(case.resolved_at + timedelta(hours=sla.confirm_timeout_hours), SlaAction("close"))]
     if status not in CLOCK_RUNNING or case.due_at is None or case.clock_started_at is None:
-        return None
+        return []
     unit = case.clock_unit or "calendar_hours"
-    if case.reminder_sent_at is None and case.escalation_level == 0:
-        remind = reminder_at(case.clock_started_at, case.due_at, sla.reminder_fraction, unit, services.calendar)
-        if remind < case.due_at:
-            return remind
-    levels = sla.escalation_after_hours
-    if case.escalation_level < len(levels):
-        return case.due_at + timedelta(hours=levels[case.escalation_level])
-    # Every level has been told: keep chasing the officer at a capped rate.
-    last = case.last_chase_at or case.due_at
-    return max(last + timedelta(hours=sla.chase_interval_hours), now)
+    due = case.due_at
+    level = case.escalation_level or 0
+    pending: list[tuple[datetime, SlaAction]] = []
+    if case.reminder_sent_at is None and case.last_chase_at is None and level == 0:
+        remind = reminder_at(case.clock_started_at, due, sla.reminder_fraction, unit, services.calendar)
+        if remind < due:
+            pending.append((remind, SlaAction("reminder")))
+    if case.last_chase_at is None:
+        pending.append((due, SlaAction("overdue")))
+    else:
+        chase = case.last_chase_at + timedelta(hours=sla.chase_interval_hours)
+        pending.append((_notify_at(services, unit, max(chase, due)), SlaAction("chase")))
+    for number, after in enumerate(sla.escalation_after_hours, start=1):
+        if number > level:
+            pending.append(
+                (_notify_at(services, unit, due + timedelta(hours=after)), SlaAction("escalation", number))
+            )
+    return pending
 
+
+def _notify_at(services: Services, unit: str, moment: datetime) -> datetime:
+    """``moment``, or for working-clock cases the next moment inside working time (a period's end counts)."""
+    if unit not in WORKING_UNITS:
+        return moment
+    for begin, end in services.calendar.intervals_from(moment):
+        if end >= moment:
+            return max(begin, moment)
+    return moment

@@ -153,6 +153,8 @@ class ReportDraft(Base):
     """The report a citizen is putting together; one per user, kept in the database so restarts lose nothing."""
 
     __tablename__ = "report_drafts"
+    # Ids are never reused on SQLite either: a button of a finished draft must not act on a newer one.
+    __table_args__ = {"sqlite_autoincrement": True}
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), unique=True)

@@ -174,7 +174,8 @@ def upgrade() -> None:
     sa.Column('updated_at', models.base.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_report_drafts_user_id_users'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_report_drafts')),
-    sa.UniqueConstraint('user_id', name=op.f('uq_report_drafts_user_id'))
+    sa.UniqueConstraint('user_id', name=op.f('uq_report_drafts_user_id')),
+    sqlite_autoincrement=True
     )
     with op.batch_alter_table('report_drafts', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_report_drafts_updated_at'), ['updated_at'], unique=False)

@@ -113,7 +113,7 @@ async def list_bindings(session: AsyncSession, unit_id: str | None = None) -> li
         query = query.where(OfficerBinding.unit_id == unit_id)
     return [
         BindingView(u.telegram_id, u.first_name, unit.id, unit.name, BindingRole(b.role), b.display_name)
-        for b, u, unit in (await session.execute(query)).tuples()
+        for b, u, unit in await session.execute(query)
     ]
 
 

@@ -24,6 +24,12 @@ from shapely import MultiPolygon, Point, Polygon, STRtree
 
 from geo.crs import InvalidCoordinates
 
+# A bucket entry: unit position, its bounding box (minx, miny, maxx, maxy) and its prepared polygon.
+_Entry = tuple[int, float, float, float, float, Polygon | MultiPolygon]
+# shapely.intersects_xy re-prepares and re-checks its arguments on every call; the compiled function it
+# wraps does the same test on the already prepared polygon in half the time.
+_intersects_xy = getattr(shapely.lib, "intersects_xy", shapely.intersects_xy)
+
 # Units whose bounding box spans more buckets than this live in the STRtree only (few, large units).
 _MAX_BUCKETS_PER_UNIT = 64
 # Metres per degree of latitude at the equator (the smallest), so degree windows err on the large side.
@@ -54,7 +60,8 @@ class GridIndex:
 
     def __init__(self, units: Iterable[tuple[str, str, Polygon | MultiPolygon]], *,
                  snap_distance_m: float = 100.0) -> None:
-        ordered = sorted((GridUnit(str(u[0]), str(u[1]), u[2]) for u in units), key=lambda u: u.unit_id)
+        given = (u if isinstance(u, GridUnit) else GridUnit(str(u[0]), str(u[1]), u[2]) for u in units)
+        ordered = sorted(given, key=lambda u: u.unit_id)
         for unit in ordered:
             if not isinstance(unit.geometry, Polygon | MultiPolygon) or unit.geometry.is_empty:
                 raise ValueError(f"unit {unit.unit_id!r} needs a non-empty Polygon or MultiPolygon")
@@ -67,40 +74,37 @@ class GridIndex:
         shapely.prepare(self._geoms)
         # Tree positions equal positions in the id-sorted tuple, so the smallest position is the smallest id.
         self._tree = STRtree(self._geoms)
-        self._bounds: list[tuple[float, float, float, float]] = [
-            tuple(b) for b in shapely.bounds(self._geoms).tolist()  # type: ignore[misc]
-        ]
-        self._build_buckets()
+        self._build_buckets(shapely.bounds(self._geoms))
         # Locations are immutable, so an in-grid hit can hand out a shared instance instead of a new one.
         self._hits = [Location(unit.unit_id, unit.name) for unit in ordered]
 
-    def _build_buckets(self) -> None:
-        self._buckets: dict[int, tuple[int, ...]] = {}
+    def _build_buckets(self, bounds: np.ndarray) -> None:
+        """Register each unit in every bucket its bounding box touches; buckets are about one unit wide."""
+        self._buckets: dict[int, tuple[_Entry, ...]] = {}
         self._big: list[int] = []
-        self._inv_cell = 1.0
-        self._ny = 1
+        self._inv_cell, self._ny = 1.0, 1
         self._extent = (math.inf, math.inf, -math.inf, -math.inf)
         if not self._units:
             return
-        b = np.asarray(self._bounds)
-        sizes = np.maximum(b[:, 2] - b[:, 0], b[:, 3] - b[:, 1])
-        cell = float(np.median(sizes)) or 1e-6
-        x0, y0 = b[:, :2].min(axis=0).tolist()
-        x1, y1 = b[:, 2:].max(axis=0).tolist()
-        self._inv_cell, self._extent = 1.0 / cell, (x0, y0, x1, y1)
+        sizes = np.maximum(bounds[:, 2] - bounds[:, 0], bounds[:, 3] - bounds[:, 1])
+        self._inv_cell = 1.0 / (float(np.median(sizes)) or 1e-6)
+        x0, y0 = bounds[:, :2].min(axis=0).tolist()
+        x1, y1 = bounds[:, 2:].max(axis=0).tolist()
+        self._extent = (x0, y0, x1, y1)
         self._ny = int((y1 - y0) * self._inv_cell) + 1
-        ix = ((b[:, [0, 2]] - x0) * self._inv_cell).astype(np.int64)
-        iy = ((b[:, [1, 3]] - y0) * self._inv_cell).astype(np.int64)
-        buckets: dict[int, list[int]] = {}
-        for i in range(len(self._units)):
-            (ix0, ix1), (iy0, iy1) = ix[i], iy[i]
+        # Same arithmetic as in locate(), so a point inside a box always hashes to one of its buckets.
+        ix = ((bounds[:, [0, 2]] - x0) * self._inv_cell).astype(np.int64).tolist()
+        iy = ((bounds[:, [1, 3]] - y0) * self._inv_cell).astype(np.int64).tolist()
+        buckets: dict[int, list[_Entry]] = {}
+        for i, ((ix0, ix1), (iy0, iy1), box) in enumerate(zip(ix, iy, bounds.tolist(), strict=True)):
             if (ix1 - ix0 + 1) * (iy1 - iy0 + 1) > _MAX_BUCKETS_PER_UNIT:
                 self._big.append(i)
                 continue
-            for gx in range(int(ix0), int(ix1) + 1):
-                for gy in range(int(iy0), int(iy1) + 1):
-                    buckets.setdefault(gx * self._ny + gy, []).append(i)
-        # Indices were appended in ascending order, so each bucket is already sorted by unit id.
+            entry: _Entry = (i, box[0], box[1], box[2], box[3], self._units[i].geometry)
+            for gx in range(ix0, ix1 + 1):
+                for gy in range(iy0, iy1 + 1):
+                    buckets.setdefault(gx * self._ny + gy, []).append(entry)
+        # Units were appended in ascending position, so each bucket is already sorted by unit id.
         self._buckets = {key: tuple(members) for key, members in buckets.items()}
 
     @property
@@ -120,28 +124,27 @@ class GridIndex:
         """Route a WGS-84 point: the covering unit, else the nearest within the snap distance, else None."""
         if not (-90.0 <= lat <= 90.0 and -180.0 <= lon <= 180.0):  # also rejects NaN
             raise InvalidCoordinates(f"not a valid position: {lat!r}, {lon!r}")
-        position = self._covering(lon, lat)
-        if position is not None:
-            return self._hits[position]
+        found = -1
+        x0, y0, x1, y1 = self._extent
+        if x0 <= lon <= x1 and y0 <= lat <= y1:
+            key = int((lon - x0) * self._inv_cell) * self._ny + int((lat - y0) * self._inv_cell)
+            for position, bx0, by0, bx1, by1, geometry in self._buckets.get(key, ()):
+                if bx0 <= lon <= bx1 and by0 <= lat <= by1 and _intersects_xy(geometry, lon, lat):
+                    found = position
+                    break
+        if self._big:
+            found = self._covering_big(lon, lat, found)
+        if found >= 0:
+            return self._hits[found]
         limit = self.snap_distance_m if snap_distance_m is None else snap_distance_m
         return self._snap(lat, lon, limit) if limit > 0 else None
 
-    def _covering(self, x: float, y: float) -> int | None:
-        found: int | None = None
-        x0, y0, x1, y1 = self._extent
-        if x0 <= x <= x1 and y0 <= y <= y1:
-            key = int((x - x0) * self._inv_cell) * self._ny + int((y - y0) * self._inv_cell)
-            bounds, geoms = self._bounds, self._geoms
-            for i in self._buckets.get(key, ()):
-                bx0, by0, bx1, by1 = bounds[i]
-                if bx0 <= x <= bx1 and by0 <= y <= by1 and shapely.intersects_xy(geoms[i], x, y):
-                    found = i
-                    break
-        if self._big:
-            hits = self._tree.query(Point(x, y), predicate="intersects")
-            hits = hits[np.isin(hits, self._big)]
-            if hits.size and (found is None or int(hits.min()) < found):
-                found = int(hits.min())
+    def _covering_big(self, x: float, y: float, found: int) -> int:
+        """The smaller of ``found`` and the first large unit covering the point (-1 means none)."""
+        hits = self._tree.query(Point(x, y), predicate="intersects")
+        hits = hits[np.isin(hits, self._big)]
+        if hits.size and (found < 0 or int(hits.min()) < found):
+            return int(hits.min())
         return found
 
     def locate_many(self, lats: Sequence[float] | np.ndarray, lons: Sequence[float] | np.ndarray, *,

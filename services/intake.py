@@ -1,0 +1,197 @@
+"""The citizen's report draft, collected step by step and kept in the database so a restart loses nothing.
+
+A draft moves through photos → category → location → note → confirm, but the step is always derived from
+what is still missing (``next_step``), so inputs may arrive in any order: a location before the photo, a
+caption that already answers the note, one more photo while the category is asked.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from geo.crs import InvalidCoordinates, validate_latlon
+from models.cases import DraftStep, Photo, PhotoKind, ReportDraft
+from models.users import User
+from services.context import Services
+from services.i18n import N_
+from services.intake_limits import BANNED, IntakeRefused, ensure_may_report
+from services.photos import IncomingPhoto
+
+ADDRESS_MAX = 300
+BAD_LOCATION = N_(
+    "This location can't be right (it is 0,0, which phones send without a position fix, or out of range). "
+    "Please share it again or type an address."
+)
+
+
+@dataclass(frozen=True)
+class PhotoAdded:
+    """What happened to one incoming photo."""
+
+    draft: ReportDraft
+    added: bool  # False: the draft already holds the most photos allowed (or this very photo)
+    count: int
+    started: bool  # the photo opened a new draft
+    first_in_album: bool  # the first photo seen of its album (albums are answered once)
+
+
+def next_step(draft: ReportDraft) -> DraftStep:
+    """The first thing the draft still lacks; a note that was answered (even skipped) is ``""``, not None."""
+    if not draft.photos:
+        return DraftStep.PHOTOS
+    if not draft.category:
+        return DraftStep.CATEGORY
+    if draft.lat is None or draft.lon is None:
+        return DraftStep.LOCATION
+    if draft.note is None:
+        return DraftStep.NOTE
+    return DraftStep.CONFIRM
+
+
+def _touch(services: Services, draft: ReportDraft) -> None:
+    draft.updated_at = services.clock.now()
+    draft.step = next_step(draft)
+
+
+async def find_draft(session: AsyncSession, user_id: int) -> ReportDraft | None:
+    """The user's draft in progress, or None."""
+    return await session.scalar(select(ReportDraft).where(ReportDraft.user_id == user_id))
+
+
+async def draft_for_button(session: AsyncSession, user_id: int, draft_id: int) -> ReportDraft | None:
+    """The user's draft if ``draft_id`` names it; None for a finished, expired or someone else's draft."""
+    draft = await find_draft(session, user_id)
+    return draft if draft is not None and draft.id == draft_id else None
+
+
+async def open_draft(
+    services: Services, session: AsyncSession, user: User, chat_id: int
+) -> tuple[ReportDraft, bool]:
+    """The user's draft, started if there is none (refused when banned or over the hourly limit)."""
+    if user.banned:
+        raise IntakeRefused(BANNED)
+    draft = await find_draft(session, user.id)
+    if draft is not None:
+        return draft, False
+    await ensure_may_report(services, session, user)
+    now = services.clock.now()
+    # An empty photo list given up front counts as loaded: no lazy load (I/O) when photos are added.
+    draft = ReportDraft(
+        user_id=user.id, chat_id=chat_id, step=DraftStep.PHOTOS, created_at=now, updated_at=now, photos=[]
+    )
+    try:
+        # Two updates of one album may race in two workers: the loser adopts the winner's draft.
+        async with session.begin_nested():
+            session.add(draft)
+            await session.flush()
+    except IntegrityError:
+        found = await find_draft(session, user.id)
+        if found is None:
+            raise
+        return found, False
+    return draft, True
+
+
+async def add_photo(
+    services: Services,
+    session: AsyncSession,
+    user: User,
+    chat_id: int,
+    photo: IncomingPhoto,
+    caption: str | None,
+) -> PhotoAdded:
+    """Attach ``photo`` to the user's draft (starting one), up to the configured number of photos."""
+    draft, started = await open_draft(services, session, user, chat_id)
+    first_in_album = photo.media_group_id is not None and photo.media_group_id != draft.media_group_id
+    if photo.media_group_id is not None:
+        draft.media_group_id = photo.media_group_id
+    already = photo.file_unique_id and any(p.file_unique_id == photo.file_unique_id for p in draft.photos)
+    full = len(draft.photos) >= services.config.reporting.max_photos
+    added = not (already or full)
+    if added:
+        draft.photos.append(
+            Photo(
+                kind=PhotoKind.REPORT,
+                file_id=photo.file_id,
+                file_unique_id=photo.file_unique_id,
+                local_path=photo.local_path,
+                width=photo.width,
+                height=photo.height,
+                file_size=photo.file_size,
+                uploaded_by_id=user.id,
+                created_at=services.clock.now(),
+            )
+        )
+        if photo.exif_location is not None and draft.exif_lat is None:
+            draft.exif_lat, draft.exif_lon = photo.exif_location
+        if caption and caption.strip() and draft.note is None:
+            set_note(services, draft, caption)
+    _touch(services, draft)
+    await session.flush()
+    return PhotoAdded(draft, added, len(draft.photos), started, first_in_album)
+
+
+def set_category(services: Services, draft: ReportDraft, code: str) -> None:
+    """Choose the category; unknown codes (an edited catalog, forged buttons) are refused."""
+    if services.config.category(code) is None:
+        raise IntakeRefused(N_("This category is not offered any more. Please choose one of the buttons."))
+    draft.category = code
+    _touch(services, draft)
+
+
+def set_location(
+    services: Services, draft: ReportDraft, lat: float, lon: float, *, address: str | None, source: str
+) -> None:
+    """Set where the problem is (WGS-84); impossible coordinates are refused, keeping the old ones."""
+    try:
+        lat, lon = validate_latlon(lat, lon)
+    except InvalidCoordinates:
+        raise IntakeRefused(BAD_LOCATION) from None
+    draft.lat, draft.lon = lat, lon
+    draft.address = (address or "").strip()[:ADDRESS_MAX] or None
+    draft.location_source = source
+    _touch(services, draft)
+
+
+def use_photo_location(services: Services, draft: ReportDraft) -> None:
+    """Take the position read from a photo's EXIF."""
+    if draft.exif_lat is None or draft.exif_lon is None:
+        raise IntakeRefused(N_("The photo has no location. Please share the location or type an address."))
+    set_location(services, draft, draft.exif_lat, draft.exif_lon, address=None, source="exif")
+
+
+def set_note(services: Services, draft: ReportDraft, text: str) -> bool:
+    """Store the note, cut to the configured length; True when it had to be cut."""
+    cap = services.config.reporting.note_max_chars
+    text = text.strip()
+    draft.note = text[:cap]
+    _touch(services, draft)
+    return len(text) > cap
+
+
+def skip_note(services: Services, draft: ReportDraft) -> None:
+    """Answer the note question with "no note"."""
+    draft.note = ""
+    _touch(services, draft)
+
+
+async def discard_draft(session: AsyncSession, draft: ReportDraft) -> list[str]:
+    """Delete the draft and its photo rows; returns the copies on disk the caller removes after committing."""
+    paths = [p.local_path for p in draft.photos if p.local_path]
+    for photo in draft.photos:
+        await session.delete(photo)
+    await session.delete(draft)
+    await session.flush()
+    return paths
+
+
+async def cancel_draft(session: AsyncSession, user_id: int) -> list[str] | None:
+    """Drop the user's draft; None when there was none, else the photo copies to remove after committing."""
+    draft = await find_draft(session, user_id)
+    if draft is None:
+        return None
+    return await discard_draft(session, draft)

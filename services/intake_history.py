@@ -1,0 +1,68 @@
+"""What a reporter sees of their cases: the list behind /my and one case's history."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from models.cases import Case, CaseEvent, CaseFollower
+from models.grid import GridUnit
+from models.status import CaseStatus
+from services.i18n import N_
+
+#: How each status reads to a citizen (msgids).
+STATUS_LABELS: dict[CaseStatus, str] = {
+    CaseStatus.SUBMITTED: N_("Submitted"),
+    CaseStatus.UNROUTED: N_("Waiting for a dispatcher"),
+    CaseStatus.DISPATCHED: N_("Sent to the grid officer"),
+    CaseStatus.ACCEPTED: N_("Being handled"),
+    CaseStatus.RESOLVED: N_("Reported fixed, being checked"),
+    CaseStatus.REWORK: N_("Sent back for rework"),
+    CaseStatus.RETURNED: N_("Being re-assigned"),
+    CaseStatus.SUSPENDED: N_("On hold"),
+    CaseStatus.CLOSED: N_("Closed"),
+    CaseStatus.REJECTED: N_("Rejected"),
+    CaseStatus.DUPLICATE: N_("Already reported"),
+}
+
+
+@dataclass(frozen=True)
+class CaseLine:
+    """One of the reporter's cases with the name of the unit it is with."""
+
+    case: Case
+    unit_name: str | None
+
+
+async def reporter_cases(session: AsyncSession, user_id: int, limit: int = 10) -> tuple[list[CaseLine], int]:
+    """The user's own reports, newest first (at most ``limit``), and how many they have in all."""
+    total = await session.scalar(select(func.count(Case.id)).where(Case.reporter_id == user_id)) or 0
+    query = (
+        select(Case, GridUnit.name)
+        .outerjoin(GridUnit, GridUnit.id == Case.unit_id)
+        .where(Case.reporter_id == user_id)
+        .order_by(Case.reported_at.desc(), Case.id.desc())
+        .limit(limit)
+    )
+    lines = [CaseLine(case, name) for case, name in (await session.execute(query)).all()]
+    return lines, int(total)
+
+
+async def case_for_follower(session: AsyncSession, user_id: int, case_id: int) -> CaseLine | None:
+    """The case if ``user_id`` reported or follows it, else None (others may not read it)."""
+    follows = select(CaseFollower.case_id).where(CaseFollower.user_id == user_id, CaseFollower.case_id == case_id)
+    query = (
+        select(Case, GridUnit.name)
+        .outerjoin(GridUnit, GridUnit.id == Case.unit_id)
+        .where(Case.id == case_id, or_(Case.reporter_id == user_id, Case.id.in_(follows)))
+    )
+    row = (await session.execute(query)).first()
+    return None if row is None else CaseLine(row[0], row[1])
+
+
+async def history(session: AsyncSession, case_id: int) -> list[CaseEvent]:
+    """The case's events, oldest first."""
+    query = select(CaseEvent).where(CaseEvent.case_id == case_id).order_by(CaseEvent.at, CaseEvent.id)
+    return list(await session.scalars(query))

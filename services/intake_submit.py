@@ -1,0 +1,101 @@
+"""Turning a finished draft into a case: number it, link it to a duplicate or route and dispatch it.
+
+The draft row is deleted first, guarded by its row count, so a second Submit (a double tap, a second worker)
+finds nothing to submit and creates no second case. Any failure rolls the whole thing back, draft included:
+the citizen can press Submit again and nothing they gave is lost.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import delete
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from models.cases import Case, CaseEvent, CaseFollower, DraftStep, ReportDraft
+from models.grid import GridUnit
+from models.status import CaseStatus
+from models.users import User
+from services.cases import dispatch
+from services.context import Services
+from services.duplicates import find_duplicate_for, link_duplicate
+from services.i18n import N_
+from services.intake import draft_for_button, next_step
+from services.intake_limits import IntakeRefused, ensure_may_report
+from services.routing import route
+
+ALREADY_SENT = N_("This report was already sent or has expired. /my lists your reports.")
+
+
+class Outcome(enum.StrEnum):
+    DISPATCHED = "dispatched"  # routed to a unit, clock running
+    QUEUED = "queued"  # no grid covers the point: a dispatcher assigns it
+    DUPLICATE = "duplicate"  # linked to an open case of the same problem
+
+
+@dataclass(frozen=True)
+class Submitted:
+    """The new case and what became of it."""
+
+    case: Case
+    outcome: Outcome
+    unit_name: str | None = None
+    due_at: datetime | None = None
+    parent: Case | None = None
+
+
+async def submit_draft(services: Services, session: AsyncSession, user: User, draft_id: int) -> Submitted:
+    """Create the case from the user's draft ``draft_id``; ``IntakeRefused`` when it is gone or incomplete."""
+    draft = await draft_for_button(session, user.id, draft_id)
+    if draft is None:
+        raise IntakeRefused(ALREADY_SENT)
+    if next_step(draft) is not DraftStep.CONFIRM:
+        raise IntakeRefused(N_("This report is not complete yet."))
+    await ensure_may_report(services, session, user)
+    photos = list(draft.photos)
+    gone = await session.execute(
+        delete(ReportDraft).where(ReportDraft.id == draft.id).execution_options(synchronize_session=False)
+    )
+    if gone.rowcount != 1:  # type: ignore[attr-defined]
+        raise IntakeRefused(ALREADY_SENT)
+    session.expunge(draft)
+    now = services.clock.now()
+    assert draft.lat is not None and draft.lon is not None and draft.category is not None
+    case = Case(
+        reporter_id=user.id,
+        category=draft.category,
+        status=CaseStatus.SUBMITTED,
+        lat=draft.lat,
+        lon=draft.lon,
+        address=draft.address,
+        note=draft.note or None,
+        language=user.locale,
+        reported_at=now,
+    )
+    case.events.append(
+        CaseEvent(at=now, actor_id=user.id, from_status=None, to_status=CaseStatus.SUBMITTED, action="report")
+    )
+    for photo in photos:
+        photo.draft_id = None
+        case.photos.append(photo)
+    session.add(case)
+    await session.flush()
+    session.add(CaseFollower(case_id=case.id, user_id=user.id))
+    return await _place(services, session, user, case)
+
+
+async def _place(services: Services, session: AsyncSession, user: User, case: Case) -> Submitted:
+    parent = await find_duplicate_for(services, session, case)
+    if parent is not None:
+        await link_duplicate(services, session, case, parent, actor_id=user.id)
+        await session.flush()
+        return Submitted(case, Outcome.DUPLICATE, parent=parent)
+    decision = await route(services, session, case.lat, case.lon, case.category)
+    await dispatch(services, session, case, decision, actor_id=user.id)
+    await session.flush()
+    if case.status == CaseStatus.UNROUTED or case.unit_id is None:
+        return Submitted(case, Outcome.QUEUED)
+    unit = await session.get(GridUnit, case.unit_id)
+    return Submitted(case, Outcome.DISPATCHED, unit.name if unit else case.unit_id, case.due_at)

@@ -1,0 +1,113 @@
+"""Report photos: which uploads are accepted, and the evidence copy kept on disk beside the Telegram file id.
+
+Copies live under ``data_dir / reporting.photo_dir / YYYY / MM / <random>.<ext>``; a photo row stores
+that path relative to ``data_dir``, so the data directory can move. Every upload gets its own file, so
+removing the copies of an abandoned draft never touches a photo another report uses.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import enum
+import logging
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from services.context import Services
+
+log = logging.getLogger(__name__)
+
+# Vector images can carry scripts and are never a photograph of a street.
+_REFUSED_IMAGE_TYPES = frozenset({"image/svg+xml"})
+_SUFFIXES = {
+    "image/jpeg": ".jpg",
+    "image/png": ".png",
+    "image/webp": ".webp",
+    "image/heic": ".heic",
+    "image/heif": ".heif",
+    "image/gif": ".gif",
+    "image/tiff": ".tif",
+    "image/bmp": ".bmp",
+}
+
+
+class UploadProblem(enum.StrEnum):
+    NOT_IMAGE = "not_image"
+    TOO_BIG = "too_big"
+
+
+@dataclass(frozen=True)
+class IncomingPhoto:
+    """A photo as the chat platform describes it, plus what was learned from its bytes."""
+
+    file_id: str
+    file_unique_id: str = ""
+    width: int | None = None
+    height: int | None = None
+    file_size: int | None = None
+    media_group_id: str | None = None
+    local_path: str | None = None
+    exif_location: tuple[float, float] | None = None
+
+
+def max_bytes(services: Services) -> int:
+    """The largest upload accepted, in bytes."""
+    return int(services.config.reporting.max_file_mb * 1024 * 1024)
+
+
+def check_upload(services: Services, mime_type: str | None, file_size: int | None) -> UploadProblem | None:
+    """Why an upload is refused (not an image, too big), or None when it is acceptable."""
+    mime = (mime_type or "").lower()
+    if not mime.startswith("image/") or mime in _REFUSED_IMAGE_TYPES:
+        return UploadProblem.NOT_IMAGE
+    if file_size is not None and file_size > max_bytes(services):
+        return UploadProblem.TOO_BIG
+    return None
+
+
+def suffix_for(mime_type: str | None) -> str:
+    """A file name suffix for the image type (compressed Telegram photos are JPEG)."""
+    return _SUFFIXES.get((mime_type or "image/jpeg").lower(), ".img")
+
+
+def absolute_path(services: Services, relative: str) -> Path:
+    """Where a stored copy lives on this machine."""
+    return services.data_dir / relative
+
+
+async def save_copy(services: Services, data: bytes, mime_type: str | None = None) -> str:
+    """Write ``data`` as a new evidence copy; returns its path relative to ``data_dir``."""
+    now = services.clock.now().astimezone(services.tz)
+    folder = Path(services.config.reporting.photo_dir) / f"{now:%Y}" / f"{now:%m}"
+    relative = folder / f"{uuid.uuid4().hex}{suffix_for(mime_type)}"
+    target = services.data_dir / relative
+    await asyncio.to_thread(_write, target, data)
+    return relative.as_posix()
+
+
+def _write(target: Path, data: bytes) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_suffix(target.suffix + ".part")
+    partial.write_bytes(data)
+    partial.replace(target)  # never leave half a photo under the final name
+
+
+async def remove_copies(services: Services, relatives: Iterable[str | None]) -> int:
+    """Delete the copies of photos nobody will submit; returns how many files went away."""
+    paths = [absolute_path(services, rel) for rel in relatives if rel]
+    return await asyncio.to_thread(_unlink_all, paths)
+
+
+def _unlink_all(paths: list[Path]) -> int:
+    removed = 0
+    for path in paths:
+        try:
+            path.unlink()
+            removed += 1
+        except FileNotFoundError:
+            continue
+        except OSError:
+            log.warning("could not remove photo copy %s", path, exc_info=True)
+    return removed

@@ -1,6 +1,6 @@
 """Benchmark GridIndex against the obvious ways of doing the same lookup, measured in the same run.
 
-Run: ``python -m bench.bench_grid`` (about half a minute). Grids of ~100 m square cells around
+Run: ``python -m bench.bench_grid`` (about 20 seconds). Grids of ~100 m square cells around
 Beijing's centre (39.9 N, 116.4 E); random points inside the grid. Baselines use the same shapely
 geometries, prepared, so they are the best plain use of the same tools:
 

@@ -7,9 +7,9 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from services.config import AppConfig
 from models.db import Database
 from services.clock import Clock
+from services.config import AppConfig
 from services.worktime import WorkCalendar
 
 

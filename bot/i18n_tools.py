@@ -46,9 +46,9 @@ def translated_messages(locale: str, locale_dir: Path = LOCALE_DIR) -> set[str]:
     for po in sorted((locale_dir / locale / "LC_MESSAGES").glob("*.po")):
         with po.open("rb") as fh:
             for message in read_po(fh):
-                if message.id and message.string and all(message.string if isinstance(message.string, tuple)
-                                                          else [message.string]):
-                    done.add(message.id[0] if isinstance(message.id, tuple) else message.id)
+                strings = list(message.string) if isinstance(message.string, (tuple, list)) else [message.string]
+                if message.id and all(strings):
+                    done.add(str(message.id[0] if isinstance(message.id, (tuple, list)) else message.id))
     return done
 
 

@@ -4,17 +4,21 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Boolean, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base, UTCDateTime
+from models.cases import Case
 
 
 class Subscription(Base):
     """A chat that receives the weekly summary, for the whole city (``unit_id`` None) or one street/community."""
 
     __tablename__ = "subscriptions"
-    __table_args__ = (UniqueConstraint("chat_id", name="uq_subscription_chat"),)
+    __table_args__ = (
+        UniqueConstraint("chat_id", name="uq_subscription_chat"),
+        Index("ix_subscriptions_active", "active"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     chat_id: Mapped[int] = mapped_column(BigInteger)
@@ -23,6 +27,10 @@ class Subscription(Base):
     language: Mapped[str] = mapped_column(String(8), default="zh_CN")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    #: When and why an inactive subscription ended: "unsubscribed" (/unsubscribe) or "blocked" (the chat
+    #: blocked the bot or removed it).
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    ended_reason: Mapped[str | None] = mapped_column(String(16))
 
 
 class WeeklySummary(Base):
@@ -35,3 +43,8 @@ class WeeklySummary(Base):
     data: Mapped[str] = mapped_column(Text)  # JSON
     chart_path: Mapped[str | None] = mapped_column(String(400))
     queued_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+#: The weekly summary's on-time rate reads the cases whose deadline falls in the week; this keeps that read
+#: proportional to the week's cases instead of scanning the table.
+Index("ix_cases_due_at", Case.due_at)

@@ -91,6 +91,10 @@ class SummaryConfig(BaseModel):
     channels: list[int] = []
     bottom_count: int = 3
     top_count: int = 3
+    rank_level: Literal["grid", "community", "street", "district"] = "street"
+    channel_language: Literal["zh_CN", "en"] = "zh_CN"
+    leaderboard_size: int = Field(default=5, ge=0, le=50)
+    chart_units: int = Field(default=15, ge=1, le=60)
 
 
 class AppConfig(BaseModel):

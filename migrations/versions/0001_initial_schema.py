@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-21 19:45:24.260909
+Create Date: 2026-11-21 19:53:48.428576
 """
 
 from __future__ import annotations
@@ -121,6 +121,7 @@ def upgrade() -> None:
     with op.batch_alter_table('cases', schema=None) as batch_op:
         batch_op.create_index('ix_cases_category_reported', ['category', 'reported_at'], unique=False)
         batch_op.create_index('ix_cases_closed_at', ['closed_at'], unique=False)
+        batch_op.create_index('ix_cases_due_at', ['due_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_cases_owner_id'), ['owner_id'], unique=False)
         batch_op.create_index('ix_cases_reported_at', ['reported_at'], unique=False)
         batch_op.create_index('ix_cases_reporter', ['reporter_id', 'reported_at'], unique=False)
@@ -188,11 +189,16 @@ def upgrade() -> None:
     sa.Column('language', sa.String(length=8), nullable=False),
     sa.Column('active', sa.Boolean(), nullable=False),
     sa.Column('created_at', models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('ended_at', models.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('ended_reason', sa.String(length=16), nullable=True),
     sa.ForeignKeyConstraint(['unit_id'], ['grid_units.id'], name=op.f('fk_subscriptions_unit_id_grid_units'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_subscriptions_user_id_users'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_subscriptions')),
     sa.UniqueConstraint('chat_id', name='uq_subscription_chat')
     )
+    with op.batch_alter_table('subscriptions', schema=None) as batch_op:
+        batch_op.create_index('ix_subscriptions_active', ['active'], unique=False)
+
     op.create_table('case_events',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('case_id', sa.Integer(), nullable=False),
@@ -301,6 +307,9 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_case_events_case_id'))
 
     op.drop_table('case_events')
+    with op.batch_alter_table('subscriptions', schema=None) as batch_op:
+        batch_op.drop_index('ix_subscriptions_active')
+
     op.drop_table('subscriptions')
     with op.batch_alter_table('report_drafts', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_report_drafts_updated_at'))
@@ -318,6 +327,7 @@ def downgrade() -> None:
         batch_op.drop_index('ix_cases_reporter')
         batch_op.drop_index('ix_cases_reported_at')
         batch_op.drop_index(batch_op.f('ix_cases_owner_id'))
+        batch_op.drop_index('ix_cases_due_at')
         batch_op.drop_index('ix_cases_closed_at')
         batch_op.drop_index('ix_cases_category_reported')
 

@@ -1,0 +1,238 @@
+"""Queue a week's summary for every recipient: the configured channels and the subscribers.
+
+One ``WeeklySummary`` row per ISO week freezes the figures, so every recipient and every rerun sees the same
+numbers. Each recipient gets two outbox rows, the chart (``sendPhoto``, caption = the title) and the text, with
+dedupe keys ``summary:<week>:<chat_id>:chart`` and ``summary:<week>:<chat_id>``. Recipients are queued in batches,
+each batch in its own transaction: after a crash the next run skips every recipient already queued and carries on,
+and once all are queued the row's ``queued_at`` is set and later runs queue nothing. Delivery itself (retries,
+Telegram's rate limits) is the outbox sender's.
+
+Blocked chats: the sender marks ``User.blocked_bot`` (and fails the row) when Telegram answers 403. Before each
+run, subscriptions of users who blocked the bot, and of chats whose earlier summary failed with a 403, are ended
+(``ended_reason = "blocked"``), so nothing more is queued for them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from models.broadcast import Subscription, WeeklySummary
+from models.cases import Case
+from models.outbox import DeliveryStatus, OutboxMessage
+from models.uow import UnitOfWork
+from models.users import User
+from services.context import Services
+from services.i18n import Translator
+from services.outbox import enqueue
+from services.summary.chart import render_chart
+from services.summary.compute import summary_for
+from services.summary.figures import WeekSummary
+from services.summary.render import render_text, title
+from services.summary.weeks import IsoWeek, cron_trigger, last_fire_time
+
+KIND = "summary"
+BATCH = 200
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """A chat to send the summary to, in its language and for its area (None: the whole city)."""
+
+    chat_id: int
+    locale: str
+    unit_id: str | None = None
+    user_id: int | None = None
+    subscriber: bool = True
+
+
+@dataclass
+class QueueResult:
+    """What one run queued."""
+
+    week: str
+    recipients: int = 0
+    queued: int = 0  # recipients queued by this run
+    already: int = 0  # recipients an earlier run had queued
+    ended: int = 0  # subscriptions ended because the chat blocked the bot
+
+
+def text_key(week: str, chat_id: int) -> str:
+    """The dedupe key of a recipient's summary text."""
+    return f"{KIND}:{week}:{chat_id}"
+
+
+def chart_key(week: str, chat_id: int) -> str:
+    """The dedupe key of a recipient's chart."""
+    return f"{KIND}:{week}:{chat_id}:chart"
+
+
+async def end_blocked(session: AsyncSession, now: datetime) -> int:
+    """End the subscriptions of chats that blocked the bot; return how many."""
+    forbidden = select(OutboxMessage.chat_id).where(
+        OutboxMessage.kind == KIND,
+        OutboxMessage.status == DeliveryStatus.FAILED,
+        or_(OutboxMessage.last_error.like("%403%"), OutboxMessage.last_error.ilike("%forbidden%")),
+    )
+    blocked_users = select(User.id).where(User.blocked_bot.is_(True))
+    result = await session.execute(
+        update(Subscription)
+        .where(
+            Subscription.active.is_(True),
+            or_(Subscription.user_id.in_(blocked_users), Subscription.chat_id.in_(forbidden)),
+        )
+        .values(active=False, ended_at=now, ended_reason="blocked")
+        .execution_options(synchronize_session=False)
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+async def recipients(session: AsyncSession, services: Services) -> list[Recipient]:
+    """The channels (city-wide, in the configured language), then every active subscriber, one entry per chat."""
+    config = services.config.summary
+    found = {chat: Recipient(chat, config.channel_language, subscriber=False) for chat in config.channels}
+    query = (
+        select(Subscription, User)
+        .outerjoin(User, User.id == Subscription.user_id)
+        .where(Subscription.active.is_(True), or_(User.id.is_(None), User.blocked_bot.is_(False)))
+        .order_by(Subscription.id)
+    )
+    for sub, user in await session.execute(query):
+        locale = user.locale if user is not None else sub.language
+        found.setdefault(sub.chat_id, Recipient(sub.chat_id, locale, sub.unit_id, sub.user_id))
+    return list(found.values())
+
+
+async def _queued_keys(session: AsyncSession, week: str) -> set[str]:
+    query = select(OutboxMessage.dedupe_key).where(OutboxMessage.dedupe_key.like(f"{KIND}:{week}:%"))
+    return {key for key in await session.scalars(query) if key}
+
+
+def chart_path(services: Services, week: str, unit_id: str | None, locale: str) -> Path:
+    """Where the chart of an area and language is kept (file-system-safe and unique per unit id)."""
+    scope = unit_id or "city"
+    safe = re.sub(r"[^A-Za-z0-9_.-]", "_", scope)[:40]
+    digest = hashlib.sha1(scope.encode()).hexdigest()[:8]
+    return services.data_dir / "summaries" / week / f"{safe}-{digest}-{locale}.png"
+
+
+class _Charts:
+    """Charts drawn once per area and language, reused across recipients and reruns."""
+
+    def __init__(self, services: Services, summary: WeekSummary) -> None:
+        self.services, self.summary = services, summary
+
+    async def get(self, unit_id: str | None, locale: str) -> Path:
+        """The chart's file, drawn now (off the event loop) unless an earlier run left it."""
+        path = chart_path(self.services, self.summary.week, unit_id, locale)
+        if not path.exists():
+            await asyncio.to_thread(render_chart, self.summary, self.services.config, locale, path, unit_id)
+        return path
+
+
+async def _queue_one(
+    session: AsyncSession, services: Services, summary: WeekSummary, who: Recipient, chart: Path, keys: set[str]
+) -> None:
+    now = services.clock.now()
+    t = Translator(who.locale)
+    if chart_key(summary.week, who.chat_id) not in keys:
+        caption = title(t, summary, summary.scope(who.unit_id))
+        params = {"photo": {"path": str(chart)}, "caption": caption}
+        await enqueue(
+            session,
+            chat_id=who.chat_id,
+            method="sendPhoto",
+            params=params,
+            kind=KIND,
+            now=now,
+            user_id=who.user_id,
+            dedupe_key=chart_key(summary.week, who.chat_id),
+        )
+    footer = t("Send /unsubscribe to stop these reports.") if who.subscriber else ""
+    text = render_text(summary, services.config, who.locale, who.unit_id, footer=footer)
+    await enqueue(
+        session,
+        chat_id=who.chat_id,
+        method="sendMessage",
+        params={"text": text},
+        kind=KIND,
+        now=now,
+        user_id=who.user_id,
+        dedupe_key=text_key(summary.week, who.chat_id),
+    )
+
+
+async def queue_week(
+    services: Services, week: IsoWeek, *, batch: int = BATCH, progress: Callable[[int], None] | None = None
+) -> QueueResult:
+    """Queue ``week``'s summary for every recipient not yet queued; safe to rerun at any point."""
+    result = QueueResult(str(week))
+    async with UnitOfWork(services.db) as uow:
+        now = services.clock.now()
+        result.ended = await end_blocked(uow.session, now)
+        summary = await summary_for(
+            uow.session, week, tz=services.tz, now=now, config=services.config.summary, store=True
+        )
+        row = await uow.session.get(WeeklySummary, str(week))
+        assert row is not None
+        done = row.queued_at is not None
+        people = [] if done else await recipients(uow.session, services)
+        keys = set() if done else await _queued_keys(uow.session, str(week))
+        await uow.commit()
+    if done:
+        return result
+    charts = _Charts(services, summary)
+    todo = [who for who in people if text_key(str(week), who.chat_id) not in keys]
+    result.recipients, result.already = len(people), len(people) - len(todo)
+    # Draw every chart first: no drawing while a transaction holds the database's write lock.
+    paths = {(w.unit_id, w.locale): await charts.get(w.unit_id, w.locale) for w in todo}
+    for start in range(0, len(todo), batch):
+        async with UnitOfWork(services.db) as uow:
+            for who in todo[start : start + batch]:
+                chart = paths[(who.unit_id, who.locale)]
+                await _queue_one(uow.session, services, summary, who, chart, keys)
+            await uow.commit()
+        result.queued += len(todo[start : start + batch])
+        if progress is not None:
+            progress(result.queued)
+    async with UnitOfWork(services.db) as uow:
+        row = await uow.session.get(WeeklySummary, str(week))
+        assert row is not None
+        row.queued_at = services.clock.now()
+        row.chart_path = str(await charts.get(None, services.config.summary.channel_language))
+        await uow.commit()
+    return result
+
+
+async def queue_due_week(services: Services) -> QueueResult:
+    """The scheduled run: queue the week that ended most recently."""
+    return await queue_week(services, IsoWeek.last_completed(services.clock.now(), services.tz))
+
+
+async def catch_up(services: Services) -> QueueResult | None:
+    """On start: if the last scheduled send was missed (the bot was down), queue that week's summary now.
+
+    Nothing is sent for a week whose summary was already queued, nor on a fresh installation without any case
+    reported before the week ended.
+    """
+    now = services.clock.now()
+    fired = last_fire_time(cron_trigger(services.config.summary.cron, services.tz), now)
+    if fired is None:
+        return None
+    week = IsoWeek.last_completed(fired, services.tz)
+    _start, end = week.bounds(services.tz)
+    async with UnitOfWork(services.db) as uow:
+        row = await uow.session.get(WeeklySummary, str(week))
+        if row is not None and row.queued_at is not None:
+            return None
+        if await uow.session.scalar(select(Case.id).where(Case.reported_at < end).limit(1)) is None:
+            return None
+    return await queue_week(services, week)

@@ -1,0 +1,100 @@
+"""The week's chart: cases and on-time closure rate per unit, as a PNG (matplotlib, headless).
+
+Chinese labels need a CJK font, and a fresh server has none: the chart uses Noto Sans CJK SC shipped inside the
+``mplfonts`` package (a dependency), registered with matplotlib's font manager from the package's files.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import threading
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import matplotlib
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
+from services.config import AppConfig
+from services.i18n import Translator
+from services.summary.figures import UnitFigures, WeekSummary
+from services.summary.render import title
+
+CJK_FONT_FILE = "NotoSansCJKsc-Regular.otf"
+# rcParams are process-wide: one chart at a time keeps the font settings of concurrent renders apart.
+_LOCK = threading.Lock()
+
+
+class FontMissing(RuntimeError):
+    """The packaged CJK font could not be found."""
+
+
+@lru_cache(maxsize=1)
+def cjk_font() -> tuple[str, Path]:
+    """Register the packaged CJK font with matplotlib (once) and return its family name and file."""
+    from matplotlib import font_manager
+
+    spec = importlib.util.find_spec("mplfonts")
+    if spec is None or not spec.submodule_search_locations:
+        raise FontMissing("the mplfonts package is not installed")
+    path = Path(next(iter(spec.submodule_search_locations))) / "fonts" / CJK_FONT_FILE
+    if not path.is_file():
+        raise FontMissing(f"{path} is missing")
+    font_manager.fontManager.addfont(str(path))
+    return font_manager.FontProperties(fname=str(path)).get_name(), path
+
+
+def chart_units(summary: WeekSummary, config: AppConfig, unit_id: str | None) -> list[UnitFigures]:
+    """The units the chart shows for a scope: the busiest units below it, or the scope itself if none."""
+    below = [u for u in summary.children(unit_id, config.summary.rank_level) if u.counts.active]
+    below.sort(key=lambda u: (-u.counts.received, -u.counts.open_at_end, u.name))
+    return below[: config.summary.chart_units] or [summary.scope(unit_id)]
+
+
+def build_figure(summary: WeekSummary, config: AppConfig, locale: str, unit_id: str | None = None) -> Figure:
+    """The chart as a matplotlib Figure (call inside ``chart_style()`` so the labels get the CJK font)."""
+    t = Translator(locale)
+    units = chart_units(summary, config, unit_id)
+    names = [u.name if u.id else t("Whole city") for u in units][::-1]  # barh draws bottom-up
+    rows = range(len(units))
+    height = 1.6 + 0.45 * len(units)
+    figure = Figure(figsize=(10, height), dpi=110, layout="constrained")
+    volumes, rates = figure.subplots(1, 2, sharey=True, width_ratios=[3, 2])
+    received = [u.counts.received for u in units][::-1]
+    closed = [u.counts.closed for u in units][::-1]
+    volumes.barh([r + 0.2 for r in rows], received, height=0.4, label=t("Received"), color="#4C78A8")
+    volumes.barh([r - 0.2 for r in rows], closed, height=0.4, label=t("Closed"), color="#59A14F")
+    volumes.set_yticks(list(rows), names)
+    volumes.set_xlabel(t("Cases"))
+    volumes.legend(loc="lower right", fontsize="small")
+    on_time = [(u.counts.on_time_rate or 0.0) * 100 for u in units][::-1]
+    bars = rates.barh(list(rows), on_time, height=0.6, color="#F28E2B")
+    rates.bar_label(bars, labels=[_pct(u.counts.on_time_rate) for u in units][::-1], padding=3, fontsize="small")
+    rates.set_xlim(0, 115)
+    rates.set_xlabel(t("On-time closure rate (%)"))
+    figure.suptitle(title(t, summary, summary.scope(unit_id)), fontsize="medium")
+    return figure
+
+
+def _pct(value: float | None) -> str:
+    return "—" if value is None else f"{value * 100:.0f}%"
+
+
+def chart_style() -> dict[str, Any]:
+    """rc settings that draw text with the packaged CJK font (Latin glyphs come from it too)."""
+    name, _path = cjk_font()
+    return {"font.family": [name, "DejaVu Sans"], "axes.unicode_minus": False}
+
+
+def render_chart(summary: WeekSummary, config: AppConfig, locale: str, path: Path, unit_id: str | None = None) -> Path:
+    """Draw the chart of ``unit_id``'s area (the city for None) to ``path`` as PNG; return ``path``."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    style: Any = chart_style()
+    with _LOCK, matplotlib.rc_context(style):
+        figure = build_figure(summary, config, locale, unit_id)
+        FigureCanvasAgg(figure)
+        partial = path.with_suffix(".tmp")
+        figure.savefig(partial, format="png")
+    partial.replace(path)  # readers never see a half-written file
+    return path

@@ -1,0 +1,53 @@
+"""Compute a week's summary, or read the one already published for that week."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from models.broadcast import WeeklySummary
+from services.config import SummaryConfig
+from services.summary.figures import UnitFigures, WeekSummary
+from services.summary.kpis import chain_categories, chain_counts, load_units, roll_up, roll_up_categories
+from services.summary.leaderboard import leaderboard
+from services.summary.weeks import IsoWeek
+
+
+async def compute_summary(
+    session: AsyncSession, week: IsoWeek, *, tz: ZoneInfo, now: datetime, config: SummaryConfig
+) -> WeekSummary:
+    """The figures of ``week`` for the city and every unit, with the week before for comparison."""
+    start, end = week.bounds(tz)
+    prev_start, prev_end = week.previous().bounds(tz)
+    units = await load_units(session)
+    city = UnitFigures(id="", name="", level="city")
+    roll_up(units, city, await chain_counts(session, start, end, now))
+    roll_up(units, city, await chain_counts(session, prev_start, prev_end, now), previous=True)
+    roll_up_categories(units, city, await chain_categories(session, start, end))
+    board = await leaderboard(session, start, end, config.leaderboard_size)
+    return WeekSummary(str(week), now.isoformat(), city, units, board)
+
+
+async def summary_for(
+    session: AsyncSession,
+    week: IsoWeek,
+    *,
+    tz: ZoneInfo,
+    now: datetime,
+    config: SummaryConfig,
+    store: bool = False,
+) -> WeekSummary:
+    """The published figures of ``week`` if any (so every recipient and reprint sees the same numbers), else
+    freshly computed ones, stored as the week's row when ``store`` is set."""
+    row = await session.get(WeeklySummary, str(week))
+    if row is not None:
+        return WeekSummary.from_json(json.loads(row.data))
+    summary = await compute_summary(session, week, tz=tz, now=now, config=config)
+    if store:
+        data = json.dumps(summary.to_json(), ensure_ascii=False)
+        session.add(WeeklySummary(week=str(week), created_at=now, data=data))
+        await session.flush()
+    return summary

@@ -1,0 +1,87 @@
+"""Who receives the weekly summary: chats subscribed to the whole city or to one street or community."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from models.broadcast import Subscription
+from models.grid import GridUnit, UnitLevel
+from models.users import User
+
+#: Areas a subscriber may pick besides the whole city.
+SCOPE_LEVELS = (UnitLevel.STREET, UnitLevel.COMMUNITY)
+
+
+class UnknownArea(LookupError):
+    """The chosen area is not an active street or community."""
+
+
+async def subscription_of(session: AsyncSession, chat_id: int) -> Subscription | None:
+    """The chat's subscription row, active or not."""
+    return await session.scalar(select(Subscription).where(Subscription.chat_id == chat_id))
+
+
+async def area(session: AsyncSession, unit_id: str) -> GridUnit:
+    """The street or community ``unit_id``; raise UnknownArea for anything else."""
+    unit = await session.get(GridUnit, unit_id)
+    if unit is None or not unit.active or unit.level not in SCOPE_LEVELS:
+        raise UnknownArea(unit_id)
+    return unit
+
+
+async def subscribe(
+    session: AsyncSession, *, chat_id: int, user: User | None, unit_id: str | None, now: datetime
+) -> Subscription:
+    """Subscribe ``chat_id`` to the city (``unit_id`` None) or a street/community; a chat has one subscription."""
+    if unit_id is not None:
+        await area(session, unit_id)
+    row = await subscription_of(session, chat_id)
+    if row is None:
+        row = Subscription(chat_id=chat_id, created_at=now)
+        session.add(row)
+    row.user_id = user.id if user is not None else None
+    row.language = user.locale if user is not None else row.language or "zh_CN"
+    row.unit_id = unit_id
+    row.active = True
+    row.ended_at = None
+    row.ended_reason = None
+    await session.flush()
+    return row
+
+
+async def unsubscribe(session: AsyncSession, chat_id: int, now: datetime, reason: str = "unsubscribed") -> bool:
+    """End the chat's subscription; False if it had none."""
+    row = await subscription_of(session, chat_id)
+    if row is None or not row.active:
+        return False
+    row.active = False
+    row.ended_at = now
+    row.ended_reason = reason
+    return True
+
+
+async def areas(session: AsyncSession, parent_id: str | None = None) -> list[GridUnit]:
+    """Areas to pick from: the streets (or, without streets, the communities), or the communities of a street."""
+    query = select(GridUnit).where(GridUnit.active.is_(True)).order_by(GridUnit.name, GridUnit.id)
+    if parent_id is not None:
+        return list(
+            await session.scalars(query.where(GridUnit.parent_id == parent_id, GridUnit.level == UnitLevel.COMMUNITY))
+        )
+    for level in SCOPE_LEVELS:
+        found = list(await session.scalars(query.where(GridUnit.level == level)))
+        if found:
+            return found
+    return []
+
+
+async def find_area(session: AsyncSession, text: str) -> GridUnit | None:
+    """The street or community whose id or exact name is ``text``."""
+    query = select(GridUnit).where(
+        GridUnit.active.is_(True),
+        GridUnit.level.in_(SCOPE_LEVELS),
+        (GridUnit.id == text) | (GridUnit.name == text),
+    )
+    return (await session.scalars(query.order_by(GridUnit.level.desc(), GridUnit.id))).first()

@@ -1,0 +1,115 @@
+"""``citybot officers ...``: bind officers and supervisors to units, and print invite links."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import typer
+
+from bot.cli_grids import choice, fail, run_with_services
+from models.grid import BindingRole
+from models.uow import UnitOfWork
+from services import grids, officers
+from services.context import Services
+from services.grids import UnknownUnit
+
+officers_app = typer.Typer(help="Officers and supervisors bound to units; invite links.", no_args_is_help=True)
+_ROLES = [role.value for role in BindingRole]
+
+
+def _role(value: str) -> BindingRole:
+    return BindingRole(choice(value, _ROLES, "role"))
+
+
+@officers_app.command("add")
+def officers_add(
+    telegram_id: int = typer.Option(..., help="The person's numeric Telegram user id"),
+    grid: str = typer.Option(..., help="Unit id to bind them to"),
+    role: str = typer.Option("officer", help="officer (handles the unit) or supervisor (covers all below it)"),
+    name: str = typer.Option("", help="Name shown to supervisors"),
+) -> None:
+    """Bind a Telegram user to a unit (or change their role there)."""
+    chosen = _role(role)
+
+    async def work(services: Services) -> str:
+        async with UnitOfWork(services.db) as uow:
+            await officers.add_officer(uow.session, telegram_id, grid, now=services.clock.now(), role=chosen,
+                                       display_name=name)
+            unit = await grids.require_unit(uow.session, grid)
+            await uow.commit()
+            return unit.name
+
+    try:
+        unit_name = run_with_services(work)
+    except UnknownUnit as exc:
+        fail(f"{exc}; see `citybot grids list`")
+    typer.echo(f"Telegram user {telegram_id} is now {chosen.value} of {grid} ({unit_name}).")
+
+
+@officers_app.command("list")
+def officers_list(grid: str | None = typer.Option(None, help="Only this unit")) -> None:
+    """List bindings: unit, role, Telegram id, name."""
+
+    async def work(services: Services) -> list[officers.BindingView]:
+        async with UnitOfWork(services.db) as uow:
+            return await officers.list_bindings(uow.session, grid)
+
+    bindings = run_with_services(work)
+    for b in bindings:
+        typer.echo(f"{b.unit_id}\t{b.unit_name}\t{b.role.value}\t{b.telegram_id}\t{b.display_name or b.user_name}")
+    if not bindings:
+        typer.echo("Nobody is bound" + (f" to {grid}." if grid else " yet."))
+
+
+@officers_app.command("remove")
+def officers_remove(
+    telegram_id: int = typer.Option(..., help="The person's numeric Telegram user id"),
+    grid: str | None = typer.Option(None, help="Only this unit (default: every unit)"),
+) -> None:
+    """Unbind a Telegram user from one unit or from all of them."""
+
+    async def work(services: Services) -> int:
+        async with UnitOfWork(services.db) as uow:
+            removed = await officers.remove_officer(uow.session, telegram_id, grid)
+            await uow.commit()
+            return removed
+
+    try:
+        removed = run_with_services(work)
+    except officers.UnknownOfficer as exc:
+        fail(str(exc))
+    typer.echo(f"Removed {removed} binding{'s' if removed != 1 else ''} of Telegram user {telegram_id}.")
+
+
+@officers_app.command("invite")
+def officers_invite(
+    grid: str = typer.Option(..., help="Unit id the invite binds to"),
+    role: str = typer.Option("officer", help="officer or supervisor"),
+    name: str = typer.Option("", help="Name shown to supervisors (default: their Telegram name)"),
+    hours: float = typer.Option(72.0, help="Hours until the link expires"),
+    bot_username: str | None = typer.Option(None, envvar="CITYBOT_BOT_USERNAME", help="The bot's @username"),
+) -> None:
+    """Print a single-use, expiring link that binds whoever opens it."""
+    chosen = _role(role)
+    if hours <= 0:
+        fail("--hours must be positive")
+
+    async def work(services: Services) -> tuple[str, str]:
+        async with UnitOfWork(services.db) as uow:
+            invite = await officers.create_invite(uow.session, grid, now=services.clock.now(), role=chosen,
+                                                  valid_for=timedelta(hours=hours), display_name=name)
+            await uow.commit()
+            local = invite.expires_at.astimezone(services.tz)
+            return invite.token, local.strftime("%Y-%m-%d %H:%M %Z")
+
+    try:
+        token, expires = run_with_services(work)
+    except UnknownUnit as exc:
+        fail(f"{exc}; see `citybot grids list`")
+    link = officers.invite_link(token, bot_username)
+    if link:
+        typer.echo(link)
+    typer.echo(f"/start {officers.JOIN_PREFIX}{token}")
+    typer.echo(f"Single use, {chosen.value} of {grid}, valid until {expires}.")
+    if not link:
+        typer.echo("(set CITYBOT_BOT_USERNAME or --bot-username to get a t.me link)", err=True)

@@ -69,9 +69,16 @@ def extend(services: Services, case: Case, amount: str, now: datetime) -> dateti
 
 
 def resume_clock(services: Services, case: Case, paused_from: datetime, now: datetime) -> None:
-    """After a suspension (挂账), push the deadline back by the clock time that passed while paused."""
-    if case.due_at is not None and case.clock_unit is not None:
-        case.due_at = extend_for_pause(case.due_at, paused_from, now, case.clock_unit, services.calendar)
+    """After a suspension (挂账), push the deadline back by the clock time that passed while paused.
+
+    The clock's start moves by the same amount, so a reminder not yet sent still falls when the same share of
+    *running* time is used, instead of at once.
+    """
+    unit, calendar = case.clock_unit, services.calendar
+    if case.due_at is not None and unit is not None:
+        case.due_at = extend_for_pause(case.due_at, paused_from, now, unit, calendar)
+        if case.clock_started_at is not None:
+            case.clock_started_at = extend_for_pause(case.clock_started_at, paused_from, now, unit, calendar)
     plan_next_check(services, case, now)
 
 

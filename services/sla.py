@@ -129,11 +129,16 @@ async def _handle_batch(
     done = SweepResult(now)
     async with UnitOfWork(services.db) as uow:
         session = uow.session
-        query = (
-            select(Case)
-            .where(Case.id.in_(ids), Case.claimed_by == worker)
-            .options(lazyload(Case.events), lazyload(Case.photos))
-        )
+        mine = (Case.id.in_(ids), Case.claimed_by == worker)
+        query = select(Case).where(*mine).options(lazyload(Case.events), lazyload(Case.photos))
+        # Hold the rows until commit, so an officer's action on a case waits instead of racing the notices.
+        if services.db.is_sqlite:
+            await session.execute(
+                update(Case).where(*mine).values(claimed_by=Case.claimed_by),
+                execution_options={"synchronize_session": False},
+            )
+        else:
+            query = query.with_for_update()
         cases = list((await session.scalars(query)).all())
         plans = {case.id: deadlines.due_actions(services, case, now) for case in cases}
         noticed = [case for case in cases if any(a.kind != "close" for a in plans[case.id])]
@@ -218,4 +223,6 @@ async def _close_unconfirmed(services: Services, session: AsyncSession, case: Ca
     """Close a resolved case whose reporter never answered (the case service owns how)."""
     from services import cases  # imported here: the case service imports this package's deadlines
 
+    # The batch loaded cases without their history and photos; the close records an event and may show photos.
+    await session.refresh(case, attribute_names=["events", "photos"])
     await cases.close_unconfirmed(services, session, case)

@@ -1,0 +1,144 @@
+"""A small city for SLA tests: one grid up to its district, officers, supervisors, and cases on the clock."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+
+from models.cases import Case, RoutedBy
+from models.grid import BindingRole, GridUnit, OfficerBinding, UnitLevel
+from models.outbox import OutboxMessage
+from models.status import CaseStatus, transition
+from models.uow import UnitOfWork
+from models.users import Role, User
+from services import deadlines
+from services.context import Services
+
+BEIJING = ZoneInfo("Asia/Shanghai")
+CHAIN = ["G1", "C1", "S1", "D1"]
+UNITS = [
+    ("D1", "东城区", UnitLevel.DISTRICT, None),
+    ("S1", "东华门街道", UnitLevel.STREET, "D1"),
+    ("C1", "多福巷社区", UnitLevel.COMMUNITY, "S1"),
+    ("G1", "多福巷01网格", UnitLevel.GRID, "C1"),
+]
+# telegram id: (name, language, unit, role)
+PEOPLE = {
+    101: ("王伟", "zh", "G1", BindingRole.OFFICER),
+    102: ("Anna", "en", "G1", BindingRole.OFFICER),
+    201: ("Chen", "en", "C1", BindingRole.SUPERVISOR),
+    301: ("李娜", "zh", "S1", BindingRole.SUPERVISOR),
+    401: ("Dieter", "en", "D1", BindingRole.SUPERVISOR),
+}
+REPORTER = 900
+
+
+def beijing(year: int, month: int, day: int, hour: int, minute: int = 0) -> datetime:
+    """A Beijing wall-clock time as an aware UTC datetime."""
+    return datetime(year, month, day, hour, minute, tzinfo=BEIJING).astimezone(UTC)
+
+
+@dataclass
+class World:
+    """Database ids of the people (by telegram id)."""
+
+    user_ids: dict[int, int]
+
+
+async def build_world(services: Services) -> World:
+    """Create the units, the people and their bindings."""
+    now = services.clock.now()
+    async with UnitOfWork(services.db) as uow:
+        session = uow.session
+        for unit_id, name, level, parent in UNITS:
+            session.add(GridUnit(id=unit_id, name=name, level=level, parent_id=parent, updated_at=now))
+            await session.flush()
+        user_ids = {}
+        for telegram_id, (name, language, unit, role) in PEOPLE.items():
+            user = User(
+                telegram_id=telegram_id,
+                first_name=name,
+                language=language,
+                created_at=now,
+                role=Role.SUPERVISOR if role == BindingRole.SUPERVISOR else Role.OFFICER,
+            )
+            session.add(user)
+            await session.flush()
+            session.add(OfficerBinding(user_id=user.id, unit_id=unit, role=role, created_at=now))
+            user_ids[telegram_id] = user.id
+        reporter = User(telegram_id=REPORTER, first_name="Citizen", language="zh", created_at=now)
+        session.add(reporter)
+        await session.flush()
+        user_ids[REPORTER] = reporter.id
+        await uow.commit()
+    return World(user_ids)
+
+
+async def dispatch_case(services: Services, world: World, category: str, at: datetime) -> int:
+    """A case reported and dispatched to G1 at ``at``, its clock started; returns its id."""
+    async with UnitOfWork(services.db) as uow:
+        case = Case(
+            reporter_id=world.user_ids[REPORTER],
+            category=category,
+            status=CaseStatus.SUBMITTED,
+            lat=39.93,
+            lon=116.41,
+            reported_at=at,
+            unit_id="G1",
+            chain=">".join(CHAIN),
+            routed_by=RoutedBy.INSIDE,
+            language="zh",
+        )
+        case.events = []
+        uow.session.add(case)
+        transition(case, CaseStatus.DISPATCHED, at=at, actor_id=None, action="dispatch")
+        deadlines.start_clock(services, case, at)
+        await uow.commit()
+        return case.id
+
+
+async def get_case(services: Services, case_id: int) -> Case:
+    """A fresh copy of the case."""
+    async with UnitOfWork(services.db) as uow:
+        case = await uow.session.get(Case, case_id)
+        assert case is not None
+        return case
+
+
+async def sla_messages(services: Services) -> list[tuple[int, str, str]]:
+    """Every queued SLA message as (chat id, kind, text), in queue order."""
+    async with UnitOfWork(services.db) as uow:
+        rows = await uow.session.scalars(
+            select(OutboxMessage).where(OutboxMessage.kind.like("sla_%")).order_by(OutboxMessage.id)
+        )
+        return [(row.chat_id, row.kind, json.loads(row.params)["text"]) for row in rows]
+
+
+async def change_case(services: Services, case_id: int, action: str, **values: object) -> None:
+    """What the case service does on accept / suspend / resume / extend / resolve, at the clock's time."""
+    now = services.clock.now()
+    async with UnitOfWork(services.db) as uow:
+        case = await uow.session.get(Case, case_id)
+        assert case is not None
+        if action == "accept":
+            transition(case, CaseStatus.ACCEPTED, at=now, actor_id=None, action="accept")
+            case.owner_id = int(values["owner_id"])  # type: ignore[call-overload]
+        elif action == "suspend":
+            transition(case, CaseStatus.SUSPENDED, at=now, actor_id=None, action="suspend", note="road works")
+        elif action == "resume":
+            paused_from = case.suspended_at
+            assert paused_from is not None
+            transition(case, CaseStatus(case.suspended_from), at=now, actor_id=None, action="resume")
+            deadlines.resume_clock(services, case, paused_from, now)
+        elif action == "extend":
+            deadlines.extend(services, case, str(values["amount"]), now)
+        elif action == "resolve":
+            transition(case, CaseStatus.RESOLVED, at=now, actor_id=None, action="resolve")
+        else:
+            raise ValueError(action)
+        deadlines.plan_next_check(services, case, now)
+        await uow.commit()

@@ -11,6 +11,7 @@ import typer
 from bot.cli_grids import grids_app
 from bot.cli_jobs import jobs_app
 from bot.cli_officers import officers_app
+from bot.cli_summary import summary_command
 from bot.settings import Settings
 
 app = typer.Typer(help="citybot: city-appearance reports routed to grid officers.", no_args_is_help=True)
@@ -19,6 +20,7 @@ app.add_typer(db_app, name="db")
 app.add_typer(jobs_app, name="jobs")
 app.add_typer(grids_app, name="grids")
 app.add_typer(officers_app, name="officers")
+app.command("summary")(summary_command)
 
 
 def fail(message: str, code: int = 2) -> None:

@@ -9,7 +9,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.broadcast import Subscription
 from models.grid import GridUnit, UnitLevel
-from models.users import User
 
 #: Areas a subscriber may pick besides the whole city.
 SCOPE_LEVELS = (UnitLevel.STREET, UnitLevel.COMMUNITY)
@@ -33,17 +32,27 @@ async def area(session: AsyncSession, unit_id: str) -> GridUnit:
 
 
 async def subscribe(
-    session: AsyncSession, *, chat_id: int, user: User | None, unit_id: str | None, now: datetime
+    session: AsyncSession,
+    *,
+    chat_id: int,
+    unit_id: str | None,
+    language: str,
+    now: datetime,
+    user_id: int | None = None,
 ) -> Subscription:
-    """Subscribe ``chat_id`` to the city (``unit_id`` None) or a street/community; a chat has one subscription."""
+    """Subscribe ``chat_id`` to the city (``unit_id`` None) or a street/community; a chat has one subscription.
+
+    ``user_id`` links a private chat to its user, so the report follows their language and stops if they block
+    the bot; group chats and channels keep ``language``.
+    """
     if unit_id is not None:
         await area(session, unit_id)
     row = await subscription_of(session, chat_id)
     if row is None:
         row = Subscription(chat_id=chat_id, created_at=now)
         session.add(row)
-    row.user_id = user.id if user is not None else None
-    row.language = user.locale if user is not None else row.language or "zh_CN"
+    row.user_id = user_id
+    row.language = language
     row.unit_id = unit_id
     row.active = True
     row.ended_at = None

@@ -27,7 +27,10 @@ class IsoWeek:
         if match is None:
             raise ValueError(f"not an ISO week (expected YYYY-Www): {text!r}")
         year, week = int(match.group(1)), int(match.group(2))
-        date.fromisocalendar(year, week, 1)  # raises ValueError for week 53 of a 52-week year
+        try:
+            date.fromisocalendar(year, week, 1)
+        except ValueError:
+            raise ValueError(f"{year} has no ISO week {week}") from None
         return cls(year, week)
 
     @classmethod

@@ -726,11 +726,14 @@ async def tasks_for(session: AsyncSession, user: User) -> list[Case]:
 
 async def queue_for(session: AsyncSession, user: User) -> list[Case]:
     """Cases waiting for a supervisor's decision: returned cases they cover, and unrouted ones for dispatchers."""
-    covered = await responsibility.covered_unit_ids(session, user.id)
-    returned = Case.status == S.RETURNED
+    supervisor = select(OfficerBinding.id).where(
+        OfficerBinding.user_id == user.id, OfficerBinding.role == BindingRole.SUPERVISOR
+    )
+    if user.role != Role.ADMIN and await session.scalar(supervisor.limit(1)) is None:
+        return []
+    condition = Case.status == S.RETURNED
     if user.role != Role.ADMIN:
-        returned = returned & Case.unit_id.in_(covered)
-    condition = returned
+        condition = condition & Case.unit_id.in_(await responsibility.covered_unit_ids(session, user.id))
     district = (
         select(OfficerBinding.id)
         .join(GridUnit, GridUnit.id == OfficerBinding.unit_id)

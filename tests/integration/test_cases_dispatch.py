@@ -59,8 +59,17 @@ async def build_world(services: Services) -> World:
     async with UnitOfWork(services.db) as uow:
         s = uow.session
         for unit_id, level, parent, lat, lon in UNITS:
-            s.add(GridUnit(id=unit_id, name=f"Unit {unit_id}", level=level, parent_id=parent, centroid_lat=lat,
-                           centroid_lon=lon, updated_at=now))
+            s.add(
+                GridUnit(
+                    id=unit_id,
+                    name=f"Unit {unit_id}",
+                    level=level,
+                    parent_id=parent,
+                    centroid_lat=lat,
+                    centroid_lon=lon,
+                    updated_at=now,
+                )
+            )
         await s.flush()
         people: dict[str, User] = {}
         specs = [
@@ -75,8 +84,9 @@ async def build_world(services: Services) -> World:
             ("citizen", 770040, "Nosy", None, "en", Role.CITIZEN),
         ]
         for key, tg, name, username, lang, role in specs:
-            people[key] = User(telegram_id=tg, first_name=name, username=username, language=lang, role=role,
-                               created_at=now)
+            people[key] = User(
+                telegram_id=tg, first_name=name, username=username, language=lang, role=role, created_at=now
+            )
             s.add(people[key])
         await s.flush()
         bindings = [
@@ -87,8 +97,7 @@ async def build_world(services: Services) -> World:
             ("district", "D1", BindingRole.SUPERVISOR, "区值班长"),
         ]
         for key, unit, role, display in bindings:
-            s.add(OfficerBinding(user_id=people[key].id, unit_id=unit, role=role, display_name=display,
-                                 created_at=now))
+            s.add(OfficerBinding(user_id=people[key].id, unit_id=unit, role=role, display_name=display, created_at=now))
         await uow.commit()
     return World(services, **{key: person.id for key, person in people.items()})
 
@@ -99,8 +108,16 @@ async def new_case(world: World, unit: str | None = "G1", photos: int = 1, note:
     now = services.clock.now()
     async with UnitOfWork(services.db) as uow:
         s = uow.session
-        case = Case(reporter_id=world.reporter, category="0201", lat=39.9001, lon=116.4001, status=CaseStatus.SUBMITTED,
-                    reported_at=now, note=note, address="东城区 东四北大街 1号")
+        case = Case(
+            reporter_id=world.reporter,
+            category="0201",
+            lat=39.9001,
+            lon=116.4001,
+            status=CaseStatus.SUBMITTED,
+            reported_at=now,
+            note=note,
+            address="东城区 东四北大街 1号",
+        )
         for n in range(photos):
             case.photos.append(Photo(kind=PhotoKind.REPORT, file_id=f"before-{n}", created_at=now))
         s.add(case)

@@ -96,8 +96,10 @@ async def build_world(services: Services) -> World:
             ("community", "C1", BindingRole.SUPERVISOR, "Community lead"),
             ("district", "D1", BindingRole.SUPERVISOR, "区值班长"),
         ]
-        for key, unit, role, display in bindings:
-            s.add(OfficerBinding(user_id=people[key].id, unit_id=unit, role=role, display_name=display, created_at=now))
+        for key, unit, binding, display in bindings:
+            s.add(
+                OfficerBinding(user_id=people[key].id, unit_id=unit, role=binding, display_name=display, created_at=now)
+            )
         await uow.commit()
     return World(services, **{key: person.id for key, person in people.items()})
 

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from geo.crs import InvalidCoordinates, validate_latlon
-from models.cases import DraftStep, Photo, PhotoKind, ReportDraft
+from models.cases import DraftStep, PendingInput, Photo, PhotoKind, ReportDraft
 from models.users import User
 from services.context import Services
 from services.i18n import N_
@@ -157,6 +157,27 @@ def set_location(
     _touch(services, draft)
 
 
+async def receive_location(
+    services: Services,
+    session: AsyncSession,
+    user: User,
+    chat_id: int,
+    lat: float,
+    lon: float,
+    *,
+    address: str | None,
+    source: str,
+) -> ReportDraft:
+    """Set the location of the user's draft, starting one if needed; bad coordinates start nothing."""
+    try:
+        validate_latlon(lat, lon)
+    except InvalidCoordinates:
+        raise IntakeRefused(BAD_LOCATION) from None
+    draft, _ = await open_draft(services, session, user, chat_id)
+    set_location(services, draft, lat, lon, address=address, source=source)
+    return draft
+
+
 def use_photo_location(services: Services, draft: ReportDraft) -> None:
     """Take the position read from a photo's EXIF."""
     if draft.exif_lat is None or draft.exif_lon is None:
@@ -189,9 +210,15 @@ async def discard_draft(session: AsyncSession, draft: ReportDraft) -> list[str]:
     return paths
 
 
-async def cancel_draft(session: AsyncSession, user_id: int) -> list[str] | None:
-    """Drop the user's draft; None when there was none, else the photo copies to remove after committing."""
+async def cancel_all(session: AsyncSession, user_id: int) -> list[str] | None:
+    """Drop the user's draft and any question the bot was waiting on; None when there was neither.
+
+    Returns the photo copies to remove once the transaction is committed.
+    """
+    pending = await session.execute(
+        delete(PendingInput).where(PendingInput.user_id == user_id).execution_options(synchronize_session=False)
+    )
     draft = await find_draft(session, user_id)
     if draft is None:
-        return None
+        return [] if pending.rowcount else None  # type: ignore[attr-defined]
     return await discard_draft(session, draft)

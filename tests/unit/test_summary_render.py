@@ -1,0 +1,99 @@
+"""The weekly report as people read it, in Chinese and English, and as CSV."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+
+from services.config import AppConfig, load_config
+from services.summary.figures import Counts, LeaderEntry, UnitFigures, WeekSummary
+from services.summary.render import MAX_TEXT, render_csv, render_text
+
+
+@pytest.fixture
+def config() -> AppConfig:
+    config = load_config()
+    config.summary.top_count = 1
+    config.summary.bottom_count = 1
+    return config
+
+
+def street(uid: str, name: str, done: int, due: int, overdue: int = 0) -> UnitFigures:
+    counts = Counts(received=due, registered=due, due=due, due_closed_on_time=done, closed=done, overdue_now=overdue)
+    return UnitFigures(id=uid, name=name, level="street", parent_id="D1", counts=counts, categories={"0201": due})
+
+
+def summary() -> WeekSummary:
+    city = UnitFigures(
+        id="", name="", level="city",
+        counts=Counts(received=9, registered=7, dispatched=6, closed_registered=3, closed=4, reworked=1, due=6,
+                      due_suspended=1, due_closed_on_time=2, open_at_end=4, overdue_now=2, handling_hours=90.5,
+                      handling_timed=4, satisfied=2, answered=3),
+        previous=Counts(received=2, due=1, due_closed_on_time=1),
+        categories={"0201": 3, "0102": 1, "0505": 1},
+    )  # fmt: skip
+    units = {
+        "S1": street("S1", "东华门街道", 1, 3, overdue=1),
+        "S2": street("S2", "景山街道", 1, 2, overdue=1),
+        "S3": street("S3", "交道口街道", 0, 0),
+        "C1": UnitFigures(id="C1", name="多福巷社区", level="community", parent_id="S1", counts=Counts(received=1)),
+    }
+    return WeekSummary("2026-W47", "2026-11-23T01:00:00+00:00", city, units, [LeaderEntry("3F9A0C", 5)])
+
+
+def test_the_chinese_report_uses_the_official_terms_and_the_catalog_names(config: AppConfig) -> None:
+    text = render_text(summary(), config, "zh_CN")
+    lines = text.splitlines()
+    assert lines[0] == "城市管理周通报 2026-W47（2026-11-16 至 2026-11-22）：全市"
+    assert "受理 9（较上周 +7）· 立案 7 · 派遣 6 · 结案 4" in lines
+    assert "结案率 42.9% · 按期结案率 40.0%（较上周 -60.0 个百分点）" in lines
+    assert "返工率 25.0% · 回退率 0.0%" in lines
+    assert "平均处置时长 22.6 小时 · 满意率 66.7%" in lines
+    assert "1. 非法小广告（牛皮癣） — 3" in lines
+    assert "1. 景山街道 — 按期结案率 50.0%，结案 1，超期 1" in lines  # the best street
+    assert "· 东华门街道 — 按期结案率 33.3%，结案 1，超期 1" in lines  # the last one
+    assert "交道口街道" not in text  # nothing happened there: not ranked
+    assert "1. 志愿者 3F9A0C — 5" in lines
+
+
+def test_the_english_report_says_the_same_in_english(config: AppConfig) -> None:
+    text = render_text(summary(), config, "en", footer="Send /unsubscribe to stop these reports.")
+    lines = text.splitlines()
+    assert lines[0] == "Weekly report 2026-W47 (2026-11-16 – 2026-11-22): Whole city"
+    assert "Received 9 (+7 on last week) · registered 7 · dispatched 6 · closed 4" in lines
+    assert "1. Illegal small ads / posters — 3" in lines
+    assert "Last unit:" in lines
+    assert lines[-1] == "Send /unsubscribe to stop these reports."
+
+
+def test_a_street_report_shows_that_street_ranks_its_communities_and_omits_the_leaderboard(config: AppConfig) -> None:
+    text = render_text(summary(), config, "zh_CN", "S1")
+    assert text.splitlines()[0].endswith("：东华门街道")
+    assert "受理 3（较上周 +3）" in text
+    assert "志愿者" not in text
+    assert "景山街道" not in text  # another street's figures
+
+
+def test_an_area_without_cases_says_so(config: AppConfig) -> None:
+    text = render_text(summary(), config, "en", "S3")
+    assert text.splitlines()[-1] == "No cases this week."
+
+
+def test_a_report_never_exceeds_one_telegram_message(config: AppConfig) -> None:
+    big = summary()
+    for i in range(400):
+        big.units[f"X{i}"] = street(f"X{i}", "某某街道" * 20, 1, 3, overdue=1)
+    config.summary.top_count = config.summary.bottom_count = 50
+    assert len(render_text(big, config, "zh_CN")) <= MAX_TEXT
+
+
+def test_csv_has_one_row_per_unit_with_ids_names_and_kpis() -> None:
+    rows = list(csv.DictReader(io.StringIO(render_csv(summary(), "zh_CN"))))
+    assert [r["unit_id"] for r in rows] == ["", "C1", "S1", "S2", "S3"]
+    city, s1 = rows[0], rows[2]
+    assert city["unit_name"] == "全市" and city["on_time_rate"] == "0.4000" and city["rework_rate"] == "0.2500"
+    assert s1["unit_name"] == "东华门街道" and s1["level"] == "street" and s1["parent_id"] == "D1"
+    assert s1["received"] == "3" and s1["overdue_now"] == "1" and s1["top_category"] == "0201"
+    assert rows[4]["on_time_rate"] == ""  # nothing fell due: no rate, not 0

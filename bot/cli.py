@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import sys
+from pathlib import Path
+from typing import Annotated
 
 import typer
 
@@ -90,6 +92,26 @@ def sandbox(
         asyncio.run(serve(host, port, rate_limits=rate_limits))
     except KeyboardInterrupt:
         pass
+
+
+@app.command()
+def demo(
+    port: int = typer.Option(8080, help="Port of the web chat (and of the sandbox Bot API beside it)"),
+    host: str = typer.Option("127.0.0.1", help="Address to listen on"),
+    data_dir: Annotated[
+        Path, typer.Option(help="Folder for the demo database and files, emptied on every start")
+    ] = Path("var/demo"),
+) -> None:
+    """Run the offline demo: a seeded district, the sandbox Telegram with its web chat, and the bot."""
+    from bot.demo import run_demo
+
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        asyncio.run(run_demo(data_dir, host=host, port=port))
+    except KeyboardInterrupt:
+        pass
+    except (OSError, RuntimeError) as exc:
+        fail(str(exc).splitlines()[0] if str(exc) else repr(exc))
 
 
 def main() -> None:

@@ -1,0 +1,147 @@
+"""``citybot demo``: a fresh demo district, the sandbox with its web chat, and the real bot polling it, offline.
+
+Everything is the production path: the district is imported by the grid import, the bot is
+``build_application()`` with its jobs, pointed at the sandbox by ``base_url``. Only the clock is an
+``OffsetClock`` that the web page can move forward.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from bot.app import build_application, build_services
+from bot.demo_api import ASSETS, SAMPLES, DemoContext, add_routes
+from bot.demo_people import CHANNEL, everyone
+from bot.demo_seed import DemoSeed, seed_demo
+from bot.settings import Settings
+from models.migrate import upgrade
+from sandbox.server import SandboxServer
+from sandbox.state import SandboxState, UserAccount
+from services.clock import OffsetClock
+from services.config import AppConfig, load_config
+from services.context import Services
+
+log = logging.getLogger(__name__)
+
+DEMO_TOKEN = "7000000001:citybot-offline-demo"
+BOT_USERNAME = "citybot_demo_bot"
+_MARKER = ".citybot-demo"
+
+
+@dataclass
+class Demo:
+    """A running demo: the sandbox (and web chat), the bot application and what they share."""
+
+    sandbox: SandboxServer
+    services: Services
+    clock: OffsetClock
+    application: Any
+    seed: DemoSeed
+    data_dir: Path
+
+    @property
+    def url(self) -> str:
+        """Where the web chat is served."""
+        return self.sandbox.url
+
+
+def demo_config(base: AppConfig | None = None) -> AppConfig:
+    """The shipped configuration, with the demo channel receiving the weekly summary."""
+    config = base or load_config()
+    summary = config.summary.model_copy(update={"channels": [CHANNEL.chat_id], "channel_language": CHANNEL.language})
+    return config.model_copy(update={"summary": summary})
+
+
+def fresh_data_dir(data_dir: Path) -> Path:
+    """Empty ``data_dir`` for a new demo; refuses a non-empty folder the demo did not create."""
+    if data_dir.exists() and any(data_dir.iterdir()):
+        if not (data_dir / _MARKER).exists():
+            raise RuntimeError(f"{data_dir} is not empty and is not a demo folder; choose another --data-dir")
+        shutil.rmtree(data_dir)
+    data_dir.mkdir(parents=True, exist_ok=True)
+    (data_dir / _MARKER).write_text("created by citybot demo; emptied on every start\n", encoding="utf-8")
+    return data_dir
+
+
+def _populate_sandbox(state: SandboxState) -> list[str]:
+    """The bot, every person, the channel, and the sample photos (their file ids serve the seeded history)."""
+    state.register_bot(DEMO_TOKEN, BOT_USERNAME, "城市随手拍 citybot")
+    for person in everyone():
+        state.add_user(UserAccount(id=person.telegram_id, first_name=person.name, language_code=person.language))
+    state.add_group(CHANNEL.chat_id, CHANNEL.title, "channel", CHANNEL.username)
+    problems = [name for name in SAMPLES if not name.startswith("clean")]
+    return [state.files.add_photo((ASSETS / f"{name}.jpg").read_bytes())[-1]["file_id"] for name in problems]
+
+
+def _settings(data_dir: Path, sandbox: SandboxServer | None) -> Settings:
+    return Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        telegram_token=DEMO_TOKEN,
+        telegram_base_url=sandbox.base_url if sandbox else "http://127.0.0.1:9/bot",
+        telegram_base_file_url=sandbox.base_file_url if sandbox else "http://127.0.0.1:9/file/bot",
+        database_url=f"sqlite+aiosqlite:///{data_dir / 'citybot-demo.db'}",
+        data_dir=data_dir / "files",
+    )
+
+
+async def start_demo(data_dir: Path, *, host: str = "127.0.0.1", port: int = 8080, jobs: bool = True) -> Demo:
+    """Seed a fresh database, start the sandbox and web chat, then the bot polling it."""
+    fresh_data_dir(data_dir)
+    clock = OffsetClock()
+    sandbox = SandboxServer(host, port)
+    photo_ids = _populate_sandbox(sandbox.state)
+    offline = _settings(data_dir, None)
+    await upgrade(offline.database_url)
+    services = build_services(offline, clock=clock, config=demo_config())
+    seed = await seed_demo(services, photo_ids)
+    context = DemoContext(services, clock, sandbox.state, DEMO_TOKEN)
+    add_routes(sandbox.app, context)
+    await sandbox.start()
+    application = build_application(_settings(data_dir, sandbox), services, jobs=jobs)
+    context.flush = _flusher(application, services)
+    await application.initialize()
+    if application.post_init:
+        await application.post_init(application)
+    await application.start()
+    assert application.updater is not None
+    await application.updater.start_polling(poll_interval=0, timeout=10)
+    return Demo(sandbox, services, clock, application, seed, data_dir)
+
+
+def _flusher(application: Any, services: Services) -> Any:
+    """One outbox delivery pass through the bot, as the outbox job makes every second."""
+    from services.delivery import deliver_due
+
+    async def flush() -> int:
+        return await deliver_due(services, application.bot)
+
+    return flush
+
+
+async def stop_demo(demo: Demo) -> None:
+    """Stop the bot, then the sandbox, and close the database."""
+    application = demo.application
+    if application.updater.running:
+        await application.updater.stop()
+    if application.running:
+        await application.stop()
+    await application.shutdown()
+    await demo.sandbox.stop()
+    await demo.services.db.dispose()
+
+
+async def run_demo(data_dir: Path, *, host: str = "127.0.0.1", port: int = 8080) -> None:
+    """Start the demo, print where it is, and serve until interrupted."""
+    demo = await start_demo(data_dir, host=host, port=port)
+    seed = demo.seed
+    print(f"citybot demo: {seed.units} grid units, {seed.bindings} officer bindings, {seed.cases} seeded cases")
+    print(f"citybot demo: web chat at {demo.url}/  (Ctrl-C to stop; data in {data_dir})", flush=True)
+    try:
+        await asyncio.Event().wait()
+    finally:
+        await stop_demo(demo)

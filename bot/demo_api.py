@@ -1,0 +1,162 @@
+"""The web chat's own API beside the sandbox's: personas, the grid map, open-case pins, the clock, assets."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from aiohttp import web
+
+from bot.demo_district import STREETS
+from bot.demo_jobs import STEPS, advance, run_due_jobs
+from bot.demo_map import map_svg, open_case_pins
+from bot.demo_people import CHANNEL, PERSONAS, Person
+from bot.demo_ui import ui_strings
+from models.uow import UnitOfWork
+from sandbox.state import SandboxState
+from services.clock import OffsetClock
+from services.context import Services
+from services.i18n import locale_for
+from services.users import set_language, user_by_telegram_id
+
+PREFIX = "/demo/api"
+ASSETS = Path(__file__).parent / "demo_assets"
+SAMPLES = ("posters", "litter", "bikes", "debris", "clean_wall", "clean_street")
+
+
+@dataclass
+class DemoContext:
+    """What the demo routes act on; filled in by the composition root before the first request."""
+
+    services: Services
+    clock: OffsetClock
+    state: SandboxState
+    bot_token: str
+    flush: Callable[[], Coroutine[Any, Any, int]] | None = None
+    map_cache: dict[str, str] = field(default_factory=dict)
+
+
+DEMO_KEY = web.AppKey("demo", DemoContext)
+
+
+def _ok(result: Any) -> web.Response:
+    return web.json_response({"ok": True, "result": result}, dumps=lambda data: json.dumps(data, ensure_ascii=False))
+
+
+def _unit_names() -> dict[str, str]:
+    names = {street.id: street.name for street in STREETS}
+    names.update({c.id: c.name for street in STREETS for c in street.communities})
+    return names
+
+
+def _persona_json(person: Person, state: SandboxState) -> dict[str, Any]:
+    account = state.users.get(person.telegram_id)
+    names = _unit_names()
+    return {
+        "key": person.key,
+        "chat_id": person.telegram_id,
+        "name": person.name,
+        "kind": person.kind,
+        "language": (account.language_code if account else None) or person.language,
+        "color": person.color,
+        "units": [names.get(unit, unit) for unit in person.units],
+    }
+
+
+async def bootstrap(request: web.Request) -> web.Response:
+    """Everything the page needs to start: labels, personas, the channel, samples and the clock."""
+    demo = request.app[DEMO_KEY]
+    locale = locale_for(request.query.get("lang", "zh"))
+    personas = [_persona_json(person, demo.state) for person in PERSONAS]
+    personas.append({"key": CHANNEL.key, "chat_id": CHANNEL.chat_id, "name": CHANNEL.title, "kind": "channel",
+                     "language": CHANNEL.language, "color": CHANNEL.color, "units": []})  # fmt: skip
+    bot = demo.state.bots[demo.bot_token]
+    return _ok({
+        "locale": locale,
+        "ui": ui_strings(locale),
+        "bot": {"id": bot.id, "username": bot.username, "name": bot.first_name},
+        "personas": personas,
+        "samples": [{"name": name, "url": f"/demo/assets/{name}.jpg"} for name in SAMPLES],
+        "clock": _clock_json(demo),
+        "events_after": demo.state.events.last_id,
+    })  # fmt: skip
+
+
+def _clock_json(demo: DemoContext) -> dict[str, Any]:
+    now = demo.clock.now()
+    local = now.astimezone(demo.services.tz)
+    return {"iso": now.isoformat(), "local": local.strftime("%Y-%m-%d %H:%M"), "weekday": local.isoweekday(),
+            "offset_hours": round(demo.clock.offset.total_seconds() / 3600, 2)}  # fmt: skip
+
+
+async def grid_map(request: web.Request) -> web.Response:
+    """The SVG of the grid units (drawn once; the demo's units do not change while it runs)."""
+    demo = request.app[DEMO_KEY]
+    if "svg" not in demo.map_cache:
+        demo.map_cache["svg"] = await map_svg(demo.services)
+    return web.Response(text=demo.map_cache["svg"], content_type="image/svg+xml")
+
+
+async def pins(request: web.Request) -> web.Response:
+    """Open cases with their position, for the map."""
+    return _ok(await open_case_pins(request.app[DEMO_KEY].services))
+
+
+async def clock(request: web.Request) -> web.Response:
+    """GET: the demo time. POST {step: hour|day|monday}: move it and run what falls due."""
+    demo = request.app[DEMO_KEY]
+    if request.method == "GET":
+        return _ok(_clock_json(demo))
+    body = await request.json() if request.can_read_body else {}
+    step = str(body.get("step") or request.query.get("step") or "")
+    if step not in STEPS:
+        return web.json_response({"ok": False, "description": f"step must be one of {STEPS}"}, status=400)
+    await advance(demo.clock, demo.services, step)
+    report = await run_due_jobs(demo.services, demo.flush)
+    return _ok({"clock": _clock_json(demo), "jobs": report.to_json()})
+
+
+async def persona_language(request: web.Request) -> web.Response:
+    """Switch a persona's Telegram language, as if they changed it in the app and then chose it with /lang."""
+    demo = request.app[DEMO_KEY]
+    person = next((p for p in PERSONAS if p.key == request.match_info["key"]), None)
+    body = await request.json()
+    code = "zh-hans" if str(body.get("language", "")).lower().startswith("zh") else "en"
+    if person is None or person.telegram_id not in demo.state.users:
+        return web.json_response({"ok": False, "description": "unknown persona"}, status=404)
+    demo.state.users[person.telegram_id].language_code = code
+    async with UnitOfWork(demo.services.db) as uow:
+        user = await user_by_telegram_id(uow.session, person.telegram_id)
+        if user is not None:
+            user.telegram_language = code
+            set_language(user, locale_for(code))
+        await uow.commit()
+    return _ok(_persona_json(person, demo.state))
+
+
+async def cjk_font(request: web.Request) -> web.StreamResponse:
+    """The Noto Sans CJK font the summary chart uses, for machines without a Chinese system font."""
+    spec = importlib.util.find_spec("mplfonts")
+    if spec is None or not spec.submodule_search_locations:
+        raise web.HTTPNotFound()
+    path = Path(next(iter(spec.submodule_search_locations))) / "fonts" / "NotoSansCJKsc-Regular.otf"
+    if not path.is_file():
+        raise web.HTTPNotFound()
+    return web.FileResponse(path, headers={"Content-Type": "font/otf", "Cache-Control": "max-age=86400"})
+
+
+def add_routes(app: web.Application, context: DemoContext) -> None:
+    """Mount the demo API and assets on the sandbox's application (before it starts)."""
+    app[DEMO_KEY] = context
+    app.router.add_get(PREFIX + "/bootstrap", bootstrap)
+    app.router.add_get(PREFIX + "/map", grid_map)
+    app.router.add_get(PREFIX + "/pins", pins)
+    app.router.add_route("GET", PREFIX + "/clock", clock)
+    app.router.add_route("POST", PREFIX + "/clock", clock)
+    app.router.add_post(PREFIX + "/personas/{key}/language", persona_language)
+    app.router.add_get("/demo/font/cjk.otf", cjk_font)
+    app.router.add_static("/demo/assets/", ASSETS)

@@ -1,0 +1,141 @@
+"""The grid map drawn from the database: every unit's polygon projected to SVG, no map tiles needed.
+
+The projection is equirectangular around the map's middle latitude (metres east and north keep their ratio at
+city scale). Its parameters travel on the ``<svg>`` element, so the page turns a click back into WGS-84.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from html import escape
+
+import shapely
+from shapely import MultiPolygon, Polygon
+from sqlalchemy import select
+
+from models.cases import Case
+from models.grid import GridUnit, UnitLevel
+from models.status import OPEN_STATUSES
+from models.uow import UnitOfWork
+from services.context import Services
+
+WIDTH = 1000.0
+_MARGIN = 0.06  # share of the span left around the district
+# Fill colours per street, in the order the streets first appear: soft hues that keep dark text readable.
+_PALETTE = ("#dbe9f9", "#e3f2e1", "#fbeedb", "#efe3f7", "#fde2e4", "#e0f4f4")
+
+
+@dataclass(frozen=True)
+class Projection:
+    """Degrees to SVG pixels: x grows east, y grows south."""
+
+    west: float
+    north: float
+    px_per_lon: float
+    px_per_lat: float
+
+    def xy(self, lon: float, lat: float) -> tuple[float, float]:
+        """The SVG point of a WGS-84 position."""
+        return (lon - self.west) * self.px_per_lon, (self.north - lat) * self.px_per_lat
+
+    def lonlat(self, x: float, y: float) -> tuple[float, float]:
+        """The WGS-84 position of an SVG point (what the page does on a click)."""
+        return self.west + x / self.px_per_lon, self.north - y / self.px_per_lat
+
+
+def projection_for(bounds: tuple[float, float, float, float]) -> tuple[Projection, float]:
+    """A projection fitting ``(west, south, east, north)`` into WIDTH pixels, and the height it needs."""
+    west, south, east, north = bounds
+    pad_lon, pad_lat = (east - west) * _MARGIN, (north - south) * _MARGIN
+    west, east, south, north = west - pad_lon, east + pad_lon, south - pad_lat, north + pad_lat
+    px_per_lon = WIDTH / (east - west)
+    px_per_lat = px_per_lon / math.cos(math.radians((north + south) / 2))
+    return Projection(west, north, px_per_lon, px_per_lat), (north - south) * px_per_lat
+
+
+def _path(geometry: Polygon | MultiPolygon, proj: Projection) -> str:
+    polygons = geometry.geoms if isinstance(geometry, MultiPolygon) else [geometry]
+    parts = []
+    for polygon in polygons:
+        for ring in [polygon.exterior, *polygon.interiors]:
+            points = [proj.xy(lon, lat) for lon, lat in ring.coords[:-1]]
+            parts.append("M" + " L".join(f"{x:.1f} {y:.1f}" for x, y in points) + " Z")
+    return " ".join(parts)
+
+
+@dataclass(frozen=True)
+class _Unit:
+    id: str
+    name: str
+    level: str
+    parent_id: str | None
+    shape: Polygon | MultiPolygon
+
+
+async def _units(services: Services) -> list[_Unit]:
+    query = select(GridUnit.id, GridUnit.name, GridUnit.level, GridUnit.parent_id, GridUnit.geometry).where(
+        GridUnit.active.is_(True), GridUnit.geometry.is_not(None)
+    )
+    async with UnitOfWork(services.db) as uow:
+        rows = (await uow.session.execute(query.order_by(GridUnit.id))).all()
+    shapes = shapely.from_geojson([row.geometry for row in rows]) if rows else []
+    return [_Unit(r.id, r.name, r.level, r.parent_id, s) for r, s in zip(rows, shapes, strict=True)]
+
+
+async def map_svg(services: Services) -> str:
+    """The SVG of every active unit: grids filled by street, community and street borders, labels."""
+    units = await _units(services)
+    if not units:
+        return f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH:.0f} 600" class="grid-map"></svg>'
+    by_id = {unit.id: unit for unit in units}
+    proj, height = projection_for(shapely.union_all([unit.shape for unit in units]).bounds)
+    streets = [u for u in units if u.level == UnitLevel.STREET]
+    colours = {street.id: _PALETTE[i % len(_PALETTE)] for i, street in enumerate(streets)}
+    out = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="grid-map" viewBox="0 0 {WIDTH:.0f} {height:.0f}" '
+        f'data-west="{proj.west}" data-north="{proj.north}" data-px-per-lon="{proj.px_per_lon}" '
+        f'data-px-per-lat="{proj.px_per_lat}">',
+        '<g class="units">',
+    ]
+    lowest = [u for u in units if u.level == UnitLevel.GRID] or units
+    for unit in lowest:
+        chain = _ancestors(unit, by_id)
+        street = next((u for u in chain if u.level == UnitLevel.STREET), None)
+        community = next((u for u in chain if u.level == UnitLevel.COMMUNITY), None)
+        fill = colours.get(street.id if street else "", "#e8eef5")
+        out.append(
+            f'<path class="unit" d="{_path(unit.shape, proj)}" fill="{fill}"'
+            f' data-id="{escape(unit.id)}" data-name="{escape(unit.name)}"'
+            f' data-community="{escape(community.name if community else "")}"'
+            f' data-street="{escape(street.name if street else "")}"/>'
+        )
+    out.append("</g>")
+    for level, css in ((UnitLevel.COMMUNITY, "community-border"), (UnitLevel.STREET, "street-border")):
+        out.append(f'<g class="{css}">')
+        out += [f'<path d="{_path(u.shape, proj)}"/>' for u in units if u.level == level]
+        out.append("</g>")
+    out.append('<g class="labels">')
+    for unit in units:
+        if unit.level in (UnitLevel.COMMUNITY, UnitLevel.STREET):
+            x, y = proj.xy(unit.shape.point_on_surface().x, unit.shape.point_on_surface().y)
+            out.append(f'<text class="label {unit.level}" x="{x:.0f}" y="{y:.0f}">{escape(unit.name)}</text>')
+    out += ["</g>", '<g class="pins"></g>', "</svg>"]
+    return "".join(out)
+
+
+def _ancestors(unit: _Unit, by_id: dict[str, _Unit]) -> list[_Unit]:
+    chain: list[_Unit] = []
+    current = by_id.get(unit.parent_id or "")
+    while current is not None and current not in chain:
+        chain.append(current)
+        current = by_id.get(current.parent_id or "")
+    return chain
+
+
+async def open_case_pins(services: Services) -> list[dict[str, object]]:
+    """Open cases as map pins: number, status, category and position."""
+    query = select(Case.id, Case.status, Case.category, Case.lat, Case.lon).where(Case.status.in_(OPEN_STATUSES))
+    async with UnitOfWork(services.db) as uow:
+        rows = (await uow.session.execute(query.order_by(Case.id))).all()
+    return [{"id": r.id, "status": r.status, "category": r.category, "lat": r.lat, "lon": r.lon} for r in rows]

@@ -1,0 +1,50 @@
+"""The web chat's own labels (the chat content is the bot's): translated here, so the page has one catalog."""
+
+from __future__ import annotations
+
+from services.i18n import N_, Translator
+
+UI_TEXT: dict[str, str] = {
+    "title": N_("citybot playground"),
+    "subtitle": N_("Offline demo: the real bot on a local Telegram"),
+    "people": N_("People"),
+    "role_citizen": N_("Citizen"),
+    "role_volunteer": N_("Volunteer"),
+    "role_officer": N_("Grid officer"),
+    "role_supervisor": N_("Duty supervisor"),
+    "role_channel": N_("Broadcast channel"),
+    "clock": N_("Demo clock"),
+    "plus_hour": N_("+1 hour"),
+    "plus_day": N_("+1 day"),
+    "next_monday": N_("Next Monday 09:00"),
+    "clock_done": N_("Deadlines checked, weekly summary checked, outbox sent"),
+    "placeholder": N_("Write a message…"),
+    "send": N_("Send"),
+    "photo": N_("Photo"),
+    "location": N_("Location"),
+    "map": N_("Grid map"),
+    "map_hint": N_("Hover to see the grid unit; click to share that spot"),
+    "share_here": N_("Share this location"),
+    "cancel": N_("Cancel"),
+    "samples": N_("Sample photos"),
+    "samples_hint": N_("Pick one photo, or several for an album"),
+    "upload": N_("Upload from this computer"),
+    "send_selected": N_("Send"),
+    "as_file": N_("Send as file (keeps the photo's GPS)"),
+    "caption": N_("Caption (optional)"),
+    "channel_only": N_("Only the bot posts in this channel."),
+    "empty": N_("No messages yet. Send /start to begin."),
+    "edited": N_("edited"),
+    "open_cases": N_("open cases on the map"),
+    "language": N_("Telegram language of this person"),
+    "subscribers": N_("subscribers"),
+    "outside": N_("outside every grid"),
+    "pick_on_map": N_("Click the map to choose the spot"),
+    "unit_officers": N_("Covers: {units}"),
+}
+
+
+def ui_strings(locale: str) -> dict[str, str]:
+    """Every label of the page in ``locale``."""
+    t = Translator(locale)
+    return {key: t(message) for key, message in UI_TEXT.items()}

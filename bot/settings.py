@@ -21,6 +21,7 @@ class Settings(BaseSettings):
     config: Path | None = None
     data_dir: Path = Field(default=Path("var"), description="photos and other files kept on disk")
     log_level: str = "INFO"
+    bot_username: str | None = None
     webhook_url: str | None = None
     webhook_listen: str = "127.0.0.1"
     webhook_port: int = 8443

@@ -46,4 +46,4 @@ def schedule(app: Application, services: Services) -> None:  # type: ignore[type
     job_kwargs = {"trigger": trigger, "misfire_grace_time": int(MISFIRE_GRACE.total_seconds()), "coalesce": True}
     app.job_queue.run_custom(weekly_summary, job_kwargs=job_kwargs, data=services, name="weekly-summary")
     # A job, not a startup hook: queueing thousands of recipients must not hold up the bot's start.
-    app.job_queue.run_once(summary_catch_up, when=timedelta(seconds=5), data=services, name="weekly-summary-catch-up")
+    app.job_queue.run_once(summary_catch_up, when=timedelta(seconds=1), data=services, name="weekly-summary-catch-up")

@@ -183,11 +183,12 @@ async def queue_week(
         )
         row = await uow.session.get(WeeklySummary, str(week))
         assert row is not None
+        keys = await _queued_keys(uow.session, str(week))
         done = row.queued_at is not None
         people = [] if done else await recipients(uow.session, services)
-        keys = set() if done else await _queued_keys(uow.session, str(week))
         await uow.commit()
     if done:
+        result.recipients = result.already = sum(1 for key in keys if not key.endswith(":chart"))
         return result
     charts = _Charts(services, summary)
     todo = [who for who in people if text_key(str(week), who.chat_id) not in keys]

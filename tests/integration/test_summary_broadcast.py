@@ -1,0 +1,222 @@
+"""Queueing the weekly summary: who gets what, in which language, exactly once, even across a crash."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import func, select
+
+from models.broadcast import Subscription, WeeklySummary
+from models.cases import Case
+from models.outbox import DeliveryStatus, OutboxMessage
+from models.uow import UnitOfWork
+from models.users import User
+from services.clock import ManualClock
+from services.context import Services
+from services.summary.broadcast import catch_up, queue_due_week, queue_week
+from services.summary.subscriptions import subscribe
+from services.summary.weeks import IsoWeek
+from tests.integration.summary_world import SUMMARY_TIME, bj, build_world
+
+W47 = IsoWeek(2026, 47)
+CHANNEL = -1001234
+
+
+class Crash(Exception):
+    """The process dies half-way."""
+
+
+async def add_user(services: Services, uid: int, language: str, *, blocked: bool = False) -> None:
+    async with UnitOfWork(services.db) as uow:
+        uow.session.add(User(id=uid, telegram_id=uid, language=language, blocked_bot=blocked, created_at=SUMMARY_TIME))
+        await uow.commit()
+
+
+async def add_subscriber(
+    services: Services, chat_id: int, unit_id: str | None, language: str, user: bool = True
+) -> None:
+    """A private chat (user id = chat id) or, with ``user=False``, a group chat."""
+    if user:
+        await add_user(services, chat_id, language)
+    async with UnitOfWork(services.db) as uow:
+        await subscribe(
+            uow.session,
+            chat_id=chat_id,
+            unit_id=unit_id,
+            language=language,
+            now=SUMMARY_TIME,
+            user_id=chat_id if user else None,
+        )
+        await uow.commit()
+
+
+async def outbox(services: Services) -> list[OutboxMessage]:
+    async with services.db.sessions() as session:
+        return list(await session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)))
+
+
+def by_chat(rows: list[OutboxMessage]) -> dict[int, list[OutboxMessage]]:
+    found: dict[int, list[OutboxMessage]] = {}
+    for row in rows:
+        found.setdefault(row.chat_id, []).append(row)
+    return found
+
+
+def is_png(path: str) -> bool:
+    """Whether ``path`` holds a PNG image (the file the sender will upload)."""
+    with open(path, "rb") as fh:
+        return fh.read(8) == b"\x89PNG\r\n\x1a\n"
+
+
+def text_of(rows: list[OutboxMessage]) -> str:
+    return str(json.loads(next(r for r in rows if r.method == "sendMessage").params)["text"])
+
+
+@pytest.fixture
+async def world(services: Services, clock: ManualClock) -> Services:
+    clock.set(SUMMARY_TIME)
+    await build_world(services)
+    services.config.summary.channels = [CHANNEL]
+    return services
+
+
+async def test_each_recipient_gets_the_chart_then_the_text_for_their_area_in_their_language(world: Services) -> None:
+    await add_subscriber(world, 501, None, "zh_CN")
+    await add_subscriber(world, 502, "S1", "en")
+    await add_subscriber(world, -503, "C2", "en", user=False)  # a group following one community
+    result = await queue_week(world, W47)
+    assert (result.recipients, result.queued, result.already) == (4, 4, 0)
+    chats = by_chat(await outbox(world))
+    assert set(chats) == {CHANNEL, 501, 502, -503}
+    for chat_id, rows in chats.items():
+        assert [r.method for r in rows] == ["sendPhoto", "sendMessage"]
+        assert [r.dedupe_key for r in rows] == [f"summary:2026-W47:{chat_id}:chart", f"summary:2026-W47:{chat_id}"]
+        photo = json.loads(rows[0].params)
+        assert is_png(photo["photo"]["path"])
+        assert photo["caption"] == text_of(rows).splitlines()[0]
+    channel, city_zh, street_en, group = (text_of(chats[c]) for c in (CHANNEL, 501, 502, -503))
+    assert channel.startswith("城市管理周通报 2026-W47（2026-11-16 至 2026-11-22）：全市")
+    assert "受理 9（较上周 +7）" in channel and "志愿者" in channel
+    assert "发送 /unsubscribe 可退订周通报。" not in channel  # a channel cannot unsubscribe
+    assert city_zh.splitlines()[-1] == "发送 /unsubscribe 可退订周通报。"
+    assert street_en.startswith("Weekly report 2026-W47 (2026-11-16 – 2026-11-22): 东华门街道")
+    assert "Received 5 (+4 on last week)" in street_en
+    assert group.startswith("Weekly report 2026-W47") and group.splitlines()[0].endswith(": 黄化门社区")
+    assert "Received 3 (+2 on last week)" in group
+
+
+async def test_the_report_follows_a_subscribers_current_language(world: Services) -> None:
+    await add_subscriber(world, 501, None, "zh_CN")
+    async with UnitOfWork(world.db) as uow:
+        user = await uow.session.get(User, 501)
+        assert user is not None
+        user.language = "en"  # /lang en after subscribing
+        await uow.commit()
+    await queue_week(world, W47)
+    assert text_of(by_chat(await outbox(world))[501]).startswith("Weekly report 2026-W47")
+
+
+async def test_a_second_run_queues_nothing(world: Services) -> None:
+    await add_subscriber(world, 501, None, "zh_CN")
+    await queue_week(world, W47)
+    again = await queue_week(world, W47)
+    assert again.queued == 0
+    assert len(await outbox(world)) == 4
+    async with world.db.sessions() as session:
+        row = await session.get(WeeklySummary, "2026-W47")
+        assert row is not None and row.queued_at == SUMMARY_TIME
+        assert row.chart_path is not None and is_png(row.chart_path)
+
+
+async def test_a_crash_mid_broadcast_resumes_where_it_stopped_without_duplicates(world: Services) -> None:
+    for chat_id in range(601, 608):
+        await add_subscriber(world, chat_id, None, "zh_CN")
+
+    def die_after_first_batch(done: int) -> None:
+        raise Crash(f"killed after {done}")
+
+    with pytest.raises(Crash):
+        await queue_week(world, W47, batch=3, progress=die_after_first_batch)
+    assert len(by_chat(await outbox(world))) == 3  # the first batch was committed, nothing else
+    # Meanwhile a late case arrives; the resumed broadcast still sends the figures already published.
+    async with UnitOfWork(world.db) as uow:
+        uow.session.add(
+            Case(
+                id=100,
+                reporter_id=1,
+                category="0201",
+                lat=39.9,
+                lon=116.4,
+                chain="G1>C1>S1>D1",
+                unit_id="G1",
+                reported_at=bj(20, 10),
+            )
+        )
+        await uow.commit()
+    resumed = await queue_week(world, W47, batch=3)
+    assert (resumed.recipients, resumed.already, resumed.queued) == (8, 3, 5)
+    chats = by_chat(await outbox(world))
+    assert len(chats) == 8 and all(len(rows) == 2 for rows in chats.values())
+    assert {text_of(rows).splitlines()[2] for rows in chats.values()} == {
+        "受理 9（较上周 +7）· 立案 7 · 派遣 6 · 结案 4"
+    }
+    assert (await queue_week(world, W47)).queued == 0
+
+
+async def test_a_subscriber_who_blocked_the_bot_is_unsubscribed_and_not_queued(world: Services) -> None:
+    await add_subscriber(world, 501, None, "zh_CN")
+    await add_subscriber(world, 502, None, "zh_CN")
+    async with UnitOfWork(world.db) as uow:
+        user = await uow.session.get(User, 502)
+        assert user is not None
+        user.blocked_bot = True  # the sender saw a 403
+        await uow.commit()
+    result = await queue_week(world, W47)
+    assert result.ended == 1
+    assert set(by_chat(await outbox(world))) == {CHANNEL, 501}
+    async with world.db.sessions() as session:
+        sub = await session.scalar(select(Subscription).where(Subscription.chat_id == 502))
+        assert sub is not None and not sub.active and sub.ended_reason == "blocked"
+
+
+async def test_a_group_that_removed_the_bot_is_unsubscribed_the_next_week(world: Services, clock: ManualClock) -> None:
+    await add_subscriber(world, -700, None, "zh_CN", user=False)
+    await queue_week(world, W47)
+    async with UnitOfWork(world.db) as uow:  # what the sender records for a 403
+        for row in await uow.session.scalars(select(OutboxMessage).where(OutboxMessage.chat_id == -700)):
+            row.status = DeliveryStatus.FAILED
+            row.last_error = "403 Forbidden: bot was kicked from the group chat"
+        await uow.commit()
+    clock.set(datetime(2026, 11, 30, 1, 0, tzinfo=UTC))
+    result = await queue_due_week(world)
+    assert result.week == "2026-W48" and result.ended == 1
+    w48 = [r for r in await outbox(world) if r.dedupe_key and "2026-W48" in r.dedupe_key]
+    assert {r.chat_id for r in w48} == {CHANNEL}
+
+
+async def test_the_scheduled_run_sends_the_week_that_just_ended(world: Services) -> None:
+    result = await queue_due_week(world)  # Monday 2026-11-23 09:00 Beijing
+    assert result.week == "2026-W47" and result.queued == 1
+
+
+async def test_catch_up_sends_a_missed_monday_once(world: Services, clock: ManualClock) -> None:
+    clock.set(bj(23, 11))  # the bot was down at 09:00
+    first = await catch_up(world)
+    assert first is not None and first.week == "2026-W47" and first.queued == 1
+    assert await catch_up(world) is None  # a second start sends nothing
+    assert len(await outbox(world)) == 2
+
+
+async def test_catch_up_before_monday_nine_looks_at_the_week_before(world: Services, clock: ManualClock) -> None:
+    clock.set(bj(23, 8))  # W47's send is not due yet; the last send due was W46's
+    result = await catch_up(world)
+    assert result is not None and result.week == "2026-W46"
+
+
+async def test_a_fresh_installation_does_not_catch_up(services: Services, clock: ManualClock) -> None:
+    clock.set(bj(23, 11))
+    assert await catch_up(services) is None
+    async with services.db.sessions() as session:
+        assert await session.scalar(select(func.count()).select_from(OutboxMessage)) == 0

@@ -178,7 +178,7 @@ async def _on_other(tn: Turn) -> Answer:
     draft = await intake.find_draft(tn.session, tn.user.id)
     text = tn.t("I can't use stickers, voice messages or videos.")
     if draft is None:
-        return Answer(text + " " + tn.t("To report a problem, send me a photo of it (or /report)."))
+        return Answer(text + "\n" + tn.t("To report a problem, send me a photo of it (or /report)."))
     return Answer(text, prompt(tn.services, draft, tn.t))
 
 

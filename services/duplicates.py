@@ -57,9 +57,7 @@ async def find_duplicate(
     )
     if exclude_id is not None:
         query = query.where(Case.id != exclude_id)
-    nearby = [
-        (distance_m(lat, lon, c.lat, c.lon), c.reported_at, c.id, c) for c in await session.scalars(query)
-    ]
+    nearby = [(distance_m(lat, lon, c.lat, c.lon), c.reported_at, c.id, c) for c in await session.scalars(query)]
     nearby = [item for item in nearby if item[0] <= radius_m]
     return min(nearby, key=lambda item: item[:3])[3] if nearby else None
 

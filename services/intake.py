@@ -68,9 +68,7 @@ async def draft_for_button(session: AsyncSession, user_id: int, draft_id: int) -
     return draft if draft is not None and draft.id == draft_id else None
 
 
-async def open_draft(
-    services: Services, session: AsyncSession, user: User, chat_id: int
-) -> tuple[ReportDraft, bool]:
+async def open_draft(services: Services, session: AsyncSession, user: User, chat_id: int) -> tuple[ReportDraft, bool]:
     """The user's draft, started if there is none (refused when banned or over the hourly limit)."""
     if user.banned:
         raise IntakeRefused(BANNED)

@@ -49,9 +49,7 @@ async def expire_drafts(services: Services, session: AsyncSession) -> Expired:
             continue
         result.paths += [p.local_path for p in draft.photos if p.local_path]
         await session.execute(
-            delete(Photo)
-            .where(Photo.id.in_([p.id for p in draft.photos]))
-            .execution_options(synchronize_session=False)
+            delete(Photo).where(Photo.id.in_([p.id for p in draft.photos])).execution_options(synchronize_session=False)
         )
         for photo in draft.photos:
             session.expunge(photo)

@@ -29,10 +29,7 @@ class RateLimited(IntakeRefused):
 
     def __init__(self, limit: int, until: datetime, local_time: str) -> None:
         super().__init__(
-            N_(
-                "You have sent {limit} reports in the last hour, the most I accept. "
-                "You can report again at {time}."
-            ),
+            N_("You have reached the limit of {limit} reports per hour. You can report again at {time}."),
             limit=limit,
             time=local_time,
         )

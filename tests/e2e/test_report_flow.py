@@ -52,10 +52,23 @@ async def seed_city(bot: RunningBot) -> None:
     assert services is not None
     now = services.clock.now()
     async with UnitOfWork(services.db) as uow:
-        await save_unit(uow.session, unit_id="C-1", name="东华门社区", level=UnitLevel.COMMUNITY, now=now,
-                        geometry=box(116.38, 39.89, 116.42, 39.93))
-        await save_unit(uow.session, unit_id="G-1", name="东华门网格一", level=UnitLevel.GRID, now=now,
-                        parent_id="C-1", geometry=box(116.39, 39.90, 116.41, 39.92))
+        await save_unit(
+            uow.session,
+            unit_id="C-1",
+            name="东华门社区",
+            level=UnitLevel.COMMUNITY,
+            now=now,
+            geometry=box(116.38, 39.89, 116.42, 39.93),
+        )
+        await save_unit(
+            uow.session,
+            unit_id="G-1",
+            name="东华门网格一",
+            level=UnitLevel.GRID,
+            now=now,
+            parent_id="C-1",
+            geometry=box(116.39, 39.90, 116.41, 39.92),
+        )
         officer = User(telegram_id=990001, first_name="Wang", created_at=now)
         uow.session.add(officer)
         await uow.session.flush()
@@ -89,8 +102,14 @@ async def report(
     labels: dict[str, str] | None = None,
 ) -> ChatMessage:
     """Walk through the whole flow with one photo and a shared location; returns the final outcome message."""
-    words: dict[str, Any] = {"where": "Where is it?", "note": "Add a short note", "check": "Please check",
-                             "skip": "Skip", "submit": "Submit", "done": "Report #"} | (labels or {})
+    words: dict[str, Any] = {
+        "where": "Where is it?",
+        "note": "Add a short note",
+        "check": "Please check",
+        "skip": "Skip",
+        "submit": "Submit",
+        "done": "Report #",
+    } | (labels or {})
     await client.send_photo(user, jpeg())
     picker = await client.wait_for_message(user.chat_id, lambda m: bool(m.buttons))
     await client.press(user, picker, category)
@@ -130,7 +149,9 @@ async def test_an_english_report_reaches_the_grid_with_its_deadline(bot: Running
     await client.press(anna, summary, "Submit")
     done = await client.wait_for_edit(anna.chat_id, "Report #1")
     # Exposed litter has a 4 h working-time limit: Monday 10:00 + 4 working hours → 16:00 the same day.
-    assert done.text.startswith("✅ Report #1 received and sent to 东华门网格一. It should be handled by 2026-11-16 16:00.")
+    assert done.text.startswith(
+        "✅ Report #1 received and sent to 东华门网格一. It should be handled by 2026-11-16 16:00."
+    )
     assert "/my" in done.text and done.buttons == []
     [case] = await cases(bot)
     assert (case.status, case.category, case.unit_id) == (CaseStatus.DISPATCHED, "0102", "G-1")
@@ -143,8 +164,14 @@ async def test_a_chinese_report_is_answered_in_chinese(bot: RunningBot, client: 
     await client.send_command(li, "/report")
     first = await client.wait_for_message(li.chat_id)
     assert first.text == "请发送 1 至 5 张问题照片：可以是照片、相册或图片文件。"
-    zh = {"where": "问题在哪里？", "note": "可以给网格员留一句简短说明", "check": "请核对您的上报内容",
-          "skip": "跳过", "submit": "✅ 提交", "done": "上报 #"}
+    zh = {
+        "where": "问题在哪里？",
+        "note": "可以给网格员留一句简短说明",
+        "check": "请核对您的上报内容",
+        "skip": "跳过",
+        "submit": "✅ 提交",
+        "done": "上报 #",
+    }
     done = await report(client, li, category="非法小广告（牛皮癣）", labels=zh)
     assert done.text.startswith("✅ 上报 #1 已受理，已派遣至「东华门网格一」，处置时限为 2026-11-17 10:00。")
     [case] = await cases(bot)
@@ -155,7 +182,9 @@ async def test_a_report_nobody_covers_goes_to_the_dispatcher_queue(bot: RunningB
     await seed_city(bot)
     anna = await client.create_user(first_name="Anna", language_code="en")
     done = await report(client, anna, category="Other", where=OUTSIDE)
-    assert done.text.startswith("✅ Report #1 received. No grid unit covers this place, so a dispatcher will assign it.")
+    assert done.text.startswith(
+        "✅ Report #1 received. No grid unit covers this place, so a dispatcher will assign it."
+    )
     [case] = await cases(bot)
     assert case.status == CaseStatus.UNROUTED
 

@@ -31,8 +31,13 @@ _ids = count(1000)
 async def make_user(services: Services, language: str = "zh-hans", **fields: object) -> User:
     """A citizen row."""
     async with UnitOfWork(services.db) as uow:
-        user = User(telegram_id=next(_ids), first_name="Li", telegram_language=language,
-                    created_at=services.clock.now(), **fields)
+        user = User(
+            telegram_id=next(_ids),
+            first_name="Li",
+            telegram_language=language,
+            created_at=services.clock.now(),
+            **fields,
+        )
         uow.session.add(user)
         await uow.commit()
     return user
@@ -42,23 +47,45 @@ async def make_grid(services: Services, with_officer: bool = True) -> User | Non
     """Grid G-1 (about 2 km square around INSIDE) under community C-1, with one officer."""
     now = services.clock.now()
     async with UnitOfWork(services.db) as uow:
-        await save_unit(uow.session, unit_id="C-1", name="东华门社区", level=UnitLevel.COMMUNITY, now=now,
-                        geometry=box(116.38, 39.89, 116.42, 39.93))
-        await save_unit(uow.session, unit_id="G-1", name="东华门网格一", level=UnitLevel.GRID, now=now,
-                        parent_id="C-1", geometry=box(116.39, 39.90, 116.41, 39.92))
+        await save_unit(
+            uow.session,
+            unit_id="C-1",
+            name="东华门社区",
+            level=UnitLevel.COMMUNITY,
+            now=now,
+            geometry=box(116.38, 39.89, 116.42, 39.93),
+        )
+        await save_unit(
+            uow.session,
+            unit_id="G-1",
+            name="东华门网格一",
+            level=UnitLevel.GRID,
+            now=now,
+            parent_id="C-1",
+            geometry=box(116.39, 39.90, 116.41, 39.92),
+        )
         officer = None
         if with_officer:
             officer = User(telegram_id=next(_ids), first_name="Officer", created_at=now)
             uow.session.add(officer)
             await uow.session.flush()
-            uow.session.add(OfficerBinding(user_id=officer.id, unit_id="G-1", role=BindingRole.OFFICER,
-                                           display_name="王", created_at=now))
+            uow.session.add(
+                OfficerBinding(
+                    user_id=officer.id, unit_id="G-1", role=BindingRole.OFFICER, display_name="王", created_at=now
+                )
+            )
         await uow.commit()
     return officer
 
 
-async def fill_draft(services: Services, user: User, where: tuple[float, float] = INSIDE,
-                     category: str = "0201", photos: int = 1, note: str | None = None) -> int:
+async def fill_draft(
+    services: Services,
+    user: User,
+    where: tuple[float, float] = INSIDE,
+    category: str = "0201",
+    photos: int = 1,
+    note: str | None = None,
+) -> int:
     """A complete draft waiting for Submit; returns its id."""
     async with UnitOfWork(services.db) as uow:
         session = uow.session
@@ -145,8 +172,9 @@ async def test_an_incomplete_draft_cannot_be_submitted(services: Services) -> No
         await submit(services, user, draft.id)
 
 
-async def test_same_problem_nearby_becomes_a_duplicate_followed_by_its_reporter(services: Services,
-                                                                                clock: ManualClock) -> None:
+async def test_same_problem_nearby_becomes_a_duplicate_followed_by_its_reporter(
+    services: Services, clock: ManualClock
+) -> None:
     await make_grid(services)
     first, second = await make_user(services), await make_user(services, language="en")
     original = await submit(services, first, await fill_draft(services, first))
@@ -162,8 +190,7 @@ async def test_same_problem_nearby_becomes_a_duplicate_followed_by_its_reporter(
         assert await uow.session.get(CaseFollower, (original.case.id, second.id)) is not None
 
 
-async def test_other_category_far_away_or_old_cases_are_not_duplicates(services: Services,
-                                                                      clock: ManualClock) -> None:
+async def test_other_category_far_away_or_old_cases_are_not_duplicates(services: Services, clock: ManualClock) -> None:
     await make_grid(services)
     user = await make_user(services)
     await submit(services, user, await fill_draft(services, user))

@@ -53,6 +53,38 @@ def run_sla(
     asyncio.run(one_sweep())
 
 
+@run_app.command("outbox")
+def run_outbox(
+    limit: int | None = typer.Option(None, "--limit", min=1, help="Deliver at most this many messages"),
+) -> None:
+    """Deliver the notifications that are due now (retries whose backoff has passed included), then exit."""
+    import asyncio
+
+    from telegram import Bot
+
+    from bot.app import build_services
+    from bot.cli import fail, load_settings
+    from services.delivery import deliver_due
+
+    settings = load_settings()
+    token = settings.telegram_token
+    if not token:
+        fail("CITYBOT_TELEGRAM_TOKEN is not set")
+        return
+    services = build_services(settings)
+
+    async def one_pass() -> int:
+        try:
+            bot = Bot(token, base_url=settings.telegram_base_url, base_file_url=settings.telegram_base_file_url)
+            async with bot:
+                return await deliver_due(services, bot, limit=limit)
+        finally:
+            await services.db.dispose()
+
+    sent = asyncio.run(one_pass())
+    typer.echo(f"outbox: {sent} message(s) delivered")
+
+
 def parse_moment(text: str, tz: tzinfo) -> datetime:
     """An ISO 8601 time; one without an offset is read as wall-clock time in ``tz``."""
     try:

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from telegram.ext import Application
 
-from scheduler import drafts, sla, summary
+from scheduler import drafts, outbox, sla, summary
 from services.context import Services
 
 #: Each job module's ``schedule(app, services)``; feature packages append theirs.
-JOB_MODULES: list = [sla, summary, drafts]  # type: ignore[type-arg]
+JOB_MODULES: list = [sla, summary, drafts, outbox]  # type: ignore[type-arg]
 
 
 def register_jobs(app: Application, services: Services) -> None:  # type: ignore[type-arg]

@@ -84,6 +84,12 @@ class OutboxConfig(BaseModel):
     batch_size: int = 50
     max_attempts: int = 8
     backoff_base_seconds: float = 2.0
+    backoff_max_seconds: float = 900.0
+    claim_seconds: float = 120.0
+    global_per_second: float = Field(30.0, gt=0)
+    per_chat_interval_seconds: float = Field(1.0, ge=0)
+    group_interval_seconds: float = Field(3.0, ge=0)
+    parallel_chats: int = Field(8, ge=1)
 
 
 class SummaryConfig(BaseModel):

@@ -1,0 +1,63 @@
+"""Pacing under Telegram's flood limits: 1/s per private chat, 20/min per group, 30/s overall."""
+
+from __future__ import annotations
+
+import pytest
+
+from services.config import OutboxConfig
+from services.delivery import Pacer
+
+
+class FakeTime:
+    """A monotonic clock that only moves when the pacer sleeps."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+        self.sleeps: list[float] = []
+
+    def monotonic(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        self.sleeps.append(round(seconds, 6))
+        self.now += seconds
+
+
+@pytest.fixture
+def time() -> FakeTime:
+    return FakeTime()
+
+
+def pacer(time: FakeTime) -> Pacer:
+    return Pacer(OutboxConfig(), time.monotonic, time.sleep)
+
+
+async def test_a_private_chat_gets_at_most_one_message_per_second(time: FakeTime) -> None:
+    p = pacer(time)
+    for _ in range(3):
+        await p.wait(42)
+    assert time.sleeps == [1.0, 1.0]
+
+
+async def test_a_group_or_channel_gets_at_most_twenty_per_minute(time: FakeTime) -> None:
+    p = pacer(time)
+    for _ in range(3):
+        await p.wait(-100123)
+    assert time.sleeps == [3.0, 3.0]
+
+
+async def test_many_chats_share_thirty_messages_per_second(time: FakeTime) -> None:
+    p = pacer(time)
+    start = time.now
+    for chat in range(1, 61):
+        await p.wait(chat)
+    # 60 sends to 60 different chats take two seconds (the first goes at once).
+    assert time.now - start == pytest.approx(59 / 30)
+
+
+async def test_time_already_passed_is_not_slept_again(time: FakeTime) -> None:
+    p = pacer(time)
+    await p.wait(1)
+    time.now += 5
+    await p.wait(1)
+    assert time.sleeps == []

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from services.summary.broadcast import QueueResult, Recipient, catch_up, queue_due_week, queue_week, recipients
+from services.summary.broadcast import QueueResult, catch_up, queue_due_week, queue_week, recipients
 from services.summary.compute import compute_summary, summary_for
 from services.summary.figures import Counts, UnitFigures, WeekSummary
+from services.summary.messages import Recipient
 from services.summary.weeks import IsoWeek
 
 __all__ = [

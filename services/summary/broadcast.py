@@ -1,11 +1,13 @@
 """Queue a week's summary for every recipient: the configured channels and the subscribers.
 
 One ``WeeklySummary`` row per ISO week freezes the figures, so every recipient and every rerun sees the same
-numbers. Each recipient gets two outbox rows, the chart (``sendPhoto``, caption = the title) and the text, with
-dedupe keys ``summary:<week>:<chat_id>:chart`` and ``summary:<week>:<chat_id>``. Recipients are queued in batches,
-each batch in its own transaction: after a crash the next run skips every recipient already queued and carries on,
-and once all are queued the row's ``queued_at`` is set and later runs queue nothing. Delivery itself (retries,
-Telegram's rate limits) is the outbox sender's.
+numbers. Each recipient gets the chart (``sendPhoto`` of a local PNG, ``{"photo": {"path": ...}}``) with the
+report as its caption, one outbox row keyed ``summary:<week>:<chat_id>``; a report too long for a caption (1024)
+goes as the chart captioned with its title (key ``summary:<week>:<chat_id>:chart``) followed by the text.
+
+Recipients are queued in batches, each batch in its own transaction: after a crash the next run skips every
+recipient already queued and carries on, and once all are queued the row's ``queued_at`` is set and later runs
+queue nothing. Delivery itself (retries, Telegram's rate limits) is the outbox sender's.
 
 Blocked chats: the sender marks ``User.blocked_bot`` (and fails the row) when Telegram answers 403. Before each
 run, subscriptions of users who blocked the bot, and of chats whose earlier summary failed with a 403, are ended
@@ -14,13 +16,9 @@ run, subscriptions of users who blocked the bot, and of chats whose earlier summ
 
 from __future__ import annotations
 
-import asyncio
-import hashlib
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -31,27 +29,12 @@ from models.outbox import DeliveryStatus, OutboxMessage
 from models.uow import UnitOfWork
 from models.users import User
 from services.context import Services
-from services.i18n import Translator
 from services.outbox import enqueue
-from services.summary.chart import render_chart
 from services.summary.compute import summary_for
-from services.summary.figures import WeekSummary
-from services.summary.render import render_text, title
+from services.summary.messages import KIND, Charts, Outgoing, Recipient, messages_for, text_key
 from services.summary.weeks import IsoWeek, cron_trigger, last_fire_time
 
-KIND = "summary"
 BATCH = 200
-
-
-@dataclass(frozen=True)
-class Recipient:
-    """A chat to send the summary to, in its language and for its area (None: the whole city)."""
-
-    chat_id: int
-    locale: str
-    unit_id: str | None = None
-    user_id: int | None = None
-    subscriber: bool = True
 
 
 @dataclass
@@ -63,16 +46,6 @@ class QueueResult:
     queued: int = 0  # recipients queued by this run
     already: int = 0  # recipients an earlier run had queued
     ended: int = 0  # subscriptions ended because the chat blocked the bot
-
-
-def text_key(week: str, chat_id: int) -> str:
-    """The dedupe key of a recipient's summary text."""
-    return f"{KIND}:{week}:{chat_id}"
-
-
-def chart_key(week: str, chat_id: int) -> str:
-    """The dedupe key of a recipient's chart."""
-    return f"{KIND}:{week}:{chat_id}:chart"
 
 
 async def end_blocked(session: AsyncSession, now: datetime) -> int:
@@ -116,58 +89,24 @@ async def _queued_keys(session: AsyncSession, week: str) -> set[str]:
     return {key for key in await session.scalars(query) if key}
 
 
-def chart_path(services: Services, week: str, unit_id: str | None, locale: str) -> Path:
-    """Where the chart of an area and language is kept (file-system-safe and unique per unit id)."""
-    scope = unit_id or "city"
-    safe = re.sub(r"[^A-Za-z0-9_.-]", "_", scope)[:40]
-    digest = hashlib.sha1(scope.encode()).hexdigest()[:8]
-    return services.data_dir / "summaries" / week / f"{safe}-{digest}-{locale}.png"
-
-
-class _Charts:
-    """Charts drawn once per area and language, reused across recipients and reruns."""
-
-    def __init__(self, services: Services, summary: WeekSummary) -> None:
-        self.services, self.summary = services, summary
-
-    async def get(self, unit_id: str | None, locale: str) -> Path:
-        """The chart's file, drawn now (off the event loop) unless an earlier run left it."""
-        path = chart_path(self.services, self.summary.week, unit_id, locale)
-        if not path.exists():
-            await asyncio.to_thread(render_chart, self.summary, self.services.config, locale, path, unit_id)
-        return path
-
-
 async def _queue_one(
-    session: AsyncSession, services: Services, summary: WeekSummary, who: Recipient, chart: Path, keys: set[str]
+    session: AsyncSession, services: Services, week: str, who: Recipient, messages: list[Outgoing], keys: set[str]
 ) -> None:
     now = services.clock.now()
-    t = Translator(who.locale)
-    if chart_key(summary.week, who.chat_id) not in keys:
-        caption = title(t, summary, summary.scope(who.unit_id))
-        params = {"photo": {"path": str(chart)}, "caption": caption}
+    for message in messages:
+        key = message.key(week, who.chat_id)
+        if key in keys:
+            continue  # an earlier run queued this part already
         await enqueue(
             session,
             chat_id=who.chat_id,
-            method="sendPhoto",
-            params=params,
+            method=message.method,
+            params=message.params,
             kind=KIND,
             now=now,
             user_id=who.user_id,
-            dedupe_key=chart_key(summary.week, who.chat_id),
+            dedupe_key=key,
         )
-    footer = t("Send /unsubscribe to stop these reports.") if who.subscriber else ""
-    text = render_text(summary, services.config, who.locale, who.unit_id, footer=footer)
-    await enqueue(
-        session,
-        chat_id=who.chat_id,
-        method="sendMessage",
-        params={"text": text},
-        kind=KIND,
-        now=now,
-        user_id=who.user_id,
-        dedupe_key=text_key(summary.week, who.chat_id),
-    )
 
 
 async def queue_week(
@@ -190,16 +129,19 @@ async def queue_week(
     if done:
         result.recipients = result.already = sum(1 for key in keys if not key.endswith(":chart"))
         return result
-    charts = _Charts(services, summary)
+    charts = Charts(services, summary)
     todo = [who for who in people if text_key(str(week), who.chat_id) not in keys]
     result.recipients, result.already = len(people), len(people) - len(todo)
     # Draw every chart first: no drawing while a transaction holds the database's write lock.
     paths = {(w.unit_id, w.locale): await charts.get(w.unit_id, w.locale) for w in todo}
+    rendered: dict[tuple[str | None, str, bool], list[Outgoing]] = {}
     for start in range(0, len(todo), batch):
         async with UnitOfWork(services.db) as uow:
             for who in todo[start : start + batch]:
-                chart = paths[(who.unit_id, who.locale)]
-                await _queue_one(uow.session, services, summary, who, chart, keys)
+                scope = (who.unit_id, who.locale, who.subscriber)
+                if scope not in rendered:
+                    rendered[scope] = messages_for(summary, services.config, who, paths[scope[:2]])
+                await _queue_one(uow.session, services, str(week), who, rendered[scope], keys)
             await uow.commit()
         result.queued += len(todo[start : start + batch])
         if progress is not None:

@@ -84,7 +84,7 @@ def test_send_queues_once(db_file: Path) -> None:
     assert "1 recipients, 0 queued now, 1 queued before" in again.output
     with sqlite3.connect(db_file) as conn:
         keys = [row[0] for row in conn.execute("SELECT dedupe_key FROM outbox ORDER BY id")]
-    assert keys == ["summary:2026-W46:-77:chart", "summary:2026-W46:-77"]
+    assert keys == ["summary:2026-W46:-77"]
 
 
 @pytest.mark.parametrize(

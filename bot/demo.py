@@ -94,6 +94,8 @@ async def start_demo(data_dir: Path, *, host: str = "127.0.0.1", port: int = 808
     fresh_data_dir(data_dir)
     clock = OffsetClock()
     sandbox = SandboxServer(host, port)
+    # Message dates follow the demo clock too, so the chat's times move when the clock control is used.
+    setattr(sandbox.state, "now", lambda: int(clock.now().timestamp()))  # noqa: B010
     photo_ids = _populate_sandbox(sandbox.state)
     offline = _settings(data_dir, None)
     await upgrade(offline.database_url)

@@ -16,11 +16,15 @@ from bot.demo_jobs import STEPS, advance, run_due_jobs
 from bot.demo_map import map_svg, open_case_pins
 from bot.demo_people import CHANNEL, PERSONAS, Person
 from bot.demo_ui import ui_strings
+from handlers.common import commands_for
+from models.status import OPEN_STATUSES, CaseStatus
 from models.uow import UnitOfWork
+from models.users import Role
 from sandbox.state import SandboxState
 from services.clock import OffsetClock
 from services.context import Services
-from services.i18n import locale_for
+from services.i18n import Translator, locale_for
+from services.notify import status_label
 from services.users import set_language, user_by_telegram_id
 
 PREFIX = "/demo/api"
@@ -53,17 +57,28 @@ def _unit_names() -> dict[str, str]:
     return names
 
 
+_ROLES = {"citizen": Role.CITIZEN, "volunteer": Role.CITIZEN, "officer": Role.OFFICER, "supervisor": Role.SUPERVISOR}
+
+
+def _commands(person: Person, language: str) -> list[dict[str, str]]:
+    """What /help lists for the persona's role, in their language (the web chat shows them as shortcuts)."""
+    t = Translator(locale_for(language))
+    return [{"command": c.name, "description": t(c.description)} for c in commands_for(_ROLES[person.kind])]
+
+
 def _persona_json(person: Person, state: SandboxState) -> dict[str, Any]:
     account = state.users.get(person.telegram_id)
     names = _unit_names()
+    language = (account.language_code if account else None) or person.language
     return {
         "key": person.key,
         "chat_id": person.telegram_id,
         "name": person.name,
         "kind": person.kind,
-        "language": (account.language_code if account else None) or person.language,
+        "language": language,
         "color": person.color,
         "units": [names.get(unit, unit) for unit in person.units],
+        "commands": _commands(person, language),
     }
 
 
@@ -75,9 +90,13 @@ async def bootstrap(request: web.Request) -> web.Response:
     personas.append({"key": CHANNEL.key, "chat_id": CHANNEL.chat_id, "name": CHANNEL.title, "kind": "channel",
                      "language": CHANNEL.language, "color": CHANNEL.color, "units": []})  # fmt: skip
     bot = demo.state.bots[demo.bot_token]
+    t = Translator(locale)
     return _ok({
         "locale": locale,
         "ui": ui_strings(locale),
+        "timezone": demo.services.tz.key,
+        "channel_username": CHANNEL.username,
+        "statuses": {s.value: status_label(s, t) for s in CaseStatus if s in OPEN_STATUSES},
         "bot": {"id": bot.id, "username": bot.username, "name": bot.first_name},
         "personas": personas,
         "samples": [{"name": name, "url": f"/demo/assets/{name}.jpg"} for name in SAMPLES],

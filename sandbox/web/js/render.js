@@ -1,0 +1,171 @@
+// Messages as a messenger shows them: formatted text, photos and albums, locations, documents, keyboards.
+import { fileUrl } from "./api.js";
+
+export function el(tag, className, text) {
+  const node = document.createElement(tag);
+  if (className) node.className = className;
+  if (text !== undefined && text !== null) node.textContent = text;
+  return node;
+}
+
+const ENTITY_TAGS = { bold: "b", italic: "i", underline: "u", strikethrough: "s", code: "code", pre: "pre", blockquote: "blockquote" };
+
+/** Text with Telegram entities (offsets in UTF-16 units, as JavaScript strings count). */
+export function formatText(text, entities, onCommand) {
+  const sorted = [...(entities || [])].sort((a, b) => a.offset - b.offset || b.length - a.length);
+  const build = (start, end, list) => {
+    const fragment = document.createDocumentFragment();
+    let cursor = start;
+    for (let i = 0; i < list.length; i++) {
+      const entity = list[i];
+      if (entity.offset < cursor) continue;
+      const stop = entity.offset + entity.length;
+      const inner = list.filter((e, j) => j > i && e.offset >= entity.offset && e.offset + e.length <= stop);
+      fragment.append(text.slice(cursor, entity.offset));
+      fragment.append(entityNode(entity, text.slice(entity.offset, stop), build(entity.offset, stop, inner), onCommand));
+      cursor = stop;
+    }
+    fragment.append(text.slice(cursor, end));
+    return fragment;
+  };
+  return build(0, text.length, sorted);
+}
+
+function entityNode(entity, raw, children, onCommand) {
+  if (entity.type === "text_link" || entity.type === "url") {
+    const a = el("a");
+    a.href = entity.url || raw;
+    a.target = "_blank";
+    a.rel = "noopener";
+    a.append(children);
+    return a;
+  }
+  if (entity.type === "bot_command" && onCommand) {
+    const a = el("a", "command");
+    a.append(children);
+    a.addEventListener("click", () => onCommand(raw));
+    return a;
+  }
+  if (entity.type === "spoiler") {
+    const span = el("span", "spoiler");
+    span.append(children);
+    span.addEventListener("click", () => span.classList.remove("spoiler"));
+    return span;
+  }
+  const node = el(ENTITY_TAGS[entity.type] || "span");
+  node.append(children);
+  return node;
+}
+
+function time(message, tz) {
+  return new Date(message.date * 1000).toLocaleTimeString("zh-CN", { hour: "2-digit", minute: "2-digit", timeZone: tz });
+}
+
+function dayOf(message, tz) {
+  return new Date(message.date * 1000).toLocaleDateString("zh-CN", { month: "long", day: "numeric", weekday: "short", timeZone: tz });
+}
+
+function photoImg(sizes, ctx, className = "photo") {
+  const img = el("img", className);
+  const preview = sizes.find((s) => s.width >= 320) || sizes[sizes.length - 1];
+  img.src = fileUrl(preview.file_id);
+  img.alt = "photo";
+  img.loading = "lazy";
+  img.addEventListener("click", () => ctx.onZoom(fileUrl(sizes[sizes.length - 1].file_id)));
+  return img;
+}
+
+function content(group, ctx) {
+  const first = group[0].message;
+  const bubble = el("div", "bubble");
+  if (first.reply_to_message) {
+    const quoted = first.reply_to_message;
+    bubble.append(el("div", "quote", quoted.text || quoted.caption || (quoted.photo ? "🖼" : "…")));
+  }
+  if (group.length > 1) {
+    bubble.classList.add("media");
+    const album = el("div", "album");
+    for (const record of group) if (record.message.photo) album.append(photoImg(record.message.photo, ctx, ""));
+    bubble.append(album);
+  } else if (first.photo) {
+    bubble.classList.add("media");
+    bubble.append(photoImg(first.photo, ctx));
+  } else if (first.location) {
+    bubble.classList.add("media");
+    bubble.append(ctx.locationCard(first.location, first.venue));
+  } else if (first.document) {
+    const doc = el("div", "doc");
+    doc.append(el("div", "doc-icon", (first.document.file_name || "file").split(".").pop().slice(0, 4).toUpperCase()));
+    const name = el("div", null, first.document.file_name || "file");
+    name.append(el("small", null, `${Math.max(1, Math.round((first.document.file_size || 0) / 1024))} KB`));
+    doc.append(name);
+    bubble.append(doc);
+  } else if (first.sticker) {
+    bubble.append(el("div", "text", first.sticker.emoji || "🙂"));
+  }
+  const captioned = group.find((record) => record.message.caption);
+  const text = first.text ?? captioned?.message.caption;
+  const entities = first.text !== undefined ? first.entities : captioned?.message.caption_entities;
+  if (text) {
+    const node = el("div", "text");
+    node.append(formatText(text, entities, ctx.onCommand));
+    bubble.append(node);
+  }
+  const meta = el("span", "meta", (first.edit_date ? `${ctx.t.edited} · ` : "") + time(first, ctx.tz));
+  (bubble.querySelector(".text") || bubble).append(meta);
+  return bubble;
+}
+
+function inlineKeyboard(record, ctx) {
+  const rows = record.message.reply_markup?.inline_keyboard;
+  if (!rows || !rows.length) return null;
+  const box = el("div", "inline-keyboard");
+  for (const row of rows) {
+    const line = el("div", "row");
+    for (const button of row) {
+      const node = el("button", null, button.text);
+      node.type = "button";
+      node.dataset.button = button.text;
+      node.addEventListener("click", () => ctx.onPress(record, button, node));
+      line.append(node);
+    }
+    box.append(line);
+  }
+  return box;
+}
+
+/** Group album parts together, as Telegram shows them. */
+function groups(records) {
+  const out = [];
+  for (const record of records) {
+    const last = out[out.length - 1];
+    const album = record.message.media_group_id;
+    if (album && last && last[0].message.media_group_id === album) last.push(record);
+    else out.push([record]);
+  }
+  return out;
+}
+
+/** Draw a whole chat into `container`. */
+export function renderChat(container, records, ctx) {
+  container.replaceChildren();
+  if (!records.length) {
+    container.append(el("div", "empty", ctx.emptyText));
+    return;
+  }
+  let day = null;
+  for (const group of groups(records)) {
+    const first = group[0];
+    const today = dayOf(first.message, ctx.tz);
+    if (today !== day) {
+      container.append(el("div", "day", today));
+      day = today;
+    }
+    const wrap = el("div", first.from_bot ? "msg in" : "msg out");
+    wrap.dataset.messageId = first.message.message_id;
+    wrap.append(content(group, ctx));
+    const keyboard = inlineKeyboard(group[group.length - 1], ctx);
+    if (keyboard) wrap.append(keyboard);
+    container.append(wrap);
+  }
+}

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from telegram.ext import Application
 
-from handlers import core, join, mycases, report, subscribe
+from handlers import core, join, mycases, officer, prompts, report, subscribe, supervisor
 
 #: Feature modules, each with ``register(app)``. Order matters inside a handler group: earlier wins.
-FEATURES: list = [core, subscribe, join, report, mycases]  # type: ignore[type-arg]
+FEATURES: list = [core, subscribe, join, report, mycases, officer, supervisor, prompts]  # type: ignore[type-arg]
 
 
 def register_all(app: Application) -> None:  # type: ignore[type-arg]

@@ -306,12 +306,35 @@ def staged_photos(pending: PendingInput) -> list[ProofPhoto]:
     return [ProofPhoto(**item) for item in json.loads(pending.data or "{}").get("photos", [])]
 
 
-async def stage_proof_photo(session: AsyncSession, user: User, pending: PendingInput, photo: ProofPhoto) -> None:
-    """Keep an after-photo and move on to the optional note."""
-    photos = [asdict(p) for p in staged_photos(pending)] + [asdict(photo)]
+async def stage_proof_photo(
+    session: AsyncSession,
+    user: User,
+    pending: PendingInput,
+    photo: ProofPhoto,
+    *,
+    group: str | None = None,
+    note: str | None = None,
+) -> bool:
+    """Keep an after-photo (and its caption) and move on to the optional note.
+
+    Returns whether the photo starts a new message or album, i.e. whether the user should be answered: the
+    other photos of an album arrive as separate messages and need no answer each.
+    """
+    data = json.loads(pending.data or "{}")
+    photos = [*data.get("photos", []), asdict(photo)][:10]
+    new_message = group is None or data.get("group") != group
+    data.update(photos=photos, group=group)
+    if note:
+        data["note"] = note
     pending.kind = ASK_RESOLVE_NOTE
-    pending.data = json.dumps({"photos": photos[:10]})
+    pending.data = json.dumps(data, ensure_ascii=False)
     await session.flush()
+    return new_message
+
+
+def staged_note(pending: PendingInput) -> str | None:
+    """A caption sent with the after-photos, used as the note unless the officer types another."""
+    return json.loads(pending.data or "{}").get("note") or None
 
 
 # ---------------------------------------------------------------- officer actions

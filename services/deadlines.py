@@ -16,16 +16,61 @@ level that is due is notified; lower levels are marked as passed.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
-from datetime import datetime, timedelta
-from typing import Literal
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Literal, Protocol
 
 from models.cases import Case
 from models.status import CLOCK_RUNNING, CaseStatus
 from services.context import Services
-from services.worktime import WORKING_UNITS, TimeLimit, due_at, extend_for_pause, reminder_at
+from services.worktime import WORKING_UNITS, TimeLimit, WorkCalendar, due_at, extend_for_pause, reminder_at
 
 ActionKind = Literal["reminder", "overdue", "chase", "escalation", "close"]
+
+
+class ClockedCase(Protocol):
+    """What the notice timeline reads and marks on a case (a ``Case``, or the sweep's lighter copy of one)."""
+
+    reminder_sent_at: datetime | None
+    escalation_level: int
+    last_chase_at: datetime | None
+    next_check_at: datetime | None
+
+    @property
+    def status(self) -> str: ...
+    @property
+    def due_at(self) -> datetime | None: ...
+    @property
+    def clock_started_at(self) -> datetime | None: ...
+    @property
+    def clock_unit(self) -> str | None: ...
+    @property
+    def resolved_at(self) -> datetime | None: ...
+
+
+@dataclass(frozen=True)
+class MemoCalendar(WorkCalendar):
+    """The same calendar remembering each day's working periods: a sweep asks about the same days 1,000 times."""
+
+    _days: dict[date, list[tuple[datetime, datetime]]] = field(default_factory=dict, compare=False, repr=False)
+
+    def working_intervals(self, day: date) -> list[tuple[datetime, datetime]]:
+        """The working periods of local ``day`` as UTC intervals, computed once per day."""
+        found = self._days.get(day)
+        if found is None:
+            found = self._days[day] = super().working_intervals(day)
+        return found
+
+
+def calendar_of(services: Services) -> WorkCalendar:
+    """``services.calendar`` with memory (kept in ``services.extras``, rebuilt if the calendar is replaced)."""
+    source = services.calendar
+    kept = services.extras.get("sla_calendar")
+    if kept is None or kept[0] is not source:
+        memo = MemoCalendar(source.schedule, source.holidays, source.makeup_days, source.tz)
+        kept = services.extras["sla_calendar"] = (source, memo)
+    calendar: WorkCalendar = kept[1]
+    return calendar
 
 
 @dataclass(frozen=True)
@@ -47,7 +92,7 @@ def start_clock(services: Services, case: Case, now: datetime) -> None:
     limit = limit_for(services, case.category)
     case.clock_started_at = now
     case.clock_unit = limit.unit
-    case.due_at = due_at(now, limit, services.calendar)
+    case.due_at = due_at(now, limit, calendar_of(services))
     _forget_notices(case)
     case.reminder_sent_at = None
     plan_next_check(services, case, now)
@@ -59,7 +104,7 @@ def extend(services: Services, case: Case, amount: str, now: datetime) -> dateti
         raise ValueError("the case has no running deadline")
     clock = "emergency" if case.clock_unit.startswith("calendar") else "working"
     limit = TimeLimit.parse(amount, clock)
-    case.due_at = due_at(case.due_at, limit, services.calendar)
+    case.due_at = due_at(case.due_at, limit, calendar_of(services))
     case.extension_count = (case.extension_count or 0) + 1
     if case.due_at > now:
         # No longer overdue: if the new deadline lapses too, the overdue notice and escalation start over.
@@ -74,7 +119,7 @@ def resume_clock(services: Services, case: Case, paused_from: datetime, now: dat
     The clock's start moves by the same amount, so a reminder not yet sent still falls when the same share of
     *running* time is used, instead of at once.
     """
-    unit, calendar = case.clock_unit, services.calendar
+    unit, calendar = case.clock_unit, calendar_of(services)
     if case.due_at is not None and unit is not None:
         case.due_at = extend_for_pause(case.due_at, paused_from, now, unit, calendar)
         if case.clock_started_at is not None:
@@ -82,24 +127,22 @@ def resume_clock(services: Services, case: Case, paused_from: datetime, now: dat
     plan_next_check(services, case, now)
 
 
-def plan_next_check(services: Services, case: Case, now: datetime) -> None:
+def plan_next_check(services: Services, case: ClockedCase, now: datetime) -> None:
     """Set ``next_check_at``: when the sweep must next look at the case (None when nothing is pending)."""
     case.next_check_at = next_check(services, case, now)
 
 
-def next_check(services: Services, case: Case, now: datetime) -> datetime | None:
+def next_check(services: Services, case: ClockedCase, now: datetime) -> datetime | None:
     """When the next action for ``case`` falls due, from its status and the notices already sent."""
-    times = [when for when, _action in _timeline(services, case)]
+    times = [when for when, _action in _timeline(services, case, now)]
     return min(times) if times else None
 
 
-def due_actions(services: Services, case: Case, now: datetime) -> list[SlaAction]:
+def due_actions(services: Services, case: ClockedCase, now: datetime) -> list[SlaAction]:
     """What a sweep at ``now`` must do for ``case``: each due notice once, only the highest escalation."""
-    due = [action for when, action in _timeline(services, case) if when <= now]
+    due = [action for when, action in _timeline(services, case, now) if when <= now]
     if any(action.kind == "overdue" for action in due):
-        due = [
-            action for action in due if action.kind != "reminder"
-        ]  # the deadline passed: too late to remind
+        due = [action for action in due if action.kind != "reminder"]  # the deadline passed: too late to remind
     escalations = [action for action in due if action.kind == "escalation"]
     due = [action for action in due if action.kind != "escalation"]
     if escalations:
@@ -111,7 +154,7 @@ def due_actions(services: Services, case: Case, now: datetime) -> list[SlaAction
     return due
 
 
-def mark_done(case: Case, actions: list[SlaAction], now: datetime) -> None:
+def mark_done(case: ClockedCase, actions: list[SlaAction], now: datetime) -> None:
     """Record on the case that ``actions`` were carried out at ``now`` (the once-only markers)."""
     for action in actions:
         if action.kind == "reminder":
@@ -129,13 +172,13 @@ def chase_number(due: datetime, now: datetime, every: timedelta) -> int:
     return max(0, math.ceil((now - due) / every))
 
 
-def _forget_notices(case: Case) -> None:
+def _forget_notices(case: ClockedCase) -> None:
     case.escalation_level = 0
     case.last_chase_at = None
 
 
-def _timeline(services: Services, case: Case) -> list[tuple[datetime, SlaAction]]:
-    """Every pending action with the moment it falls due (possibly in the past)."""
+def _timeline(services: Services, case: ClockedCase, now: datetime) -> list[tuple[datetime, SlaAction]]:
+    """Pending actions with the moment each falls due: every one due by ``now``, and the next one after it."""
     sla = services.config.sla
     status = CaseStatus(case.status)
     if status is CaseStatus.RESOLVED:
@@ -148,8 +191,8 @@ def _timeline(services: Services, case: Case) -> list[tuple[datetime, SlaAction]
     due = case.due_at
     level = case.escalation_level or 0
     pending: list[tuple[datetime, SlaAction]] = []
-    if case.reminder_sent_at is None and case.last_chase_at is None and level == 0:
-        remind = reminder_at(case.clock_started_at, due, sla.reminder_fraction, unit, services.calendar)
+    if case.reminder_sent_at is None and case.last_chase_at is None and level == 0 and now < due:
+        remind = reminder_at(case.clock_started_at, due, sla.reminder_fraction, unit, calendar_of(services))
         if remind < due:
             pending.append((remind, SlaAction("reminder")))
     if case.last_chase_at is None:
@@ -159,9 +202,10 @@ def _timeline(services: Services, case: Case) -> list[tuple[datetime, SlaAction]
         pending.append((_notify_at(services, unit, max(chase, due)), SlaAction("chase")))
     for number, after in enumerate(sla.escalation_after_hours, start=1):
         if number > level:
-            pending.append(
-                (_notify_at(services, unit, due + timedelta(hours=after)), SlaAction("escalation", number))
-            )
+            when = _notify_at(services, unit, due + timedelta(hours=after))
+            pending.append((when, SlaAction("escalation", number)))
+            if when > now:
+                break  # later levels come later still
     return pending
 
 
@@ -169,7 +213,7 @@ def _notify_at(services: Services, unit: str, moment: datetime) -> datetime:
     """``moment``, or for working-clock cases the next moment inside working time (a period's end counts)."""
     if unit not in WORKING_UNITS:
         return moment
-    for begin, end in services.calendar.intervals_from(moment):
+    for begin, end in calendar_of(services).intervals_from(moment):
         if end >= moment:
             return max(begin, moment)
     return moment

@@ -1,39 +1,38 @@
 """The SLA sweep: reminders, overdue notices, chases, escalation (督办) and closing unconfirmed cases.
 
-One sweep at ``now``:
-1. claims due cases through the ``next_check_at`` index (``claimed_by`` / ``claimed_until``; ``FOR UPDATE
-   SKIP LOCKED`` on PostgreSQL), so overlapping sweeps and several processes share the work, never repeat it;
-2. for each claimed case decides what is due (``deadlines.due_actions``: each notice once, only the highest
-   escalation level after downtime), queues the notices in each recipient's language, records the markers,
-   plans the next check and releases the claim, all in one transaction;
-3. repeats while full batches keep coming.
-Each notice also carries an outbox ``dedupe_key`` (``sla:<case>:<deadline>:<notice>:<user>``), so even a
-sweep that lost its claim to a second one cannot queue a notice twice.
+One sweep at ``now`` repeats, while full batches keep coming, one transaction that:
+1. claims due cases through the ``next_check_at`` index (``UPDATE ... SET claimed_by, claimed_until WHERE id IN
+   (SELECT ... LIMIT n)``, with ``FOR UPDATE SKIP LOCKED`` on PostgreSQL), so overlapping sweeps and several
+   processes share the work and never repeat it;
+2. decides what is due for each case (``deadlines.due_actions``: each notice once, only the highest escalation
+   level after downtime) and queues the notices in each recipient's language;
+3. records the markers, plans the next check and releases the claim.
+If a batch fails, its cases are claimed (committed, for ``sla.claim_seconds``) and handled one per transaction,
+so one bad case delays only itself. Every notice also carries an outbox ``dedupe_key``, so even a sweep that
+lost its claim cannot queue a notice twice.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import socket
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import Table, bindparam, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import lazyload
 
 from models.cases import Case
-from models.outbox import DeliveryStatus, OutboxMessage
+from models.outbox import OutboxMessage
 from models.uow import UnitOfWork
 from services import deadlines
 from services.context import Services
-from services.deadlines import SlaAction
-from services.sla_notices import Directory, reachable, render
+from services.sla_notices import SWEPT_COLUMNS, SweptCase, notice_rows
+from services.sla_recipients import Directory
 
 log = logging.getLogger(__name__)
 
@@ -73,19 +72,21 @@ async def sweep(services: Services, *, now: datetime | None = None, worker: str 
     seen: set[int] = set()
     batch = services.config.sla.batch_size
     while True:
-        ids = await claim(services, now, worker, batch)
+        try:
+            ids = await _claim_and_handle(services, now, worker, batch, result)
+        except Exception:
+            log.exception("SLA sweep batch failed; handling its cases one by one")
+            ids = await claim(services, now, worker, batch)
+            await _one_by_one(services, ids, now, worker, result)
         fresh = [case_id for case_id in ids if case_id not in seen]
         seen.update(ids)
         result.claimed += len(fresh)
-        if ids:
-            await _handle_claimed(services, ids, now, worker, result)
         # A short batch means nothing more is due; a batch of repeats means a case keeps itself due: stop.
         if len(ids) < batch or not fresh:
             return result
 
 
-async def claim(services: Services, now: datetime, worker: str, limit: int) -> list[int]:
-    """Claim up to ``limit`` due cases for ``worker`` (committed at once) and return their ids."""
+def _claim_statement(services: Services, now: datetime, worker: str, limit: int) -> Any:
     due = (
         select(Case.id)
         .where(Case.next_check_at <= now, or_(Case.claimed_until.is_(None), Case.claimed_until < now))
@@ -95,134 +96,124 @@ async def claim(services: Services, now: datetime, worker: str, limit: int) -> l
     if not services.db.is_sqlite:
         due = due.with_for_update(skip_locked=True)  # SQLite serialises writers; PostgreSQL skips rows in use
     lease = now + timedelta(seconds=services.config.sla.claim_seconds)
-    statement = (
+    return (
         update(Case)
         .where(Case.id.in_(due.scalar_subquery()))
         .values(claimed_by=worker, claimed_until=lease)
         .returning(Case.id)
+        .execution_options(synchronize_session=False)
     )
+
+
+async def claim(services: Services, now: datetime, worker: str, limit: int) -> list[int]:
+    """Claim up to ``limit`` due cases for ``worker`` until ``now`` + ``sla.claim_seconds``, committed at once."""
     async with services.db.engine.begin() as connection:
-        return list((await connection.execute(statement)).scalars())
+        return list((await connection.execute(_claim_statement(services, now, worker, limit))).scalars())
 
 
-async def _handle_claimed(
-    services: Services, ids: Sequence[int], now: datetime, worker: str, result: SweepResult
-) -> None:
-    """Handle a claimed batch in one transaction; if it fails, case by case so one bad case blocks nobody."""
-    try:
-        await _handle_batch(services, ids, now, worker, result)
-        return
-    except Exception:
-        log.exception("SLA sweep batch of %d cases failed; retrying them one by one", len(ids))
+async def _claim_and_handle(
+    services: Services, now: datetime, worker: str, limit: int, result: SweepResult
+) -> list[int]:
+    """Claim a batch and handle it in the same transaction (the usual path); return the claimed ids.
+
+    The claim holds the rows until commit (SQLite's write lock, PostgreSQL's row locks), so a concurrent sweep
+    waits for or skips them; a crash rolls everything back and leaves no stale claim behind. Each row is
+    written once per sweep, which matters when a thousand due cases sit on a thousand different pages.
+    """
+    async with UnitOfWork(services.db) as uow:
+        ids = list((await uow.session.execute(_claim_statement(services, now, worker, limit))).scalars())
+        done = await _handle(services, uow.session, ids, now, worker, lock=False)
+        await uow.commit()
+    _merge(result, done)
+    return ids
+
+
+async def _one_by_one(services: Services, ids: Sequence[int], now: datetime, worker: str, result: SweepResult) -> None:
+    """Handle claimed cases one transaction each, so one bad case holds back nobody else."""
     for case_id in ids:
         try:
-            await _handle_batch(services, [case_id], now, worker, result)
+            async with UnitOfWork(services.db) as uow:
+                done = await _handle(services, uow.session, [case_id], now, worker, lock=True)
+                await uow.commit()
+            _merge(result, done)
         except Exception:
-            # The claim stays until it expires, so the case is retried later rather than in a tight loop.
+            # Its claim stays until it expires: the case is retried then, not in a tight loop.
             log.exception("SLA sweep failed on case %s", case_id)
             result.failed.append(case_id)
 
 
-async def _handle_batch(
-    services: Services, ids: Sequence[int], now: datetime, worker: str, result: SweepResult
-) -> None:
-    done = SweepResult(now)
-    async with UnitOfWork(services.db) as uow:
-        session = uow.session
-        mine = (Case.id.in_(ids), Case.claimed_by == worker)
-        query = select(Case).where(*mine).options(lazyload(Case.events), lazyload(Case.photos))
-        # Hold the rows until commit, so an officer's action on a case waits instead of racing the notices.
-        if services.db.is_sqlite:
-            await session.execute(
-                update(Case).where(*mine).values(claimed_by=Case.claimed_by),
-                execution_options={"synchronize_session": False},
-            )
-        else:
-            query = query.with_for_update()
-        cases = list((await session.scalars(query)).all())
-        plans = {case.id: deadlines.due_actions(services, case, now) for case in cases}
-        noticed = [case for case in cases if any(a.kind != "close" for a in plans[case.id])]
-        directory = await Directory.load(session, noticed)
-        rows: list[dict[str, Any]] = []
-        for case in cases:
-            for action in plans[case.id]:
-                if action.kind == "close":
-                    await _close_unconfirmed(services, session, case)
-                    done.closed.append(case.id)
-                else:
-                    rows.extend(_notice_rows(services, case, action, directory, now, done))
-            deadlines.mark_done(case, plans[case.id], now)
-            deadlines.plan_next_check(services, case, now)
-            case.claimed_by = None
-            case.claimed_until = None
-        await _queue(services, session, rows, done)
-        await uow.commit()
+def _merge(result: SweepResult, done: SweepResult) -> None:
     result.notices.extend(done.notices)
     result.closed.extend(done.closed)
 
 
-def _notice_rows(
-    services: Services, case: Case, action: SlaAction, directory: Directory, now: datetime, done: SweepResult
-) -> list[dict[str, Any]]:
-    """Outbox rows for one notice, one per reachable recipient."""
-    if action.kind == "escalation":
-        recipients = directory.escalation_targets(case, action.number)
-    else:
-        recipients = directory.handlers_of(case)
-    assert case.due_at is not None
-    # The deadline is part of the key: after an extension or a rework the same notice is a new one.
-    stem = f"sla:{case.id}:{int(case.due_at.timestamp())}:{action.kind}"
-    if action.kind in ("escalation", "chase"):
-        stem += f":{action.number}"
-    rows = []
-    for user in recipients:
-        if not reachable(user):
+_MARKERS = ("reminder_sent_at", "escalation_level", "last_chase_at", "next_check_at")
+
+
+async def _handle(
+    services: Services, session: AsyncSession, ids: Sequence[int], now: datetime, worker: str, *, lock: bool
+) -> SweepResult:
+    """Queue the due notices of the claimed ``ids``, record their markers, plan their next check, release them."""
+    done = SweepResult(now)
+    if not ids:
+        return done
+    mine = (Case.id.in_(ids), Case.claimed_by == worker)
+    query = select(*SWEPT_COLUMNS).where(*mine)
+    if lock:  # claimed in an earlier transaction: hold the rows now, so an officer's action waits its turn
+        if services.db.is_sqlite:
+            # Any write takes SQLite's one write lock; touching a single row is enough to hold it.
+            await session.execute(update(Case).where(Case.id == ids[0]).values(claimed_by=Case.claimed_by))
+        else:
+            query = query.with_for_update()
+    cases = [SweptCase(**row._mapping) for row in await session.execute(query)]
+    plans = {case.id: deadlines.due_actions(services, case, now) for case in cases}
+    closing = {case.id for case in cases if any(action.kind == "close" for action in plans[case.id])}
+    directory = await Directory.load(session, [case for case in cases if case.id not in closing])
+    rows: list[dict[str, Any]] = []
+    markers: list[dict[str, Any]] = []
+    for case in cases:
+        if case.id in closing:
             continue
-        rows.append(
-            {
-                "chat_id": user.telegram_id,
-                "user_id": user.id,
-                "kind": f"sla_{action.kind}",
-                "method": "sendMessage",
-                "params": json.dumps(
-                    {"text": render(services, case, action, user, directory, now)}, ensure_ascii=False
-                ),
-                "case_id": case.id,
-                "dedupe_key": f"{stem}:{user.id}",
-                "status": DeliveryStatus.PENDING,
-                "attempts": 0,
-                "next_attempt_at": now,
-                "created_at": now,
-            }
+        for action in plans[case.id]:
+            for person, row in notice_rows(services, case, action, directory, now):
+                rows.append(row)
+                done.notices.append(QueuedNotice(case.id, action.kind, action.number, person.id, person.telegram_id))
+        deadlines.mark_done(case, plans[case.id], now)
+        deadlines.plan_next_check(services, case, now)
+        markers.append({"case_id": case.id, **{name: getattr(case, name) for name in _MARKERS}})
+    if markers:
+        table = cast(Table, Case.__table__)
+        await session.execute(
+            update(table).where(table.c.id == bindparam("case_id")).values(claimed_by=None, claimed_until=None),
+            markers,
         )
-        done.notices.append(QueuedNotice(case.id, action.kind, action.number, user.id, user.telegram_id))
-    return rows
+    for case_id in sorted(closing):
+        await _close_unconfirmed(services, session, case_id, now)
+        done.closed.append(case_id)
+    await _queue(services, session, rows, done)
+    return done
 
 
-async def _queue(
-    services: Services, session: AsyncSession, rows: list[dict[str, Any]], done: SweepResult
-) -> None:
-    """Insert the batch's outbox rows in one statement, skipping keys already queued."""
+async def _queue(services: Services, session: AsyncSession, rows: list[dict[str, Any]], done: SweepResult) -> None:
+    """Insert the batch's outbox rows in one statement; a key already queued is skipped and not reported."""
     if not rows:
         return
-    keys = [row["dedupe_key"] for row in rows]
-    taken = set(
-        await session.scalars(select(OutboxMessage.dedupe_key).where(OutboxMessage.dedupe_key.in_(keys)))
-    )
-    if taken:
-        rows = [row for row in rows if row["dedupe_key"] not in taken]
-        done.notices = [n for n, key in zip(done.notices, keys, strict=True) if key not in taken]
-    if not rows:
-        return
+    table = cast(Table, OutboxMessage.__table__)
     dialect = sqlite if services.db.is_sqlite else postgresql
-    statement = dialect.insert(OutboxMessage).on_conflict_do_nothing(index_elements=["dedupe_key"])
-    await session.execute(statement, rows)
+    statement = (
+        dialect.insert(table).on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(table.c.dedupe_key)
+    )
+    queued = set((await session.execute(statement, rows)).scalars())
+    if len(queued) < len(rows):
+        done.notices = [n for n, row in zip(done.notices, rows, strict=True) if row["dedupe_key"] in queued]
 
 
-async def _close_unconfirmed(services: Services, session: AsyncSession, case: Case) -> None:
-    """Close a resolved case whose reporter never answered (the case service owns how)."""
+async def _close_unconfirmed(services: Services, session: AsyncSession, case_id: int, now: datetime) -> None:
+    """Close a resolved case whose reporter never answered (the case service owns how), then release it."""
     from services import cases  # imported here: the case service imports this package's deadlines
 
-    # The batch loaded cases without their history and photos; the close records an event and may show photos.
-    await session.refresh(case, attribute_names=["events", "photos"])
+    case = await session.get(Case, case_id)
+    assert case is not None
     await cases.close_unconfirmed(services, session, case)
+    deadlines.plan_next_check(services, case, now)
+    case.claimed_by, case.claimed_until = None, None

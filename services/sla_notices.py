@@ -1,93 +1,127 @@
-"""Who receives the SLA sweep's notices and what they read, for a whole batch of cases at once.
+"""What the SLA sweep's notices say, and the outbox rows that carry them, in each recipient's language.
 
-The sweep handles up to a thousand cases per round, so recipients are loaded in three queries for the batch
-instead of a few per case. ``Directory`` answers with the same rules as ``services.responsibility``
-(``officers_of``, ``escalation_targets``): banned users left out, binding order kept, an empty escalation
-level falling back to the next one up.
+Texts name the case, its category, its unit and its deadline in the city's time zone, and say how much time is
+left or how overdue it is. Each row carries a ``dedupe_key`` (``sla:<case>:<deadline>:<notice>:<user>``), so
+even a sweep that lost its claim to another one cannot queue a notice twice.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+import json
+from dataclasses import dataclass
 from datetime import datetime, timedelta
-
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
+from functools import lru_cache
+from typing import Any
 
 from models.cases import Case
-from models.grid import BindingRole, GridUnit, OfficerBinding
-from models.users import User
+from models.outbox import DeliveryStatus
 from services.context import Services
 from services.deadlines import SlaAction
 from services.i18n import Translator
 from services.notify import category_label, local_time
+from services.sla_recipients import Directory, Recipient
+
+#: The columns of a case the sweep reads; the rest of the row stays in the database.
+SWEPT_COLUMNS = (
+    Case.id,
+    Case.status,
+    Case.category,
+    Case.unit_id,
+    Case.chain,
+    Case.owner_id,
+    Case.due_at,
+    Case.clock_started_at,
+    Case.clock_unit,
+    Case.resolved_at,
+    Case.reminder_sent_at,
+    Case.escalation_level,
+    Case.last_chase_at,
+)
 
 
-def chain_of(case: Case) -> list[str]:
-    """The case's unit chain, grid first (``"g>c>s>d"`` → ``["g", "c", "s", "d"]``)."""
-    units = [unit for unit in (case.chain or "").split(">") if unit]
-    return units or ([case.unit_id] if case.unit_id else [])
+@dataclass(slots=True)
+class SweptCase:
+    """A case as the sweep sees it: plain values, so a batch of a thousand loads in milliseconds."""
+
+    id: int
+    status: str
+    category: str
+    unit_id: str | None
+    chain: str
+    owner_id: int | None
+    due_at: datetime | None
+    clock_started_at: datetime | None
+    clock_unit: str | None
+    resolved_at: datetime | None
+    reminder_sent_at: datetime | None
+    escalation_level: int
+    last_chase_at: datetime | None
+    next_check_at: datetime | None = None
+
+    @property
+    def number(self) -> str:
+        """The number people see, e.g. ``#42``."""
+        return f"#{self.id}"
 
 
-@dataclass
-class Directory:
-    """Officers, supervisors, owners and unit names for one batch of cases."""
-
-    officers: dict[str, list[User]] = field(default_factory=dict)
-    supervisors: dict[str, list[User]] = field(default_factory=dict)
-    owners: dict[int, User] = field(default_factory=dict)
-    unit_names: dict[str, str] = field(default_factory=dict)
-
-    @classmethod
-    async def load(cls, session: AsyncSession, cases: Sequence[Case]) -> Directory:
-        """Everyone the notices for ``cases`` may go to, in three queries."""
-        directory = cls()
-        units = {unit for case in cases for unit in chain_of(case)}
-        if units:
-            query = (
-                select(OfficerBinding.unit_id, OfficerBinding.role, User)
-                .join(User, User.id == OfficerBinding.user_id)
-                .where(OfficerBinding.unit_id.in_(units), User.banned.is_(False))
-                .order_by(OfficerBinding.id)
-            )
-            for unit_id, role, user in (await session.execute(query)).all():
-                target = directory.supervisors if role == BindingRole.SUPERVISOR else directory.officers
-                target.setdefault(unit_id, []).append(user)
-            names = await session.execute(select(GridUnit.id, GridUnit.name).where(GridUnit.id.in_(units)))
-            directory.unit_names = {unit_id: name for unit_id, name in names.all()}
-        owner_ids = {case.owner_id for case in cases if case.owner_id is not None}
-        if owner_ids:
-            owners = await session.scalars(select(User).where(User.id.in_(owner_ids)))
-            directory.owners = {user.id: user for user in owners}
-        return directory
-
-    def handlers_of(self, case: Case) -> list[User]:
-        """The owner once someone accepted the case, else every officer of its unit."""
-        owner = self.owners.get(case.owner_id) if case.owner_id is not None else None
-        if owner is not None and reachable(owner):
-            return [owner]
-        return list(self.officers.get(case.unit_id or "", []))
-
-    def escalation_targets(self, case: Case, level: int) -> list[User]:
-        """Supervisors for escalation ``level`` (1 = the unit above the grid), skipping levels with nobody."""
-        chain = chain_of(case)
-        if not chain:
-            return []
-        for unit_id in chain[min(max(level, 0), len(chain) - 1) :]:
-            found = self.supervisors.get(unit_id)
-            if found:
-                return list(found)
-        return []
-
-    def unit_name(self, case: Case) -> str:
-        """The name of the case's unit (its id when the unit is gone)."""
-        return self.unit_names.get(case.unit_id or "", case.unit_id or "—")
+def notice_rows(
+    services: Services, case: SweptCase, action: SlaAction, directory: Directory, now: datetime
+) -> list[tuple[Recipient, dict[str, Any]]]:
+    """Outbox rows for one notice, one per reachable recipient."""
+    if action.kind == "escalation":
+        recipients = directory.escalation_targets(case, action.number)
+    else:
+        recipients = directory.handlers_of(case)
+    assert case.due_at is not None
+    # The deadline is part of the key: after an extension or a rework the same notice is a new one.
+    stem = f"sla:{case.id}:{int(case.due_at.timestamp())}:{action.kind}"
+    if action.kind in ("escalation", "chase"):
+        stem += f":{action.number}"
+    rows = []
+    params: dict[str, str] = {}  # the text depends only on the reader's language
+    for person in recipients:
+        if not person.reachable:
+            continue
+        if person.locale not in params:
+            text = render(services, case, action, person, directory, now)
+            params[person.locale] = json.dumps({"text": text}, ensure_ascii=False)
+        row = {
+            "chat_id": person.telegram_id,
+            "user_id": person.id,
+            "kind": f"sla_{action.kind}",
+            "method": "sendMessage",
+            "params": params[person.locale],
+            "case_id": case.id,
+            "dedupe_key": f"{stem}:{person.id}",
+            "ref_id": None,
+            "status": DeliveryStatus.PENDING,
+            "attempts": 0,
+            "next_attempt_at": now,
+            "created_at": now,
+        }
+        rows.append((person, row))
+    return rows
 
 
-def reachable(user: User) -> bool:
-    """Whether a message to ``user`` can be delivered and is wanted."""
-    return not (user.blocked_bot or user.banned)
+class _Templates(Translator):
+    """A translator that looks each message up once: a sweep renders the same dozen messages thousands of times."""
+
+    def __init__(self, locale: str) -> None:
+        super().__init__(locale)
+        self._seen: dict[str, str] = {}
+
+    def __call__(self, message: str, **values: object) -> str:
+        """Translate ``message`` (from memory after the first time) and fill its placeholders."""
+        template = self._seen.get(message)
+        if template is None:
+            template = self._seen[message] = super().__call__(message)
+        return template.format(**values) if values else template
+
+
+@lru_cache(maxsize=8)
+def translator(locale: str) -> Translator:
+    """The remembering translator of ``locale`` (catalogs do not change while the process runs)."""
+    return _Templates(locale)
 
 
 def format_duration(t: Translator, delta: timedelta) -> str:
@@ -116,14 +150,14 @@ def overdue_by(t: Translator, late: timedelta) -> str:
 
 def render(
     services: Services,
-    case: Case,
+    case: SweptCase,
     action: SlaAction,
-    reader: User,
+    reader: Recipient,
     directory: Directory,
     now: datetime,
 ) -> str:
     """The text of ``action`` about ``case`` for ``reader``, in the reader's language and the city's time."""
-    t = Translator(reader.locale)
+    t = translator(reader.locale)
     assert case.due_at is not None
     values = {
         "number": case.number,
@@ -152,8 +186,7 @@ def render(
             **values,
         )
     else:
-        owner = directory.owners.get(case.owner_id) if case.owner_id is not None else None
-        handler = owner.first_name if owner is not None else t("not accepted yet")
+        handler = directory.handler_name(case) or t("not accepted yet")
         text = t(
             "🔔 Escalation, level {level}: case {number} ({category}, {unit}) is {overdue}; "
             "the deadline was {deadline}. Handled by: {handler}.",

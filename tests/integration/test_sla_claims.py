@@ -15,10 +15,11 @@ from models.cases import Case
 from models.db import Database
 from models.outbox import OutboxMessage
 from models.uow import UnitOfWork
-from services import sla
+from services import sla, sla_notices
 from services.clock import ManualClock
 from services.context import Services
 from services.sla import claim, sweep
+from services.sla_notices import SweptCase
 from tests.conftest import make_services
 from tests.integration.sla_world import beijing, build_world, dispatch_case
 
@@ -109,19 +110,19 @@ async def test_one_failing_case_does_not_hold_back_the_others(
 ) -> None:
     ids = await many_cases(services, 3)
     broken = ids[1]
-    real_render = sla.render
+    real_render = sla_notices.render
 
-    def render(services: Services, case: Case, *args: Any) -> str:
+    def render(services: Services, case: SweptCase, *args: Any) -> str:
         if case.id == broken:
             raise RuntimeError("template bug")
         return real_render(services, case, *args)
 
-    monkeypatch.setattr(sla, "render", render)
+    monkeypatch.setattr(sla_notices, "render", render)
     clock.set(REMINDER)
     result = await sweep(services)
     assert result.failed == [broken]
     assert sorted({notice.case_id for notice in result.notices}) == [ids[0], ids[2]]
-    monkeypatch.setattr(sla, "render", real_render)
+    monkeypatch.setattr(sla_notices, "render", real_render)
     assert (await sweep(services)).claimed == 0  # retried once its claim expires, not in a tight loop
     clock.set(REMINDER + timedelta(seconds=services.config.sla.claim_seconds + 1))
     retried = await sweep(services)

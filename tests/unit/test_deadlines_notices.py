@@ -8,16 +8,15 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from models.cases import Case
 from models.db import Database
 from models.status import CaseStatus
-from models.users import User
 from services.clock import ManualClock
 from services.config import load_config
 from services.context import Services
 from services.deadlines import SlaAction
 from services.i18n import Translator
-from services.sla_notices import Directory, format_duration, render
+from services.sla_notices import SweptCase, format_duration, render
+from services.sla_recipients import Directory, Recipient
 
 NOW = datetime(2026, 11, 16, 17, 0, tzinfo=ZoneInfo("Asia/Shanghai")).astimezone(UTC)  # 17:00 Beijing
 
@@ -27,29 +26,26 @@ def services() -> Services:
     return Services.build(Database("sqlite+aiosqlite://"), load_config(), ManualClock(NOW), "Asia/Shanghai", Path("/x"))
 
 
-def person(user_id: int, language: str, name: str = "") -> User:
-    return User(
-        id=user_id,
-        telegram_id=1000 + user_id,
-        first_name=name or f"u{user_id}",
-        language=language,
-        banned=False,
-        blocked_bot=False,
-    )
+def person(user_id: int, language: str, name: str = "", reachable: bool = True) -> Recipient:
+    locale = "zh_CN" if language == "zh" else "en"
+    return Recipient(user_id, 1000 + user_id, name or f"u{user_id}", locale, reachable)
 
 
-def case(owner_id: int | None = None, chain: str = "G1>C1>S1>D1") -> Case:
-    return Case(
+def case(owner_id: int | None = None, chain: str = "G1>C1>S1>D1") -> SweptCase:
+    return SweptCase(
         id=12,
-        reporter_id=1,
-        category="0102",
         status=CaseStatus.ACCEPTED,
-        lat=0,
-        lon=0,
+        category="0102",
         unit_id="G1",
         chain=chain,
         owner_id=owner_id,
         due_at=NOW - timedelta(hours=2, minutes=30),
+        clock_started_at=NOW - timedelta(days=1),
+        clock_unit="working_hours",
+        resolved_at=None,
+        reminder_sent_at=None,
+        escalation_level=0,
+        last_chase_at=None,
     )
 
 
@@ -70,7 +66,7 @@ def test_handlers_are_the_owner_once_accepted_else_every_officer() -> None:
 
 def test_owner_who_blocked_the_bot_falls_back_to_the_unit_officers() -> None:
     d = directory()
-    d.owners[2].blocked_bot = True
+    d.owners[2] = person(2, "en", "Anna", reachable=False)
     assert [u.id for u in d.handlers_of(case(owner_id=2))] == [1, 2]
 
 

@@ -1,0 +1,128 @@
+"""Who receives the SLA sweep's notices, loaded for a whole batch of cases at once.
+
+A sweep handles up to a thousand cases per round, so recipients come from three queries for the batch instead
+of a few per case, as plain values rather than ORM objects. ``Directory`` answers with the same rules as
+``services.responsibility`` (``officers_of``, ``escalation_targets``): banned users left out, binding order
+kept, a level nobody supervises falling back to the next one up.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from models.grid import BindingRole, GridUnit, OfficerBinding
+from models.users import User
+from services.i18n import locale_for
+
+_PERSON = (
+    User.id,
+    User.telegram_id,
+    User.first_name,
+    User.language,
+    User.telegram_language,
+    User.blocked_bot,
+    User.banned,
+)
+
+
+class RoutedCase(Protocol):
+    """Where a case sits and who took it."""
+
+    @property
+    def unit_id(self) -> str | None: ...
+    @property
+    def chain(self) -> str: ...
+    @property
+    def owner_id(self) -> int | None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Recipient:
+    """A person a notice can go to: their chat, name and language, and whether a message would arrive."""
+
+    id: int
+    telegram_id: int
+    first_name: str
+    locale: str
+    reachable: bool
+
+    @classmethod
+    def from_row(cls, row: Any) -> Recipient:
+        """From the ``_PERSON`` columns at the end of ``row`` (language decided as ``User.locale`` does)."""
+        user_id, telegram_id, first_name, language, telegram_language, blocked_bot, banned = row[-7:]
+        return cls(
+            user_id, telegram_id, first_name, locale_for(language or telegram_language), not (blocked_bot or banned)
+        )
+
+
+def chain_of(case: RoutedCase) -> list[str]:
+    """The case's unit chain, grid first (``"g>c>s>d"`` → ``["g", "c", "s", "d"]``)."""
+    units = [unit for unit in (case.chain or "").split(">") if unit]
+    return units or ([case.unit_id] if case.unit_id else [])
+
+
+@dataclass
+class Directory:
+    """Officers, supervisors, owners and unit names for one batch of cases."""
+
+    officers: dict[str, list[Recipient]] = field(default_factory=dict)
+    supervisors: dict[str, list[Recipient]] = field(default_factory=dict)
+    owners: dict[int, Recipient] = field(default_factory=dict)
+    unit_names: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    async def load(cls, session: AsyncSession, cases: Iterable[RoutedCase]) -> Directory:
+        """Everyone the notices for ``cases`` may go to, in three queries."""
+        directory = cls()
+        cases = list(cases)
+        units = {unit for case in cases for unit in chain_of(case)}
+        if units:
+            query = (
+                select(OfficerBinding.unit_id, OfficerBinding.role, *_PERSON)
+                .join(User, User.id == OfficerBinding.user_id)
+                .where(OfficerBinding.unit_id.in_(units), User.banned.is_(False))
+                .order_by(OfficerBinding.id)
+            )
+            for row in await session.execute(query):
+                unit_id, role = row[0], row[1]
+                target = directory.supervisors if role == BindingRole.SUPERVISOR else directory.officers
+                target.setdefault(unit_id, []).append(Recipient.from_row(row))
+            names = await session.execute(select(GridUnit.id, GridUnit.name).where(GridUnit.id.in_(units)))
+            directory.unit_names = {unit_id: name for unit_id, name in names.all()}
+        owner_ids = {case.owner_id for case in cases if case.owner_id is not None}
+        if owner_ids:
+            owners = await session.execute(select(*_PERSON).where(User.id.in_(owner_ids)))
+            directory.owners = {row[0]: Recipient.from_row(row) for row in owners}
+        return directory
+
+    def handlers_of(self, case: RoutedCase) -> list[Recipient]:
+        """The owner once someone accepted the case, else every officer of its unit."""
+        owner = self.owners.get(case.owner_id) if case.owner_id is not None else None
+        if owner is not None and owner.reachable:
+            return [owner]
+        return list(self.officers.get(case.unit_id or "", []))
+
+    def escalation_targets(self, case: RoutedCase, level: int) -> list[Recipient]:
+        """Supervisors for escalation ``level`` (1 = the unit above the grid), skipping levels with nobody."""
+        chain = chain_of(case)
+        if not chain:
+            return []
+        for unit_id in chain[min(max(level, 0), len(chain) - 1) :]:
+            found = self.supervisors.get(unit_id)
+            if found:
+                return list(found)
+        return []
+
+    def unit_name(self, case: RoutedCase) -> str:
+        """The name of the case's unit (its id when the unit is gone)."""
+        return self.unit_names.get(case.unit_id or "", case.unit_id or "—")
+
+    def handler_name(self, case: RoutedCase) -> str | None:
+        """The first name of whoever accepted the case, if anyone did."""
+        owner = self.owners.get(case.owner_id) if case.owner_id is not None else None
+        return owner.first_name if owner is not None else None

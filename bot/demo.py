@@ -16,6 +16,7 @@ from typing import Any
 
 from bot.app import build_application, build_services
 from bot.demo_api import ASSETS, SAMPLES, DemoContext, add_routes
+from bot.demo_jobs import cancel_background
 from bot.demo_people import CHANNEL, everyone
 from bot.demo_seed import DemoSeed, seed_demo
 from bot.settings import Settings
@@ -111,7 +112,8 @@ async def start_demo(data_dir: Path, *, host: str = "127.0.0.1", port: int = 808
         await application.post_init(application)
     await application.start()
     assert application.updater is not None
-    await application.updater.start_polling(poll_interval=0, timeout=10)
+    # Short long-polls: stopping the demo never waits for a getUpdates still held open by the sandbox.
+    await application.updater.start_polling(poll_interval=0, timeout=2)
     return Demo(sandbox, services, clock, application, seed, data_dir)
 
 
@@ -128,6 +130,7 @@ def _flusher(application: Any, services: Services) -> Any:
 async def stop_demo(demo: Demo) -> None:
     """Stop the bot, then the sandbox, and close the database."""
     application = demo.application
+    await cancel_background()
     if application.updater.running:
         await application.updater.stop()
     if application.running:

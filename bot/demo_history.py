@@ -22,6 +22,7 @@ from services import deadlines
 from services.context import Services
 
 S = CaseStatus
+_QUIET_BEFORE_START = timedelta(hours=26)
 _CATEGORIES = {"0201": 30, "0102": 15, "0506": 15, "0505": 10, "0504": 8, "0507": 8, "0103": 7, "0204": 4, "99": 3}
 _NOTES = (
     "电线杆上贴满了小广告",
@@ -83,7 +84,7 @@ async def seed_history(services: Services, photo_ids: list[str], count: int = 72
             age = timedelta(days=rng.uniform(1.1, 2.5) if recent else rng.uniform(2.5, 21))
             fate = rng.choice(_RECENT_FATES if recent else _EARLY_FATES)
             cell = rng.choices(cells, weights)[0]
-            case = _report(services, rng, world, cell, _daytime(services, now - age, rng))
+            case = _report(services, rng, world, cell, _daytime(services, now - age, rng, now))
             uow.session.add(case)
             await uow.session.flush()
             uow.session.add(CaseFollower(case_id=case.id, user_id=case.reporter_id))
@@ -97,10 +98,16 @@ async def seed_history(services: Services, photo_ids: list[str], count: int = 72
     return len(stored)
 
 
-def _daytime(services: Services, moment: datetime, rng: random.Random) -> datetime:
-    """The same day at a believable hour (people report between 7:00 and 20:00)."""
+def _daytime(services: Services, moment: datetime, rng: random.Random, now: datetime) -> datetime:
+    """A believable hour (people report between 7:00 and 20:00) on the day of ``moment``, or a day earlier.
+
+    Never within 26 hours of ``now``: a report the visitor makes must not be linked as a duplicate of a seeded one.
+    """
     local = moment.astimezone(services.tz)
-    return local.replace(hour=rng.randint(7, 19), minute=rng.randint(0, 59)).astimezone(moment.tzinfo)
+    at = local.replace(hour=rng.randint(7, 19), minute=rng.randint(0, 59)).astimezone(moment.tzinfo)
+    while at > now - _QUIET_BEFORE_START:
+        at -= timedelta(days=1)
+    return at
 
 
 def _report(services: Services, rng: random.Random, world: _World, cell: GridCell, at: datetime) -> Case:

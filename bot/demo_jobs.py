@@ -101,6 +101,13 @@ async def run_due_jobs(services: Services, flush: Callable[[], Coroutine[Any, An
     return report
 
 
+async def cancel_background() -> None:
+    """Stop delivery passes still running (the demo is shutting down; the outbox keeps what was not sent)."""
+    for task in list(_FLUSHES):
+        task.cancel()
+    await asyncio.gather(*_FLUSHES, return_exceptions=True)
+
+
 async def advance(clock: OffsetClock, services: Services, step: str) -> datetime:
     """Move the demo clock by one of the STEPS and return the new time."""
     return clock.advance(step_delta(step, clock.now(), services))

@@ -41,6 +41,11 @@ UI_TEXT: dict[str, str] = {
     "outside": N_("outside every grid"),
     "pick_on_map": N_("Click the map to choose the spot"),
     "unit_officers": N_("Covers: {units}"),
+    "guide": N_("Try the whole loop"),
+    "guide_1": N_("Citizen: send a sample photo, pick the category, share the spot on the map, submit."),
+    "guide_2": N_("Grid officer: accept the case, mark it resolved and send the after-photo."),
+    "guide_3": N_("Citizen: confirm that it is fixed."),
+    "guide_4": N_("Clock: jump to Monday 09:00; the channel receives the weekly summary with its chart."),
 }
 
 

@@ -1,0 +1,92 @@
+"""What officers and reporters read about a case, without I/O: summaries, buttons, refusals, argument parsing."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from telegram import Document, Message, PhotoSize, User
+
+from handlers.prompts import proof_photo
+from handlers.supervisor import case_number
+from models.cases import Case
+from models.status import CaseStatus
+from services.cases import NOT_NOW, CaseActionError, ProofPhoto, _on_time
+from services.clock import ManualClock
+from services.config import load_config
+from services.context import Services
+from services.i18n import Translator
+from services.notify import case_summary, officer_buttons
+
+
+@pytest.fixture
+def svc(tmp_path: Path) -> Services:
+    clock = ManualClock(datetime(2026, 11, 16, 2, tzinfo=UTC))
+    return Services.build(None, load_config(), clock, "Asia/Shanghai", tmp_path)  # type: ignore[arg-type]
+
+
+def a_case(**values: object) -> Case:
+    fields: dict[str, object] = {
+        "id": 12,
+        "category": "0505",
+        "lat": 39.912345,
+        "lon": 116.398765,
+        "status": CaseStatus.DISPATCHED,
+        "due_at": datetime(2026, 11, 16, 4, 0, tzinfo=UTC),
+    }
+    return Case(**(fields | values))
+
+
+def test_summary_shows_category_place_and_local_deadline_in_the_readers_language(svc: Services) -> None:
+    zh = case_summary(svc, a_case(address="东四北大街 1号"), Translator("zh_CN"))
+    assert zh.splitlines() == ["案件 #12：机动车乱停放", "地点：东四北大街 1号", "处置时限：2026-11-16 12:00"]
+    en = case_summary(svc, a_case(note="blocking the fire exit"), Translator("en"))
+    assert en.splitlines() == [
+        "Case #12: Illegal parking (motor vehicles)",
+        "Place: 39.91235, 116.39876",
+        "Deadline: 2026-11-16 12:00",
+        "Note: blocking the fire exit",
+    ]
+
+
+def test_an_accepted_case_has_no_accept_button_and_data_fits_telegrams_limit() -> None:
+    t = Translator("en")
+    case = a_case(id=999_999_999_999)
+    fresh = officer_buttons(case, t)["inline_keyboard"]
+    mine = officer_buttons(case, t, accepted=True)["inline_keyboard"]
+    assert [b["text"] for row in fresh for b in row] == ["Accept", "Resolve", "Return"]
+    assert [b["text"] for row in mine for b in row] == ["Resolve", "Return"]
+    assert all(len(b["callback_data"].encode()) <= 64 for row in fresh for b in row)
+
+
+def test_a_refusal_names_the_status_in_the_readers_language() -> None:
+    err = CaseActionError(NOT_NOW, number="#3", status=CaseStatus.CLOSED)
+    assert err.render(Translator("en")) == "Case #3 is closed and cannot be changed now."
+    assert err.render(Translator("zh_CN")) == "案件 #3 当前状态为“已结案”，现在无法进行此操作。"
+
+
+def test_on_time_means_done_by_the_deadline() -> None:
+    case = a_case()
+    assert _on_time(case, datetime(2026, 11, 16, 4, 0, tzinfo=UTC)) is True
+    assert _on_time(case, datetime(2026, 11, 16, 4, 1, tzinfo=UTC)) is False
+    assert _on_time(a_case(due_at=None), datetime(2026, 11, 16, tzinfo=UTC)) is None
+
+
+@pytest.mark.parametrize(("text", "expected"), [("12", 12), ("#12", 12), (" #7 ", 7), ("abc", None), ("-3", None)])
+def test_case_numbers_are_read_with_or_without_the_hash(text: str, expected: int | None) -> None:
+    assert case_number(text) == expected
+
+
+def _message(**values: object) -> Message:
+    sender = User(1, "Wang", False)
+    return Message(1, datetime(2026, 11, 16, tzinfo=UTC), chat=None, from_user=sender, **values)  # type: ignore[arg-type]
+
+
+def test_the_proof_is_the_largest_photo_size_or_an_image_file() -> None:
+    sizes = (PhotoSize("small", "s", 90, 90), PhotoSize("big", "b", 1280, 960, file_size=200_000))
+    assert proof_photo(_message(photo=sizes)) == ProofPhoto("big", "b", 1280, 960, 200_000)
+    image = Document("doc", "d", mime_type="image/jpeg", file_size=5)
+    assert proof_photo(_message(document=image)).file_id == "doc"  # type: ignore[union-attr]
+    assert proof_photo(_message(document=Document("pdf", "p", mime_type="application/pdf"))) is None
+    assert proof_photo(_message(text="done")) is None

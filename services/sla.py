@@ -100,7 +100,7 @@ def _claim_statement(services: Services, now: datetime, worker: str, limit: int)
         update(Case)
         .where(Case.id.in_(due.scalar_subquery()))
         .values(claimed_by=worker, claimed_until=lease)
-        .returning(Case.id)
+        .returning(*SWEPT_COLUMNS)  # the claim hands back what the sweep reads: no second query
         .execution_options(synchronize_session=False)
     )
 
@@ -108,7 +108,7 @@ def _claim_statement(services: Services, now: datetime, worker: str, limit: int)
 async def claim(services: Services, now: datetime, worker: str, limit: int) -> list[int]:
     """Claim up to ``limit`` due cases for ``worker`` until ``now`` + ``sla.claim_seconds``, committed at once."""
     async with services.db.engine.begin() as connection:
-        return list((await connection.execute(_claim_statement(services, now, worker, limit))).scalars())
+        return [row[0] for row in await connection.execute(_claim_statement(services, now, worker, limit))]
 
 
 async def _claim_and_handle(
@@ -121,11 +121,12 @@ async def _claim_and_handle(
     written once per sweep, which matters when a thousand due cases sit on a thousand different pages.
     """
     async with UnitOfWork(services.db) as uow:
-        ids = list((await uow.session.execute(_claim_statement(services, now, worker, limit))).scalars())
-        done = await _handle(services, uow.session, ids, now, worker, lock=False)
+        claimed = await uow.session.execute(_claim_statement(services, now, worker, limit))
+        cases = [SweptCase.from_row(row) for row in claimed]
+        done = await _handle(services, uow.session, cases, now)
         await uow.commit()
     _merge(result, done)
-    return ids
+    return [case.id for case in cases]
 
 
 async def _one_by_one(services: Services, ids: Sequence[int], now: datetime, worker: str, result: SweepResult) -> None:
@@ -133,7 +134,8 @@ async def _one_by_one(services: Services, ids: Sequence[int], now: datetime, wor
     for case_id in ids:
         try:
             async with UnitOfWork(services.db) as uow:
-                done = await _handle(services, uow.session, [case_id], now, worker, lock=True)
+                cases = await _lock_claimed(services, uow.session, case_id, worker)
+                done = await _handle(services, uow.session, cases, now)
                 await uow.commit()
             _merge(result, done)
         except Exception:
@@ -150,22 +152,22 @@ def _merge(result: SweepResult, done: SweepResult) -> None:
 _MARKERS = ("reminder_sent_at", "escalation_level", "last_chase_at", "next_check_at")
 
 
-async def _handle(
-    services: Services, session: AsyncSession, ids: Sequence[int], now: datetime, worker: str, *, lock: bool
-) -> SweepResult:
-    """Queue the due notices of the claimed ``ids``, record their markers, plan their next check, release them."""
+async def _lock_claimed(services: Services, session: AsyncSession, case_id: int, worker: str) -> list[SweptCase]:
+    """The case if ``worker`` still holds its claim, its row held until commit so an officer's action waits."""
+    query = select(*SWEPT_COLUMNS).where(Case.id == case_id, Case.claimed_by == worker)
+    if services.db.is_sqlite:
+        # Any write takes SQLite's one write lock; touching the row is enough to hold it.
+        await session.execute(update(Case).where(Case.id == case_id).values(claimed_by=Case.claimed_by))
+    else:
+        query = query.with_for_update()
+    return [SweptCase.from_row(row) for row in await session.execute(query)]
+
+
+async def _handle(services: Services, session: AsyncSession, cases: list[SweptCase], now: datetime) -> SweepResult:
+    """Queue the due notices of claimed ``cases``, record their markers, plan their next check, release them."""
     done = SweepResult(now)
-    if not ids:
+    if not cases:
         return done
-    mine = (Case.id.in_(ids), Case.claimed_by == worker)
-    query = select(*SWEPT_COLUMNS).where(*mine)
-    if lock:  # claimed in an earlier transaction: hold the rows now, so an officer's action waits its turn
-        if services.db.is_sqlite:
-            # Any write takes SQLite's one write lock; touching a single row is enough to hold it.
-            await session.execute(update(Case).where(Case.id == ids[0]).values(claimed_by=Case.claimed_by))
-        else:
-            query = query.with_for_update()
-    cases = [SweptCase(**row._mapping) for row in await session.execute(query)]
     plans = {case.id: deadlines.due_actions(services, case, now) for case in cases}
     closing = {case.id for case in cases if any(action.kind == "close" for action in plans[case.id])}
     directory = await Directory.load(session, [case for case in cases if case.id not in closing])

@@ -8,6 +8,7 @@ even a sweep that lost its claim to another one cannot queue a notice twice.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
@@ -57,6 +58,11 @@ class SweptCase:
     escalation_level: int
     last_chase_at: datetime | None
     next_check_at: datetime | None = None
+
+    @classmethod
+    def from_row(cls, row: Sequence[Any]) -> SweptCase:
+        """From a row of ``SWEPT_COLUMNS``."""
+        return cls(*row)
 
     @property
     def number(self) -> str:

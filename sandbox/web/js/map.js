@@ -123,6 +123,10 @@ export function locationCard(location, venue) {
     const { x, y } = toXY(location.latitude, location.longitude);
     mini.setAttribute("viewBox", `${x - 150} ${y - 80} 300 160`);
     for (const layer of svg.querySelectorAll(".units, .community-border, .street-border")) mini.append(layer.cloneNode(true));
+    for (const path of mini.querySelectorAll(".unit")) {
+      path.setAttribute("class", "mini-unit");  // a picture: not a target for hovers, clicks or selectors
+      for (const key of Object.keys(path.dataset)) delete path.dataset[key];
+    }
     mini.setAttribute("class", "grid-map");
     const pin = document.createElementNS(SVG_NS, "path");
     pin.setAttribute("d", `M${x} ${y} c-4 -9 -13 -14 -13 -24 a13 13 0 0 1 26 0 c0 10 -9 15 -13 24z`);

@@ -67,7 +67,7 @@ function dayOf(message, tz) {
 
 function photoImg(sizes, ctx, className = "photo") {
   const img = el("img", className);
-  const preview = sizes.find((s) => s.width >= 320) || sizes[sizes.length - 1];
+  const preview = sizes.find((s) => s.width >= 640) || sizes[sizes.length - 1];  // sharp at bubble width
   img.src = fileUrl(preview.file_id);
   img.alt = "photo";
   img.loading = "lazy";

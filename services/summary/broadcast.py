@@ -89,24 +89,30 @@ async def _queued_keys(session: AsyncSession, week: str) -> set[str]:
     return {key for key in await session.scalars(query) if key}
 
 
-async def _queue_one(
-    session: AsyncSession, services: Services, week: str, who: Recipient, messages: list[Outgoing], keys: set[str]
+async def _queue_batch(
+    session: AsyncSession, services: Services, week: str, plans: list[tuple[Recipient, list[Outgoing]]], keys: set[str]
 ) -> None:
+    """Queue a batch: every recipient's first message, then the second ones of those that have two.
+
+    Telegram allows about one message per second in a chat; queued this way, a chat's second message comes a
+    whole batch later instead of holding up the sender right behind its first.
+    """
     now = services.clock.now()
-    for message in messages:
-        key = message.key(week, who.chat_id)
-        if key in keys:
-            continue  # an earlier run queued this part already
-        await enqueue(
-            session,
-            chat_id=who.chat_id,
-            method=message.method,
-            params=message.params,
-            kind=KIND,
-            now=now,
-            user_id=who.user_id,
-            dedupe_key=key,
-        )
+    for part in range(max((len(messages) for _who, messages in plans), default=0)):
+        for who, messages in plans:
+            if part >= len(messages) or (key := messages[part].key(week, who.chat_id)) in keys:
+                continue  # nothing more for this chat, or an earlier run queued this part already
+            message = messages[part]
+            await enqueue(
+                session,
+                chat_id=who.chat_id,
+                method=message.method,
+                params=message.params,
+                kind=KIND,
+                now=now,
+                user_id=who.user_id,
+                dedupe_key=key,
+            )
 
 
 async def queue_week(
@@ -136,12 +142,14 @@ async def queue_week(
     paths = {(w.unit_id, w.locale): await charts.get(w.unit_id, w.locale) for w in todo}
     rendered: dict[tuple[str | None, str, bool], list[Outgoing]] = {}
     for start in range(0, len(todo), batch):
+        plans = []
+        for who in todo[start : start + batch]:
+            scope = (who.unit_id, who.locale, who.subscriber)
+            if scope not in rendered:
+                rendered[scope] = messages_for(summary, services.config, who, paths[scope[:2]])
+            plans.append((who, rendered[scope]))
         async with UnitOfWork(services.db) as uow:
-            for who in todo[start : start + batch]:
-                scope = (who.unit_id, who.locale, who.subscriber)
-                if scope not in rendered:
-                    rendered[scope] = messages_for(summary, services.config, who, paths[scope[:2]])
-                await _queue_one(uow.session, services, str(week), who, rendered[scope], keys)
+            await _queue_batch(uow.session, services, str(week), plans, keys)
             await uow.commit()
         result.queued += len(todo[start : start + batch])
         if progress is not None:

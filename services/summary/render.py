@@ -11,7 +11,7 @@ from services.summary.figures import UnitFigures, WeekSummary, best_and_bottom
 from services.summary.weeks import IsoWeek
 
 MAX_TEXT = 4096  # Telegram's limit for one message
-OVERDUE_LINES = 10
+OVERDUE_UNITS = 10
 
 
 def percent(value: float | None) -> str:
@@ -101,11 +101,10 @@ def _ranking(t: Translator, config: AppConfig, units: list[UnitFigures]) -> list
 
     def line(u: UnitFigures) -> str:
         return t(
-            "{name} — on-time {on_time}, closed {closed}, overdue {overdue}",
+            "{name} — on-time {on_time}, closed {closed}",
             name=u.name,
             on_time=percent(u.counts.on_time_rate),
             closed=u.counts.closed,
-            overdue=u.counts.overdue_now,
         )
 
     if best:
@@ -115,8 +114,9 @@ def _ranking(t: Translator, config: AppConfig, units: list[UnitFigures]) -> list
         lines += [f"· {line(u)}" for u in bottom]
     overdue = sorted((u for u in units if u.counts.overdue_now), key=lambda u: (-u.counts.overdue_now, u.name))
     if overdue:
-        lines.append(t("Overdue cases by unit:"))
-        lines += [f"· {u.name} — {u.counts.overdue_now}" for u in overdue[:OVERDUE_LINES]]
+        # One line, so the whole report usually fits in the chart's caption (one message per recipient).
+        listed = " · ".join(f"{u.name} {u.counts.overdue_now}" for u in overdue[:OVERDUE_UNITS])
+        lines.append(t("Overdue cases by unit: {units}", units=listed))
     return lines
 
 

@@ -15,6 +15,7 @@ from models.uow import UnitOfWork
 from models.users import User
 from services.clock import ManualClock
 from services.context import Services
+from services.summary import messages
 from services.summary.broadcast import catch_up, queue_due_week, queue_week
 from services.summary.subscriptions import subscribe
 from services.summary.weeks import IsoWeek
@@ -219,3 +220,22 @@ async def test_a_fresh_installation_does_not_catch_up(services: Services, clock:
     assert await catch_up(services) is None
     async with services.db.sessions() as session:
         assert await session.scalar(select(func.count()).select_from(OutboxMessage)) == 0
+
+
+async def test_long_reports_go_as_chart_then_text_with_second_messages_after_the_batch(
+    world: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(messages, "MAX_CAPTION", 100)  # every report is now too long for a caption
+    await add_subscriber(world, 501, None, "zh_CN")
+    await add_subscriber(world, 502, "S1", "en")
+    await queue_week(world, W47)
+    rows = await outbox(world)
+    # A chat takes about one message a second: each chat's text comes after every chart of the batch.
+    assert [(r.chat_id, r.method) for r in rows] == [
+        (CHANNEL, "sendPhoto"), (501, "sendPhoto"), (502, "sendPhoto"),
+        (CHANNEL, "sendMessage"), (501, "sendMessage"), (502, "sendMessage"),
+    ]  # fmt: skip
+    chart = json.loads(rows[2].params)
+    assert chart["caption"] == "Weekly report 2026-W47 (2026-11-16 – 2026-11-22): 东华门街道"
+    assert text_of([rows[5]]).startswith(chart["caption"] + "\n\nReceived 5")
+    assert rows[2].dedupe_key == "summary:2026-W47:502:chart" and rows[5].dedupe_key == "summary:2026-W47:502"

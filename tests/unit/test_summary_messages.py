@@ -34,8 +34,8 @@ def test_a_short_report_is_the_charts_caption() -> None:
 
 def test_a_report_too_long_for_a_caption_follows_the_chart_as_text() -> None:
     config = load_config()
-    config.summary.top_count = config.summary.bottom_count = 6
-    chart, text = messages_for(summary(20), config, Recipient(501, "en"), CHART)
+    config.summary.top_count = config.summary.bottom_count = 10
+    chart, text = messages_for(summary(30), config, Recipient(501, "en"), CHART)
     assert chart.method == "sendPhoto" and text.method == "sendMessage"
     assert chart.params["caption"] == "Weekly report 2026-W47 (2026-11-16 – 2026-11-22): Whole city"
     assert utf16_length(text.params["text"]) > MAX_CAPTION

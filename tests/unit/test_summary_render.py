@@ -52,8 +52,9 @@ def test_the_chinese_report_uses_the_official_terms_and_the_catalog_names(config
     assert "返工率 25.0% · 回退率 0.0%" in lines
     assert "平均处置时长 22.6 小时 · 满意率 66.7%" in lines
     assert "1. 非法小广告（牛皮癣） — 3" in lines
-    assert "1. 景山街道 — 按期结案率 50.0%，结案 1，超期 1" in lines  # the best street
-    assert "· 东华门街道 — 按期结案率 33.3%，结案 1，超期 1" in lines  # the last one
+    assert "1. 景山街道 — 按期结案率 50.0%，结案 1" in lines  # the best street
+    assert "· 东华门街道 — 按期结案率 33.3%，结案 1" in lines  # the last one
+    assert "各单位超期未处置：东华门街道 1 · 景山街道 1" in lines
     assert "交道口街道" not in text  # nothing happened there: not ranked
     assert "1. 志愿者 3F9A0C — 5" in lines
 

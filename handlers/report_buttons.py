@@ -6,6 +6,8 @@ someone else's draft (or forged data) gets an alert and changes nothing.
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Awaitable
 from dataclasses import dataclass, field
 
 from telegram import CallbackQuery, Update
@@ -114,13 +116,25 @@ async def _answer(query: CallbackQuery, context: Context, press: Press) -> None:
     if press.alert is not None:
         await query.answer(press.alert, show_alert=True)
         return
-    await query.answer()
+    # The toast, the edit of the pressed message and the next question are independent: send them together.
+    calls: list[Awaitable[object]] = [query.answer()]
     if press.edit is not None:
-        try:
-            await query.edit_message_text(press.edit)
-        except BadRequest:  # the message is too old to edit, or already reads the same: the answer still goes out
-            pass
+        calls.append(_edit(query, press.edit))
     if query.message is not None and (press.lead or press.replies):
-        await send_replies(
-            context.bot, query.message.chat.id, press.replies, lead=press.lead, remove_keyboard=press.remove_keyboard
+        calls.append(
+            send_replies(
+                context.bot,
+                query.message.chat.id,
+                press.replies,
+                lead=press.lead,
+                remove_keyboard=press.remove_keyboard,
+            )
         )
+    await asyncio.gather(*calls)
+
+
+async def _edit(query: CallbackQuery, text: str) -> None:
+    try:
+        await query.edit_message_text(text)
+    except BadRequest:  # the message is too old to edit, or already reads the same: the answer still goes out
+        pass

@@ -113,15 +113,15 @@ async def _store(
 ) -> tuple[str | None, list[Reply]]:
     """Add the photo to the draft; returns the lead line and the prompts to send (none inside an album)."""
     svc, t = tn.services, tn.t
-    try:
-        await intake.open_draft(svc, tn.session, tn.user, message.chat_id)  # refuses before anything is written
-    except IntakeRefused as err:
-        return t(err.message, **err.values), []
     if data is not None:
         local_path = await photos.save_copy(svc, data, mime_type)
         photo = replace(photo, local_path=local_path, exif_location=read_gps(data))
-    result = await intake.add_photo(svc, tn.session, tn.user, message.chat_id, photo, message.caption)
-    if not result.added and photo.local_path is not None:
+    try:
+        result = await intake.add_photo(svc, tn.session, tn.user, message.chat_id, photo, message.caption)
+    except IntakeRefused as err:
+        await photos.remove_copies(svc, [photo.local_path])  # refused uploads leave nothing on disk
+        return t(err.message, **err.values), []
+    if not result.added:
         await photos.remove_copies(svc, [photo.local_path])
     if in_album:
         return None, []

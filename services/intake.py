@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import joinedload
 
 from geo.crs import InvalidCoordinates, validate_latlon
 from models.cases import DraftStep, PendingInput, Photo, PhotoKind, ReportDraft
@@ -33,6 +34,7 @@ class PhotoAdded:
     """What happened to one incoming photo."""
 
     draft: ReportDraft
+    row: Photo | None  # the stored photo; None when it was not added
     added: bool  # False: the draft already holds the most photos allowed (or this very photo)
     count: int
     started: bool  # the photo opened a new draft
@@ -58,14 +60,18 @@ def _touch(services: Services, draft: ReportDraft) -> None:
 
 
 async def find_draft(session: AsyncSession, user_id: int) -> ReportDraft | None:
-    """The user's draft in progress, or None."""
-    return await session.scalar(select(ReportDraft).where(ReportDraft.user_id == user_id))
+    """The user's draft in progress (photos loaded in the same query), or None."""
+    query = select(ReportDraft).options(joinedload(ReportDraft.photos)).where(ReportDraft.user_id == user_id)
+    return (await session.execute(query)).unique().scalar_one_or_none()
 
 
 async def draft_for_button(session: AsyncSession, user_id: int, draft_id: int) -> ReportDraft | None:
-    """The user's draft if ``draft_id`` names it; None for a finished, expired or someone else's draft."""
-    draft = await find_draft(session, user_id)
-    return draft if draft is not None and draft.id == draft_id else None
+    """The user's draft if ``draft_id`` names it; None for a finished, expired or someone else's draft.
+
+    Draft ids are never reused, so the id alone tells a current draft from an old one.
+    """
+    draft = await session.get(ReportDraft, draft_id, options=[joinedload(ReportDraft.photos)])
+    return draft if draft is not None and draft.user_id == user_id else None
 
 
 async def open_draft(services: Services, session: AsyncSession, user: User, chat_id: int) -> tuple[ReportDraft, bool]:
@@ -110,27 +116,27 @@ async def add_photo(
     already = photo.file_unique_id and any(p.file_unique_id == photo.file_unique_id for p in draft.photos)
     full = len(draft.photos) >= services.config.reporting.max_photos
     added = not (already or full)
+    row = None
     if added:
-        draft.photos.append(
-            Photo(
-                kind=PhotoKind.REPORT,
-                file_id=photo.file_id,
-                file_unique_id=photo.file_unique_id,
-                local_path=photo.local_path,
-                width=photo.width,
-                height=photo.height,
-                file_size=photo.file_size,
-                uploaded_by_id=user.id,
-                created_at=services.clock.now(),
-            )
+        row = Photo(
+            kind=PhotoKind.REPORT,
+            file_id=photo.file_id,
+            file_unique_id=photo.file_unique_id,
+            local_path=photo.local_path,
+            width=photo.width,
+            height=photo.height,
+            file_size=photo.file_size,
+            uploaded_by_id=user.id,
+            created_at=services.clock.now(),
         )
+        draft.photos.append(row)
         if photo.exif_location is not None and draft.exif_lat is None:
             draft.exif_lat, draft.exif_lon = photo.exif_location
         if caption and caption.strip() and draft.note is None:
             set_note(services, draft, caption)
     _touch(services, draft)
     await session.flush()
-    return PhotoAdded(draft, added, len(draft.photos), started, first_in_album)
+    return PhotoAdded(draft, row, added, len(draft.photos), started, first_in_album)
 
 
 def set_category(services: Services, draft: ReportDraft, code: str) -> None:

@@ -48,7 +48,7 @@ class Submitted:
 
 async def submit_draft(services: Services, session: AsyncSession, user: User, draft_id: int) -> Submitted:
     """Create the case from the user's draft ``draft_id``; ``IntakeRefused`` when it is gone or incomplete."""
-    draft = await draft_for_button(session, user.id, draft_id)
+    draft = await draft_for_button(session, user.id, draft_id)  # no query when the caller loaded it already
     if draft is None:
         raise IntakeRefused(ALREADY_SENT)
     if next_step(draft) is not DraftStep.CONFIRM:

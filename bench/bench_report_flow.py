@@ -1,0 +1,337 @@
+"""Updates per second through complete report flows, beside a bare PTB echo bot on the same sandbox, same run.
+
+Each simulated citizen waits for the bot's answer before the next step, as a person would. A report flow is five
+updates (photo, category button, location, Skip button, Submit button) and includes everything the real bot does:
+the photo download and evidence copy on disk, SQLite transactions, routing, dispatch and the officers' outbox
+rows. The baseline bot answers five text messages with one ``sendMessage`` each.
+
+The sandbox (standing in for Telegram) and the simulated users run in their own processes, so what is measured is
+the bot's process; the bots run one after the other in this process against the same sandbox, in interleaved
+rounds (the median of each is shown), so a noisy machine slows all of them alike.
+
+Two citybot rows: as ``build_application`` wires it today (PTB handles one update at a time), and the same
+handlers on an Application that handles different chats concurrently while keeping each chat's updates in order
+(``PerChatUpdateProcessor`` below, proposed for ``bot/app.py``). The report flow waits on Telegram calls and
+SQLite far more than on the CPU, so the second row shows what the bot can do once chats stop queueing behind
+each other.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import json
+import logging
+import random
+import socket
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+from PIL import Image
+from shapely import box
+from telegram import Update
+from telegram.ext import (
+    ApplicationBuilder,
+    BaseUpdateProcessor,
+    CallbackQueryHandler,
+    ContextTypes,
+    MessageHandler,
+    filters,
+)
+
+from bot.app import build_application, build_services
+from bot.settings import Settings
+from handlers import register_all
+from models.grid import BindingRole, OfficerBinding, UnitLevel
+from models.migrate import upgrade
+from models.uow import UnitOfWork
+from models.users import User
+from sandbox.client import SandboxClient
+from sandbox.testing import polling
+from sandbox.views import SandboxUser
+from services import routing
+from services.grids import save_unit
+
+USERS = 10
+FLOWS_PER_USER = 3
+ROUNDS = 5
+UPDATES_PER_FLOW = 5
+ECHO_TOKEN = "700001:bench-echo"
+CITY_TOKEN = "700002:bench-citybot"
+GRID = (116.39, 39.90, 116.41, 39.92)  # lon/lat box of the one grid unit
+
+
+class PerChatUpdateProcessor(BaseUpdateProcessor):
+    """Handles updates of different chats concurrently and those of one chat strictly in arrival order."""
+
+    def __init__(self, max_concurrent_updates: int = 256) -> None:
+        super().__init__(max_concurrent_updates)
+        self._tails: dict[int, asyncio.Future[None]] = {}
+
+    async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        """Wait for the chat's previous update to finish, then handle this one."""
+        key = _chat_key(update)
+        if key is None:
+            await coroutine
+            return
+        previous = self._tails.get(key)
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._tails[key] = done  # set before any await: tasks start in arrival order, so the chain does too
+        try:
+            if previous is not None:
+                await asyncio.shield(previous)
+            await coroutine
+        finally:
+            done.set_result(None)
+            if self._tails.get(key) is done:
+                del self._tails[key]
+
+    async def initialize(self) -> None:
+        """Nothing to set up."""
+
+    async def shutdown(self) -> None:
+        """Nothing to tear down."""
+
+
+def _chat_key(update: object) -> int | None:
+    if not isinstance(update, Update):
+        return None
+    if update.effective_chat is not None:
+        return update.effective_chat.id
+    return update.effective_user.id if update.effective_user is not None else None
+
+
+def photo_bytes(seed: int) -> bytes:
+    """A small distinct JPEG, like a phone's compressed photo."""
+    image = Image.new("RGB", (640, 480), (seed * 37 % 256, seed * 91 % 256, seed * 53 % 256))
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=80)
+    return out.getvalue()
+
+
+async def echo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """The baseline: say the text back."""
+    if update.effective_message is not None:
+        await update.effective_message.reply_text(update.effective_message.text or "ok")
+
+
+async def answer(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """The baseline's button handler (unused by its flow, present as in any bot)."""
+    if update.callback_query is not None:
+        await update.callback_query.answer()
+
+
+async def echo_flow(client: SandboxClient, user: SandboxUser, n: int) -> None:
+    """Five messages, each waiting for its echo."""
+    for step in range(UPDATES_PER_FLOW):
+        text = f"message {n}.{step}"
+        await client.send_text(user, text)
+        await client.wait_for_message(user.chat_id, text, timeout=30)
+
+
+async def report_flow(client: SandboxClient, user: SandboxUser, n: int, rng: random.Random) -> None:
+    """Photo → category → location → Skip → Submit, each waiting for the bot's next question."""
+    await client.send_photo(user, photo_bytes(user.id * 1000 + n))
+    picker = await client.wait_for_message(user.chat_id, lambda m: bool(m.buttons), timeout=30)
+    await client.press(user, picker, rng.choice(["Other", "Exposed litter", "Illegal small ads / posters"]))
+    await client.wait_for_message(user.chat_id, "Where is it?", timeout=30)
+    lat, lon = rng.uniform(GRID[1], GRID[3]), rng.uniform(GRID[0], GRID[2])
+    await client.send_location(user, lat, lon)
+    question = await client.wait_for_message(user.chat_id, lambda m: bool(m.buttons), timeout=30)
+    await client.press(user, question, "Skip")
+    summary = await client.wait_for_message(user.chat_id, "Please check", timeout=30)
+    await client.press(user, summary, "Submit")
+    await client.wait_for_edit(user.chat_id, lambda m: "#" in m.text, timeout=30)  # sent, or linked as a duplicate
+
+
+async def run_users(
+    client: SandboxClient, users: list[SandboxUser], flow: Callable[[SandboxUser, int], Awaitable[None]]
+) -> float:
+    """Run every user's flows concurrently; returns updates per second."""
+
+    async def one_user(user: SandboxUser) -> None:
+        for n in range(FLOWS_PER_USER):
+            await flow(user, n)
+
+    started = time.perf_counter()
+    await asyncio.gather(*(one_user(user) for user in users))
+    elapsed = time.perf_counter() - started
+    return len(users) * FLOWS_PER_USER * UPDATES_PER_FLOW / elapsed
+
+
+async def drive(kind: str, url: str) -> float:
+    """The simulated users' side (run in its own process): warm up, then run every flow; returns updates/s."""
+    token = ECHO_TOKEN if kind == "echo" else CITY_TOKEN
+    rng = random.Random(42)
+    async with SandboxClient(url, bot=token) as client:
+        users = [await client.create_user(first_name=f"{kind}{i}", language_code="en") for i in range(USERS + 1)]
+        if kind == "echo":
+            await echo_flow(client, users[-1], -1)
+            return await run_users(client, users[:-1], lambda user, n: echo_flow(client, user, n))
+        await report_flow(client, users[-1], -1, rng)
+        return await run_users(client, users[:-1], lambda user, n: report_flow(client, user, n, rng))
+
+
+async def run_driver(kind: str, url: str) -> float:
+    """Start the users' process and read its result."""
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bench.bench_report_flow", "--drive", kind, url, stdout=asyncio.subprocess.PIPE
+    )
+    out, _ = await process.communicate()
+    if process.returncode != 0:
+        raise RuntimeError(f"the {kind} driver failed with exit code {process.returncode}")
+    return float(json.loads(out.decode().strip().splitlines()[-1])["updates_per_second"])
+
+
+async def measure_echo(url: str) -> float:
+    """Updates/s of the bare echo bot."""
+    app = ApplicationBuilder().token(ECHO_TOKEN).base_url(f"{url}/bot").base_file_url(f"{url}/file/bot").build()
+    app.add_handler(MessageHandler(filters.ALL, echo))
+    app.add_handler(CallbackQueryHandler(answer))
+    async with polling(app):
+        return await run_driver("echo", url)
+
+
+async def seed(settings: Settings) -> None:
+    """One grid with one officer, so every report is routed and dispatched."""
+    services = build_services(settings)
+    now = services.clock.now()
+    async with UnitOfWork(services.db) as uow:
+        await save_unit(
+            uow.session, unit_id="G-1", name="Bench grid", level=UnitLevel.GRID, now=now, geometry=box(*GRID)
+        )
+        officer = User(telegram_id=990001, first_name="Officer", created_at=now)
+        uow.session.add(officer)
+        await uow.session.flush()
+        uow.session.add(OfficerBinding(user_id=officer.id, unit_id="G-1", role=BindingRole.OFFICER, created_at=now))
+        await uow.commit()
+    await services.db.dispose()
+
+
+async def measure_report_flow(url: str, workdir: Path, *, per_chat: bool) -> float:
+    """Updates/s of complete report flows through the real bot and its real handlers."""
+    settings = Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        telegram_token=CITY_TOKEN,
+        telegram_base_url=f"{url}/bot",
+        telegram_base_file_url=f"{url}/file/bot",
+        database_url=f"sqlite+aiosqlite:///{workdir / 'bench.db'}",
+        data_dir=workdir / "data",
+    )
+    await upgrade(settings.database_url)
+    await seed(settings)
+    services = build_services(settings)
+    services.config.reporting.reports_per_hour = 10_000
+    await routing.load_grid_index(services)
+    if per_chat:
+        app = (
+            ApplicationBuilder()
+            .token(CITY_TOKEN)
+            .base_url(settings.telegram_base_url)
+            .base_file_url(settings.telegram_base_file_url)
+            .concurrent_updates(PerChatUpdateProcessor())
+            .build()
+        )
+        app.bot_data["services"] = services
+        register_all(app)
+    else:
+        app = build_application(settings, services, jobs=False)
+    try:
+        async with polling(app):
+            return await run_driver("city", url)
+    finally:
+        await services.db.dispose()
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+async def _wait_until_listening(port: int, seconds: float = 20.0) -> None:
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            _, writer = await asyncio.open_connection("127.0.0.1", port)
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            await asyncio.sleep(0.1)
+            continue
+        writer.close()
+        await writer.wait_closed()
+        return
+
+
+async def run(rounds: int = ROUNDS) -> dict[str, list[float]]:
+    """Rounds of echo, citybot as wired, citybot per-chat, echo again, against one sandbox process."""
+    port = _free_port()
+    sandbox = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "sandbox",
+        "--port",
+        str(port),
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    results: dict[str, list[float]] = {"echo": [], "sequential": [], "per_chat": []}
+    try:
+        await _wait_until_listening(port)
+        with tempfile.TemporaryDirectory(prefix="citybot-bench-") as tmp:
+            results["echo"].append(await measure_echo(url))
+            for n in range(rounds):
+                for key, per_chat in (("sequential", False), ("per_chat", True)):
+                    workdir = Path(tmp) / f"{key}-{n}"  # a fresh database each time: equal work in every round
+                    workdir.mkdir()
+                    results[key].append(await measure_report_flow(url, workdir, per_chat=per_chat))
+                results["echo"].append(await measure_echo(url))
+    finally:
+        sandbox.terminate()
+        await sandbox.wait()
+    return results
+
+
+def round_ratios(results: dict[str, list[float]], key: str) -> list[float]:
+    """Each round's citybot figure over the mean of the echo runs just before and just after it."""
+    echo = results["echo"]
+    return [value / ((echo[n] + echo[n + 1]) / 2) for n, value in enumerate(results[key])]
+
+
+def main() -> None:
+    """Print updates/s for the echo baseline and the report flow, and their ratios (goal ≥ 0.5)."""
+    logging.basicConfig(level=logging.WARNING)
+    results = asyncio.run(run())
+    updates = USERS * FLOWS_PER_USER * UPDATES_PER_FLOW
+    print(
+        f"{USERS} concurrent users × {FLOWS_PER_USER} flows × {UPDATES_PER_FLOW} updates = {updates} updates "
+        f"per measurement; {ROUNDS} rounds, each citybot run between two echo runs"
+    )
+    print("sandbox and users run in their own processes; the bot's process is what is measured")
+    print(f"{'':54}{'updates/s':>10}{'ratio':>8}")
+    print(f"{'bare PTB echo bot (baseline)':54}{statistics.median(results['echo']):10.1f}{1:8.2f}")
+    rows = (
+        ("sequential", "citybot report flows, as wired (one update at a time)"),
+        ("per_chat", "citybot report flows, per-chat concurrent (proposed)"),
+    )
+    for key, label in rows:
+        ratio = statistics.median(round_ratios(results, key))
+        print(f"{label:54}{statistics.median(results[key]):10.1f}{ratio:8.2f}")
+    print("median of per-round ratios; goal: ratio >= 0.5")
+    for key, values in results.items():
+        print(f"  {key:>10} runs: " + ", ".join(f"{v:.1f}" for v in values))
+
+
+if __name__ == "__main__":
+    if len(sys.argv) == 4 and sys.argv[1] == "--drive":
+        speed = asyncio.run(drive(sys.argv[2], sys.argv[3]))
+        print(json.dumps({"updates_per_second": speed}))
+    else:
+        main()

@@ -65,7 +65,11 @@ def default_worker() -> str:
 
 
 async def sweep(services: Services, *, now: datetime | None = None, worker: str | None = None) -> SweepResult:
-    """Run one sweep at ``now`` (the injected clock's time by default)."""
+    """Run one sweep at ``now`` (the injected clock's time by default) and say what it queued.
+
+    Closing an unconfirmed case stamps ``services.clock``'s time, so pass a ``now`` other than the clock's only
+    with a clock set to it (as ``citybot jobs run sla --now`` does). ``worker`` names this process in claims.
+    """
     now = now or services.clock.now()
     worker = worker or default_worker()
     result = SweepResult(now)

@@ -130,9 +130,9 @@ async def change_case(services: Services, case_id: int, action: str, **values: o
         elif action == "suspend":
             transition(case, CaseStatus.SUSPENDED, at=now, actor_id=None, action="suspend", note="road works")
         elif action == "resume":
-            paused_from = case.suspended_at
-            assert paused_from is not None
-            transition(case, CaseStatus(case.suspended_from), at=now, actor_id=None, action="resume")
+            paused_from, back_to = case.suspended_at, case.suspended_from
+            assert paused_from is not None and back_to is not None
+            transition(case, CaseStatus(back_to), at=now, actor_id=None, action="resume")
             deadlines.resume_clock(services, case, paused_from, now)
         elif action == "extend":
             deadlines.extend(services, case, str(values["amount"]), now)

@@ -452,7 +452,7 @@ async def return_case(services: Services, session: AsyncSession, case_id: int, u
         targets or await notify.unrouted_dispatchers(session),
         N_("Case {number} was returned (回退) by {name}: {reason}"),
         {"name": name, "reason": reason},
-        buttons=await _assign_buttons(session, case, send_back=True),
+        buttons=await _assign_buttons(session, case),
     )
     return case
 
@@ -542,17 +542,20 @@ def _squared_distance(case: Case, unit: GridUnit) -> float:
     return (unit.centroid_lat - case.lat) ** 2 + (unit.centroid_lon - case.lon) ** 2
 
 
-async def _assign_buttons(session: AsyncSession, case: Case, *, send_back: bool = False) -> notify.ButtonRows:
-    """Buttons a supervisor gets with a case to place: nearby units, send back, reject."""
+async def _assign_buttons(session: AsyncSession, case: Case) -> notify.ButtonRows:
+    """Buttons a supervisor gets with a case to place: nearby units, and what its status allows besides."""
     units = [(u.name, f"case:assign:{case.id}:{u.id}") for u in await nearby_units(session, case)]
     units = [(name, data) for name, data in units if len(data.encode()) <= 64]
+    status = S(case.status)
 
     def rows(t: Translator) -> list[list[tuple[str, str]]]:
         keyboard = [[(t("Assign to {unit}", unit=name), data)] for name, data in units]
-        last = [(t("Reject"), f"case:reject:{case.id}")]
-        if send_back:
-            last.insert(0, (t("Send back"), f"case:sendback:{case.id}"))
-        return [*keyboard, last]
+        last = []
+        if status is S.RETURNED:
+            last.append((t("Send back"), f"case:sendback:{case.id}"))
+        if status in (S.RETURNED, S.UNROUTED):
+            last.append((t("Reject"), f"case:reject:{case.id}"))
+        return [*keyboard, last] if last else keyboard
 
     return rows
 

@@ -244,3 +244,22 @@ async def test_unit_without_officers_still_dispatches_and_tells_the_nearest_supe
     assert await chat_ids(world, case_id=case_id) == {await tg(world, world.district)}
     text = params((await outbox(world, method="sendMessage", case_id=case_id))[-1])["text"]
     assert "没有绑定网格员" in text
+
+
+async def test_supervisor_buttons_offer_only_what_the_status_allows(services: Services) -> None:
+    world = await build_world(services)
+    unrouted = await new_case(world, unit=None)
+    orphan = await new_case(world, unit="G3")
+
+    async def buttons(case_id: int) -> list[str]:
+        card = (await outbox(world, case_id=case_id, method="sendMessage"))[-1]
+        return [b["callback_data"] for row in params(card)["reply_markup"]["inline_keyboard"] for b in row]
+
+    # The case lies inside G1's box: the grids nearest to it are offered first.
+    assert await buttons(unrouted) == [
+        f"case:assign:{unrouted}:G1",
+        f"case:assign:{unrouted}:G2",
+        f"case:assign:{unrouted}:G3",
+        f"case:reject:{unrouted}",
+    ]
+    assert await buttons(orphan) == [f"case:assign:{orphan}:G1", f"case:assign:{orphan}:G2"]

@@ -7,7 +7,7 @@ stored as it arrives, and one reply for the whole album is sent ``album_wait_sec
 from __future__ import annotations
 
 import logging
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 
 from telegram import Bot, Message, PhotoSize, Update
 from telegram.error import TelegramError
@@ -43,6 +43,7 @@ async def on_photo(update: Update, context: Context) -> None:
         "image/jpeg",
         largest.file_size,
         (largest.width, largest.height),
+        fetch_first=False,  # no EXIF survives compression: answer first, keep the copy in the background
     )
 
 
@@ -60,6 +61,7 @@ async def on_document(update: Update, context: Context) -> None:
         document.mime_type,
         document.file_size,
         None,
+        fetch_first=True,  # the EXIF position must be known before the location question
     )
 
 
@@ -72,29 +74,48 @@ async def _receive(
     mime_type: str | None,
     size: int | None,
     dimensions: tuple[int, int] | None,
+    *,
+    fetch_first: bool,
 ) -> None:
     svc = services(context)
     problem = photos.check_upload(svc, mime_type, size)
-    data = None if problem else await _download(context.bot, file_id)
+    data = await _download(context.bot, file_id) if fetch_first and problem is None else None
     if data is not None and len(data) > photos.max_bytes(svc):
         problem, size = UploadProblem.TOO_BIG, len(data)
     # An album is answered once: its first photo schedules the reply, the others stay silent (refusals too).
     in_album = message.media_group_id is not None and context.job_queue is not None
     first_of_album = in_album and _schedule_album_reply(context, message)
-    lead: str | None = None
-    replies: list[Reply] = []
+    stored = Stored()
     async with turn(update, context) as tn:
         if tn.user.banned:
-            lead = tn.t(BANNED)
+            stored.lead = tn.t(BANNED)
         elif problem is not None:
-            lead = _refusal(tn, problem, size)
+            stored.lead = _refusal(tn, problem, size)
         else:
             width, height = dimensions or (None, None)
             photo = IncomingPhoto(file_id, unique_id, width, height, size, message.media_group_id)
-            lead, replies = await _store(tn, message, photo, mime_type, data, in_album)
-    if (lead is None and not replies) or (in_album and not first_of_album):
+            stored = await _store(tn, message, photo, mime_type, data, in_album)
+    if stored.copy_later is not None:
+        context.application.create_task(_copy_later(context, stored.copy_later, file_id, mime_type))
+    if (stored.lead is None and not stored.replies) or (in_album and not first_of_album):
         return
-    await send_replies(context.bot, message.chat_id, replies, lead=lead)
+    await send_replies(context.bot, message.chat_id, stored.replies, lead=stored.lead)
+
+
+@dataclass
+class Stored:
+    """What to say about a received photo, and which photo row still needs its evidence copy."""
+
+    lead: str | None = None
+    replies: list[Reply] = field(default_factory=list)
+    copy_later: int | None = None
+
+
+async def _copy_later(context: Context, photo_id: int, file_id: str, mime_type: str | None) -> None:
+    """Download and keep the evidence copy after the user was answered (the sweep retries if this fails)."""
+    data = await _download(context.bot, file_id)
+    if data is not None:
+        await photos.attach_copy(services(context), photo_id, data, mime_type)
 
 
 def _refusal(tn: Turn, problem: UploadProblem, size: int | None) -> str:
@@ -110,8 +131,8 @@ def _refusal(tn: Turn, problem: UploadProblem, size: int | None) -> str:
 
 async def _store(
     tn: Turn, message: Message, photo: IncomingPhoto, mime_type: str | None, data: bytes | None, in_album: bool
-) -> tuple[str | None, list[Reply]]:
-    """Add the photo to the draft; returns the lead line and the prompts to send (none inside an album)."""
+) -> Stored:
+    """Add the photo to the draft; says what to answer (nothing inside an album)."""
     svc, t = tn.services, tn.t
     if data is not None:
         local_path = await photos.save_copy(svc, data, mime_type)
@@ -120,21 +141,25 @@ async def _store(
         result = await intake.add_photo(svc, tn.session, tn.user, message.chat_id, photo, message.caption)
     except IntakeRefused as err:
         await photos.remove_copies(svc, [photo.local_path])  # refused uploads leave nothing on disk
-        return t(err.message, **err.values), []
+        return Stored(t(err.message, **err.values))
     if not result.added:
         await photos.remove_copies(svc, [photo.local_path])
+    # add_photo flushed, so the row has its id for the copy kept after the answer.
+    stored = Stored(copy_later=result.row.id if result.row is not None and data is None else None)
     if in_album:
-        return None, []
+        return stored
     limits = svc.config.reporting
     if not result.added:
         if result.count >= limits.max_photos:
-            return t("A report holds at most {max} photos; this one was not added.", max=limits.max_photos), []
-        return t("You already sent this photo."), []
-    lead = t("📷 Got it: {count}/{max} photos.", count=result.count, max=limits.max_photos)
+            stored.lead = t("A report holds at most {max} photos; this one was not added.", max=limits.max_photos)
+        else:
+            stored.lead = t("You already sent this photo.")
+        return stored
+    stored.lead = t("📷 Got it: {count}/{max} photos.", count=result.count, max=limits.max_photos)
     step = intake.next_step(result.draft)
     if (step is DraftStep.CATEGORY and result.count == 1) or step in (DraftStep.CONFIRM, DraftStep.LOCATION):
-        return lead, prompt(svc, result.draft, t)
-    return lead, []
+        stored.replies = prompt(svc, result.draft, t)
+    return stored
 
 
 async def _download(bot: Bot, file_id: str) -> bytes | None:

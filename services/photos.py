@@ -11,13 +11,24 @@ import asyncio
 import enum
 import logging
 import uuid
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
+from sqlalchemy import select, update
+
+from models.cases import Photo, PhotoKind
+from models.uow import UnitOfWork
 from services.context import Services
 
 log = logging.getLogger(__name__)
+
+#: Fetches a file's bytes by its chat-platform file id (the adapter supplies it; None if unavailable).
+Fetch = Callable[[str], Awaitable[bytes | None]]
+#: A copy still missing after this long is fetched again by the sweep; older ones are given up on.
+BACKFILL_AFTER = timedelta(minutes=1)
+BACKFILL_WITHIN = timedelta(days=1)
 
 # Vector images can carry scripts and are never a photograph of a street.
 _REFUSED_IMAGE_TYPES = frozenset({"image/svg+xml"})
@@ -111,3 +122,45 @@ def _unlink_all(paths: list[Path]) -> int:
         except OSError:
             log.warning("could not remove photo copy %s", path, exc_info=True)
     return removed
+
+
+async def attach_copy(services: Services, photo_id: int, data: bytes, mime_type: str | None = None) -> str:
+    """Store the evidence copy of an already saved photo row (fetched after the user got their answer)."""
+    relative = await save_copy(services, data, mime_type)
+    async with UnitOfWork(services.db) as uow:
+        done = await uow.session.execute(
+            update(Photo).where(Photo.id == photo_id, Photo.local_path.is_(None)).values(local_path=relative)
+        )
+        await uow.commit()
+    if done.rowcount != 1:  # type: ignore[attr-defined]
+        await remove_copies(services, [relative])  # the draft is gone, or another worker was faster
+    return relative
+
+
+async def backfill_copies(services: Services, fetch: Fetch, limit: int = 20) -> int:
+    """Fetch the copies of recent report photos that have none (a crash came between answer and download)."""
+    now = services.clock.now()
+    # Only the newest rows are candidates: the primary key bounds the scan however large the table grows.
+    newest = select(Photo.id).order_by(Photo.id.desc()).limit(5000).subquery()
+    query = (
+        select(Photo.id, Photo.file_id)
+        .where(
+            Photo.id.in_(select(newest.c.id)),
+            Photo.kind == PhotoKind.REPORT,
+            Photo.local_path.is_(None),
+            Photo.created_at < now - BACKFILL_AFTER,
+            Photo.created_at > now - BACKFILL_WITHIN,
+            (Photo.case_id.is_not(None)) | (Photo.draft_id.is_not(None)),
+        )
+        .order_by(Photo.id)
+        .limit(limit)
+    )
+    async with UnitOfWork(services.db) as uow:
+        missing = list((await uow.session.execute(query)).all())
+    stored = 0
+    for photo_id, file_id in missing:
+        data = await fetch(file_id)
+        if data is not None:
+            await attach_copy(services, photo_id, data)
+            stored += 1
+    return stored

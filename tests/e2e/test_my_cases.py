@@ -85,3 +85,12 @@ async def test_my_shows_only_the_users_own_reports(bot: RunningBot, client: Sand
     await report(client, anna, category="Other")
     await client.send_command(bob, "/my")
     assert (await client.wait_for_message(bob.chat_id)).text.startswith("You have not reported anything yet.")
+
+
+async def test_help_lists_report_my_and_cancel(bot: RunningBot, client: SandboxClient) -> None:
+    li = await client.create_user(first_name="李雷", language_code="zh")
+    await client.send_command(li, "/help")
+    lines = (await client.wait_for_message(li.chat_id)).text.splitlines()
+    assert "/report — 随手拍上报问题：照片、类别、位置" in lines
+    assert "/my — 我的上报及处理进展" in lines
+    assert "/cancel — 取消当前操作（不会提交任何内容）" in lines

@@ -17,7 +17,7 @@ from services.context import Services
 from services.intake import add_photo, cancel_all, find_draft, open_draft, set_category
 from services.intake_expiry import expire_drafts
 from services.intake_history import case_for_follower, history, reporter_cases
-from services.photos import IncomingPhoto
+from services.photos import IncomingPhoto, attach_copy, backfill_copies
 from tests.integration.test_intake_submit import INSIDE, fill_draft, make_grid, make_user, submit
 
 
@@ -146,3 +146,46 @@ async def test_history_is_for_the_reporter_and_followers_only(services: Services
         assert line is not None and line.unit_name == "东华门网格一"
         events = await history(session, duplicate.case.id)
         assert [(e.action, e.to_status) for e in events] == [("report", "submitted"), ("duplicate", "duplicate")]
+
+
+async def test_missing_photo_copies_are_fetched_later(services: Services, clock: ManualClock) -> None:
+    user = await make_user(services)
+    async with UnitOfWork(services.db) as uow:
+        fresh = await uow.session.get(User, user.id)
+        assert fresh is not None
+        for i in range(2):
+            await add_photo(services, uow.session, fresh, fresh.telegram_id, IncomingPhoto(f"tg-{i}", f"u-{i}"), None)
+        await uow.commit()
+    asked: list[str] = []
+
+    async def fetch(file_id: str) -> bytes | None:
+        asked.append(file_id)
+        return None if file_id == "tg-1" else b"\xff\xd8 jpeg bytes"
+
+    assert await backfill_copies(services, fetch) == 0  # too fresh: the copy may still be on its way
+    clock.advance(timedelta(minutes=2))
+    assert await backfill_copies(services, fetch) == 1
+    async with UnitOfWork(services.db) as uow:
+        rows = list(await uow.session.scalars(select(Photo).order_by(Photo.id)))
+    assert asked == ["tg-0", "tg-1"]
+    assert rows[0].local_path is not None and rows[1].local_path is None
+    assert (services.data_dir / rows[0].local_path).read_bytes() == b"\xff\xd8 jpeg bytes"
+    clock.advance(timedelta(days=2))
+    asked.clear()
+    assert await backfill_copies(services, fetch) == 0 and asked == []  # given up on after a day
+
+
+async def test_a_late_copy_never_overwrites_one_already_kept(services: Services) -> None:
+    user = await make_user(services)
+    async with UnitOfWork(services.db) as uow:
+        fresh = await uow.session.get(User, user.id)
+        assert fresh is not None
+        added = await add_photo(services, uow.session, fresh, fresh.telegram_id, IncomingPhoto("tg", "u"), None)
+        await uow.commit()
+    assert added.row is not None
+    first = await attach_copy(services, added.row.id, b"first")
+    await attach_copy(services, added.row.id, b"second")
+    async with UnitOfWork(services.db) as uow:
+        row = await uow.session.get(Photo, added.row.id)
+    assert row is not None and row.local_path == first
+    assert [p.read_bytes() for p in (services.data_dir / "photos").rglob("*.*")] == [b"first"]

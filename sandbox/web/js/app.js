@@ -98,7 +98,8 @@ function renderMessages(stick) {
   const box = $("messages");
   const nearBottom = stick || box.scrollHeight - box.scrollTop - box.clientHeight < 120;
   renderChat(box, store.ordered(persona.chat_id), {
-    tz: boot.timezone, t: boot.ui, emptyText: isChannel(persona) ? boot.ui.channel_only : boot.ui.empty,
+    tz: boot.timezone, t: boot.ui, dateLocale: boot.locale === "zh_CN" ? "zh-CN" : "en-GB",
+    emptyText: isChannel(persona) ? boot.ui.channel_only : boot.ui.empty,
     locationCard, onZoom: zoom,
     onPress: (record, button, node) => press(record, button, node),
     onCommand: isChannel(persona) ? null : (command) => sendText(command),

@@ -57,12 +57,15 @@ function entityNode(entity, raw, children, onCommand) {
   return node;
 }
 
-function time(message, tz) {
-  return new Date(message.date * 1000).toLocaleTimeString("zh-CN", { hour: "2-digit", minute: "2-digit", timeZone: tz });
+// Times are the city's (the demo clock's) in the page's language.
+function time(message, ctx) {
+  const options = { hour: "2-digit", minute: "2-digit", hourCycle: "h23", timeZone: ctx.tz };
+  return new Date(message.date * 1000).toLocaleTimeString(ctx.dateLocale, options);
 }
 
-function dayOf(message, tz) {
-  return new Date(message.date * 1000).toLocaleDateString("zh-CN", { month: "long", day: "numeric", weekday: "short", timeZone: tz });
+function dayOf(message, ctx) {
+  const options = { month: "long", day: "numeric", weekday: "short", timeZone: ctx.tz };
+  return new Date(message.date * 1000).toLocaleDateString(ctx.dateLocale, options);
 }
 
 function photoImg(sizes, ctx, className = "photo") {
@@ -111,7 +114,7 @@ function content(group, ctx) {
     node.append(formatText(text, entities, ctx.onCommand));
     bubble.append(node);
   }
-  const meta = el("span", "meta", (first.edit_date ? `${ctx.t.edited} · ` : "") + time(first, ctx.tz));
+  const meta = el("span", "meta", (first.edit_date ? `${ctx.t.edited} · ` : "") + time(first, ctx));
   (bubble.querySelector(".text") || bubble).append(meta);
   return bubble;
 }
@@ -156,7 +159,7 @@ export function renderChat(container, records, ctx) {
   let day = null;
   for (const group of groups(records)) {
     const first = group[0];
-    const today = dayOf(first.message, ctx.tz);
+    const today = dayOf(first.message, ctx);
     if (today !== day) {
       container.append(el("div", "day", today));
       day = today;

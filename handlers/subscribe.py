@@ -99,7 +99,7 @@ async def _subscribe_to(tn: Turn, update: Update, unit: GridUnit | None) -> str:
         now=tn.services.clock.now(),
         user_id=tn.user.id if private else None,
     )
-    name = unit.name if unit is not None else tn.t("Whole city")
+    name = unit.name if unit is not None else tn.t("the whole city")
     return tn.t("Subscribed: you will receive the weekly report for {area}. Send /unsubscribe to stop it.", area=name)
 
 

@@ -115,12 +115,13 @@ async def map_svg(services: Services) -> str:
         out.append(f'<g class="{css}">')
         out += [f'<path d="{_path(u.shape, proj)}"/>' for u in units if u.level == level]
         out.append("</g>")
+    out.append('<g class="pins"></g>')  # under the labels, whose white halo keeps names readable over pins
     out.append('<g class="labels">')
     for unit in units:
         if unit.level in (UnitLevel.COMMUNITY, UnitLevel.STREET):
             x, y = proj.xy(unit.shape.point_on_surface().x, unit.shape.point_on_surface().y)
             out.append(f'<text class="label {unit.level}" x="{x:.0f}" y="{y:.0f}">{escape(unit.name)}</text>')
-    out += ["</g>", '<g class="pins"></g>', "</svg>"]
+    out += ["</g>", "</svg>"]
     return "".join(out)
 
 

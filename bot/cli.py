@@ -58,24 +58,58 @@ def db_upgrade(revision: str = typer.Argument("head", help="Alembic revision to 
     typer.echo(f"database at {settings.database_url} is at revision {revision}")
 
 
+def _token_or_fail(settings: Settings) -> None:
+    if not settings.telegram_token:
+        fail("CITYBOT_TELEGRAM_TOKEN is not set; get a token from @BotFather and export it")
+
+
 @app.command()
-def run() -> None:
+def run(
+    jobs: bool = typer.Option(True, help="Also run the outbox sender, SLA sweep and weekly summary here"),
+) -> None:
     """Migrate the database and serve Telegram (polling, or a webhook when CITYBOT_WEBHOOK_URL is set)."""
     from bot.app import build_application
     from models.migrate import upgrade_sync
 
     settings = load_settings()
-    if not settings.telegram_token:
-        fail("CITYBOT_TELEGRAM_TOKEN is not set; get a token from @BotFather and export it")
+    _token_or_fail(settings)
     setup_logging(settings)
     upgrade_sync(settings.database_url)
-    application = build_application(settings)
+    application = build_application(settings, jobs=jobs)
     if settings.webhook_url:
         application.run_webhook(
             listen=settings.webhook_listen, port=settings.webhook_port, webhook_url=settings.webhook_url
         )
     else:
         application.run_polling()
+
+
+@app.command()
+def worker() -> None:
+    """Run only the scheduled jobs (outbox, SLA sweep, summary), no updates: add as many as PostgreSQL allows."""
+    from bot.app import build_application
+    from models.migrate import upgrade_sync
+
+    settings = load_settings()
+    _token_or_fail(settings)
+    setup_logging(settings)
+    upgrade_sync(settings.database_url)
+    application = build_application(settings, jobs=True)
+
+    async def serve_jobs() -> None:
+        async with application:
+            if application.post_init is not None:
+                await application.post_init(application)
+            await application.start()  # the JobQueue runs; nothing polls Telegram for updates
+            try:
+                await asyncio.Event().wait()
+            finally:
+                await application.stop()
+
+    try:
+        asyncio.run(serve_jobs())
+    except KeyboardInterrupt:
+        pass
 
 
 @app.command()
@@ -117,3 +151,7 @@ def demo(
 def main() -> None:
     """Entry point of the ``citybot`` console script."""
     app()
+
+
+if __name__ == "__main__":
+    main()

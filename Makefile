@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PORT ?= 8080
 
-.PHONY: install test demo bench lint i18n catalogs migration clean
+.PHONY: install test demo bench lint i18n catalogs migration screenshot clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -25,6 +25,10 @@ test: install
 
 demo: install
 	$(BIN)/citybot demo --port $(PORT)
+
+# Refresh docs/screenshot.png (the README's picture) from the browser test.
+screenshot: install
+	CITYBOT_SCREENSHOT=1 $(BIN)/python -m pytest -q tests/browser
 
 bench: install
 	$(BIN)/python -m bench

@@ -9,11 +9,8 @@ The sandbox (standing in for Telegram) and the simulated users run in their own 
 the bot's process; the bots run one after the other in this process against the same sandbox, in interleaved
 rounds (the median of each is shown), so a noisy machine slows all of them alike.
 
-Two citybot rows: as ``build_application`` wires it today (PTB handles one update at a time), and the same
-handlers on an Application that handles different chats concurrently while keeping each chat's updates in order
-(``PerChatUpdateProcessor`` below, proposed for ``bot/app.py``). The report flow waits on Telegram calls and
-SQLite far more than on the CPU, so the second row shows what the bot can do once chats stop queueing behind
-each other.
+The citybot row is ``build_application`` as deployed: it handles different chats concurrently and each chat's
+updates in order (``bot/updates.py``). The baseline is a bare PTB echo bot with PTB's defaults.
 """
 
 from __future__ import annotations
@@ -30,14 +27,12 @@ import tempfile
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any
 
 from PIL import Image
 from shapely import box
 from telegram import Update
 from telegram.ext import (
     ApplicationBuilder,
-    BaseUpdateProcessor,
     CallbackQueryHandler,
     ContextTypes,
     MessageHandler,
@@ -46,7 +41,6 @@ from telegram.ext import (
 
 from bot.app import build_application, build_services
 from bot.settings import Settings
-from handlers import register_all
 from models.grid import BindingRole, OfficerBinding, UnitLevel
 from models.migrate import upgrade
 from models.uow import UnitOfWork
@@ -64,46 +58,6 @@ UPDATES_PER_FLOW = 5
 ECHO_TOKEN = "700001:bench-echo"
 CITY_TOKEN = "700002:bench-citybot"
 GRID = (116.39, 39.90, 116.41, 39.92)  # lon/lat box of the one grid unit
-
-
-class PerChatUpdateProcessor(BaseUpdateProcessor):
-    """Handles updates of different chats concurrently and those of one chat strictly in arrival order."""
-
-    def __init__(self, max_concurrent_updates: int = 256) -> None:
-        super().__init__(max_concurrent_updates)
-        self._tails: dict[int, asyncio.Future[None]] = {}
-
-    async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
-        """Wait for the chat's previous update to finish, then handle this one."""
-        key = _chat_key(update)
-        if key is None:
-            await coroutine
-            return
-        previous = self._tails.get(key)
-        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._tails[key] = done  # set before any await: tasks start in arrival order, so the chain does too
-        try:
-            if previous is not None:
-                await asyncio.shield(previous)
-            await coroutine
-        finally:
-            done.set_result(None)
-            if self._tails.get(key) is done:
-                del self._tails[key]
-
-    async def initialize(self) -> None:
-        """Nothing to set up."""
-
-    async def shutdown(self) -> None:
-        """Nothing to tear down."""
-
-
-def _chat_key(update: object) -> int | None:
-    if not isinstance(update, Update):
-        return None
-    if update.effective_chat is not None:
-        return update.effective_chat.id
-    return update.effective_user.id if update.effective_user is not None else None
 
 
 def photo_bytes(seed: int) -> bytes:
@@ -213,7 +167,7 @@ async def seed(settings: Settings) -> None:
     await services.db.dispose()
 
 
-async def measure_report_flow(url: str, workdir: Path, *, per_chat: bool) -> float:
+async def measure_report_flow(url: str, workdir: Path) -> float:
     """Updates/s of complete report flows through the real bot and its real handlers."""
     settings = Settings(
         _env_file=None,  # type: ignore[call-arg]
@@ -228,19 +182,7 @@ async def measure_report_flow(url: str, workdir: Path, *, per_chat: bool) -> flo
     services = build_services(settings)
     services.config.reporting.reports_per_hour = 10_000
     await routing.load_grid_index(services)
-    if per_chat:
-        app = (
-            ApplicationBuilder()
-            .token(CITY_TOKEN)
-            .base_url(settings.telegram_base_url)
-            .base_file_url(settings.telegram_base_file_url)
-            .concurrent_updates(PerChatUpdateProcessor())
-            .build()
-        )
-        app.bot_data["services"] = services
-        register_all(app)
-    else:
-        app = build_application(settings, services, jobs=False)
+    app = build_application(settings, services, jobs=False)
     try:
         async with polling(app):
             return await run_driver("city", url)
@@ -282,16 +224,15 @@ async def run(rounds: int = ROUNDS) -> dict[str, list[float]]:
         stderr=asyncio.subprocess.DEVNULL,
     )
     url = f"http://127.0.0.1:{port}"
-    results: dict[str, list[float]] = {"echo": [], "sequential": [], "per_chat": []}
+    results: dict[str, list[float]] = {"echo": [], "citybot": []}
     try:
         await _wait_until_listening(port)
         with tempfile.TemporaryDirectory(prefix="citybot-bench-") as tmp:
             results["echo"].append(await measure_echo(url))
             for n in range(rounds):
-                for key, per_chat in (("sequential", False), ("per_chat", True)):
-                    workdir = Path(tmp) / f"{key}-{n}"  # a fresh database each time: equal work in every round
-                    workdir.mkdir()
-                    results[key].append(await measure_report_flow(url, workdir, per_chat=per_chat))
+                workdir = Path(tmp) / f"round-{n}"  # a fresh database each time: equal work in every round
+                workdir.mkdir()
+                results["citybot"].append(await measure_report_flow(url, workdir))
                 results["echo"].append(await measure_echo(url))
     finally:
         sandbox.terminate()
@@ -317,13 +258,8 @@ def main() -> None:
     print("sandbox and users run in their own processes; the bot's process is what is measured")
     print(f"{'':54}{'updates/s':>10}{'ratio':>8}")
     print(f"{'bare PTB echo bot (baseline)':54}{statistics.median(results['echo']):10.1f}{1:8.2f}")
-    rows = (
-        ("sequential", "citybot report flows, as wired (one update at a time)"),
-        ("per_chat", "citybot report flows, per-chat concurrent (proposed)"),
-    )
-    for key, label in rows:
-        ratio = statistics.median(round_ratios(results, key))
-        print(f"{label:54}{statistics.median(results[key]):10.1f}{ratio:8.2f}")
+    ratio = statistics.median(round_ratios(results, "citybot"))
+    print(f"{'citybot complete report flows':54}{statistics.median(results['citybot']):10.1f}{ratio:8.2f}")
     print("median of per-round ratios; goal: ratio >= 0.5")
     for key, values in results.items():
         print(f"  {key:>10} runs: " + ", ".join(f"{v:.1f}" for v in values))

@@ -10,6 +10,7 @@ from telegram import BotCommand
 from telegram.ext import Application, ApplicationBuilder, Defaults
 
 from bot.settings import Settings
+from bot.updates import PerChatUpdateProcessor
 from handlers import register_all
 from handlers.common import EVERYONE, commands_for
 from models.db import Database
@@ -66,6 +67,7 @@ def build_application(
         .base_url(settings.telegram_base_url)
         .base_file_url(settings.telegram_base_file_url)
         .defaults(Defaults(tzinfo=ZoneInfo(settings.timezone)))
+        .concurrent_updates(PerChatUpdateProcessor())
         .post_init(post_init)
         .post_shutdown(post_shutdown)
         .build()

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 from telegram import Chat, Message, Update
 
-from bench.bench_report_flow import PerChatUpdateProcessor
+from bot.updates import PerChatUpdateProcessor
 
 
 def update(update_id: int, chat_id: int) -> Update:

@@ -279,9 +279,9 @@ def _store_subscribers(path: Path, subscribers: list[tuple[int, str, str | None]
             [(chat, chat, lang, created) for chat, lang, _ in subscribers],
         )
         conn.executemany(
-            "INSERT INTO subscriptions (chat_id, user_id, unit_id, language, active, created_at)"
-            " VALUES (?, ?, ?, ?, 1, ?)",
-            [(chat, chat, area, lang, created) for chat, lang, area in subscribers],
+            "INSERT INTO subscriptions (chat_id, user_id, unit_id, language, active, created_at, subscribed_at)"
+            " VALUES (?, ?, ?, ?, 1, ?, ?)",
+            [(chat, chat, area, lang, created, created) for chat, lang, area in subscribers],
         )
 
 

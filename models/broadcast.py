@@ -27,6 +27,8 @@ class Subscription(Base):
     language: Mapped[str] = mapped_column(String(8), default="zh_CN")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    #: When the chat last (re)subscribed: delivery failures from before then no longer count against it.
+    subscribed_at: Mapped[datetime] = mapped_column(UTCDateTime)
     #: When and why an inactive subscription ended: "unsubscribed" (/unsubscribe) or "blocked" (the chat
     #: blocked the bot or removed it).
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

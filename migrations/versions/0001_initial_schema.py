@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-21 19:53:48.428576
+Create Date: 2026-11-21 20:29:52.527602
 """
 
 from __future__ import annotations
@@ -189,6 +189,7 @@ def upgrade() -> None:
     sa.Column('language', sa.String(length=8), nullable=False),
     sa.Column('active', sa.Boolean(), nullable=False),
     sa.Column('created_at', models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('subscribed_at', models.base.UTCDateTime(timezone=True), nullable=False),
     sa.Column('ended_at', models.base.UTCDateTime(timezone=True), nullable=True),
     sa.Column('ended_reason', sa.String(length=16), nullable=True),
     sa.ForeignKeyConstraint(['unit_id'], ['grid_units.id'], name=op.f('fk_subscriptions_unit_id_grid_units'), ondelete='SET NULL'),

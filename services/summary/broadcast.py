@@ -49,19 +49,26 @@ class QueueResult:
 
 
 async def end_blocked(session: AsyncSession, now: datetime) -> int:
-    """End the subscriptions of chats that blocked the bot; return how many."""
-    forbidden = select(OutboxMessage.chat_id).where(
-        OutboxMessage.kind == KIND,
-        OutboxMessage.status == DeliveryStatus.FAILED,
-        or_(OutboxMessage.last_error.like("%403%"), OutboxMessage.last_error.ilike("%forbidden%")),
+    """End the subscriptions of chats that blocked the bot; return how many.
+
+    A user's chat counts as blocked while ``User.blocked_bot`` is set (writing to the bot again clears it); any
+    chat, groups and channels included, once a summary sent after it (re)subscribed failed with a 403.
+    """
+    forbidden = (
+        select(OutboxMessage.id)
+        .where(
+            OutboxMessage.chat_id == Subscription.chat_id,
+            OutboxMessage.kind == KIND,
+            OutboxMessage.status == DeliveryStatus.FAILED,
+            OutboxMessage.created_at >= Subscription.subscribed_at,
+            or_(OutboxMessage.last_error.like("%403%"), OutboxMessage.last_error.ilike("%forbidden%")),
+        )
+        .exists()
     )
     blocked_users = select(User.id).where(User.blocked_bot.is_(True))
     result = await session.execute(
         update(Subscription)
-        .where(
-            Subscription.active.is_(True),
-            or_(Subscription.user_id.in_(blocked_users), Subscription.chat_id.in_(forbidden)),
-        )
+        .where(Subscription.active.is_(True), or_(Subscription.user_id.in_(blocked_users), forbidden))
         .values(active=False, ended_at=now, ended_reason="blocked")
         .execution_options(synchronize_session=False)
     )

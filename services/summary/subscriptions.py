@@ -55,6 +55,7 @@ async def subscribe(
     row.language = language
     row.unit_id = unit_id
     row.active = True
+    row.subscribed_at = now
     row.ended_at = None
     row.ended_reason = None
     await session.flush()

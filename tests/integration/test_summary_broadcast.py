@@ -194,6 +194,15 @@ async def test_a_group_that_removed_the_bot_is_unsubscribed_the_next_week(world:
     assert result.week == "2026-W48" and result.ended == 1
     w48 = [r for r in await outbox(world) if r.dedupe_key and "2026-W48" in r.dedupe_key]
     assert {r.chat_id for r in w48} == {CHANNEL}
+    # The group adds the bot back and subscribes again: the old 403 no longer counts against it.
+    async with UnitOfWork(world.db) as uow:
+        await subscribe(uow.session, chat_id=-700, unit_id=None, language="zh_CN", now=bj(1, 10, month=12))
+        await uow.commit()
+    clock.set(datetime(2026, 12, 7, 1, 0, tzinfo=UTC))
+    result = await queue_due_week(world)
+    assert result.week == "2026-W49" and result.ended == 0
+    w49 = [r for r in await outbox(world) if r.dedupe_key and "2026-W49" in r.dedupe_key]
+    assert {r.chat_id for r in w49} == {CHANNEL, -700}
 
 
 async def test_the_scheduled_run_sends_the_week_that_just_ended(world: Services) -> None:

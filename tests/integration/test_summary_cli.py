@@ -75,7 +75,8 @@ def test_png_is_written(db_file: Path, tmp_path: Path) -> None:
 def test_send_queues_once(db_file: Path) -> None:
     with sqlite3.connect(db_file) as conn:
         conn.execute(
-            "INSERT INTO subscriptions (chat_id, language, active, created_at) VALUES (-77, 'en', 1, '2026-11-01')"
+            "INSERT INTO subscriptions (chat_id, language, active, created_at, subscribed_at)"
+            " VALUES (-77, 'en', 1, '2026-11-01', '2026-11-01')"
         )
     first = runner.invoke(app, ["summary", "--week", "2026-W46", "--send"])
     assert first.exit_code == 0, first.output

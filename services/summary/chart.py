@@ -81,7 +81,7 @@ def _pct(value: float | None) -> str:
     return "—" if value is None else f"{value * 100:.0f}%"
 
 
-def chart_style() -> dict[str, Any]:
+def chart_style() -> dict[Any, Any]:
     """rc settings that draw text with the packaged CJK font (Latin glyphs come from it too)."""
     name, _path = cjk_font()
     return {"font.family": [name, "DejaVu Sans"], "axes.unicode_minus": False}
@@ -90,8 +90,7 @@ def chart_style() -> dict[str, Any]:
 def render_chart(summary: WeekSummary, config: AppConfig, locale: str, path: Path, unit_id: str | None = None) -> Path:
     """Draw the chart of ``unit_id``'s area (the city for None) to ``path`` as PNG; return ``path``."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    style: Any = chart_style()
-    with _LOCK, matplotlib.rc_context(style):
+    with _LOCK, matplotlib.rc_context(chart_style()):
         figure = build_figure(summary, config, locale, unit_id)
         FigureCanvasAgg(figure)
         partial = path.with_suffix(".tmp")

@@ -89,7 +89,9 @@ async def test_subscribe_by_name_then_unsubscribe(bot: RunningBot, client: Sandb
     user = await client.create_user(first_name="Anna", language_code="en")
     await client.send_command(user, "/subscribe", "city")
     reply = await client.wait_for_message(user.chat_id)
-    assert reply.text == "Subscribed: you will receive the weekly report for the whole city. Send /unsubscribe to stop it."
+    assert (
+        reply.text == "Subscribed: you will receive the weekly report for the whole city. Send /unsubscribe to stop it."
+    )
     await client.send_command(user, "/subscribe", "景山街道")
     await client.wait_for_message(user.chat_id, "for 景山街道.")
     await client.send_command(user, "/subscribe", "Atlantis")

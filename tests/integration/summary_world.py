@@ -89,9 +89,15 @@ async def build_world(services: Services) -> None:
         for uid, name, level, parent in UNITS:
             s.add(GridUnit(id=uid, name=name, level=level, parent_id=parent, updated_at=now))
             await s.flush()
-        for uid, telegram_id, opt_in in USERS:
+        for user_id, telegram_id, opt_in in USERS:
             s.add(
-                User(id=uid, telegram_id=telegram_id, first_name=f"U{uid}", leaderboard_opt_in=opt_in, created_at=now)
+                User(
+                    id=user_id,
+                    telegram_id=telegram_id,
+                    first_name=f"U{user_id}",
+                    leaderboard_opt_in=opt_in,
+                    created_at=now,
+                )
             )
         await s.flush()
         for number, reporter, chain, category, status, values in CASES:

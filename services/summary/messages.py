@@ -79,7 +79,8 @@ def chart_path(services: Services, week: str, unit_id: str | None, locale: str) 
     scope = unit_id or "city"
     safe = re.sub(r"[^A-Za-z0-9_.-]", "_", scope)[:40]
     digest = hashlib.sha1(scope.encode()).hexdigest()[:8]
-    return services.data_dir / "summaries" / week / f"{safe}-{digest}-{locale}.png"
+    # Absolute: the outbox row is uploaded by a sender that may run in another working directory.
+    return (services.data_dir / "summaries" / week / f"{safe}-{digest}-{locale}.png").absolute()
 
 
 class Charts:

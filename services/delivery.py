@@ -117,9 +117,14 @@ class Pacer:
         self._next_chat: dict[int, float] = {}
 
     async def wait(self, chat_id: int) -> None:
-        """Reserve the next free slot for ``chat_id`` and sleep until it comes."""
+        """Sleep until ``chat_id`` may be written to again, then take the next free overall slot."""
         now = self._now()
-        slot = max(now, self._next_global, self._next_chat.get(chat_id, 0.0))
+        ready = self._next_chat.get(chat_id, 0.0)
+        if ready > now:
+            # Wait for this chat first, holding no overall slot meanwhile: other chats keep going.
+            await self._sleep(ready - now)
+            now = self._now()
+        slot = max(now, self._next_global)
         self._next_global = slot + 1 / self._config.global_per_second
         # Private chats have positive ids; groups and channels negative ones, with a lower limit.
         gap = self._config.per_chat_interval_seconds if chat_id > 0 else self._config.group_interval_seconds

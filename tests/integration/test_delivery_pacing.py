@@ -61,3 +61,23 @@ async def test_time_already_passed_is_not_slept_again(time: FakeTime) -> None:
     time.now += 5
     await p.wait(1)
     assert time.sleeps == []
+
+
+async def test_a_chat_waiting_for_its_own_slot_does_not_hold_up_other_chats() -> None:
+    import asyncio
+
+    p = Pacer(OutboxConfig())  # real time: the order of sends is what is checked, not how long they took
+    order: list[str] = []
+
+    async def chat_a() -> None:
+        for n in (1, 2):
+            await p.wait(1)
+            order.append(f"a{n}")
+
+    async def chat_b() -> None:
+        await asyncio.sleep(0.05)  # starts while chat A waits out its one-second gap
+        await p.wait(2)
+        order.append("b1")
+
+    await asyncio.gather(chat_a(), chat_b())
+    assert order == ["a1", "b1", "a2"]

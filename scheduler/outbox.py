@@ -45,6 +45,32 @@ _RUNNING = "outbox_pass_running"
 _CAMEL = re.compile(r"(?<!^)(?=[A-Z])")
 
 
+#: Local files already uploaded: (bot id, path, mtime, size) → Telegram's file id. The weekly chart goes to
+#: thousands of chats; it is uploaded once and then sent by file id, as Telegram intends.
+_UPLOADED: dict[tuple[int, str, int, int], str] = {}
+_UPLOADED_MAX = 512
+
+
+def _upload_key(bot: Bot, value: Any) -> tuple[int, str, int, int] | None:
+    if not (isinstance(value, dict) and "path" in value):
+        return None
+    try:
+        stat = Path(value["path"]).stat()
+    except OSError:
+        return None  # let the send report the missing file
+    return (bot.id, str(value["path"]), stat.st_mtime_ns, stat.st_size)
+
+
+def _sent_file_id(result: Any, key: str) -> str | None:
+    if not isinstance(result, Message):
+        return None
+    if key == "photo" and result.photo:
+        return result.photo[-1].file_id
+    if key == "document" and result.document is not None:
+        return result.document.file_id
+    return None
+
+
 class TelegramBotApi:
     """Makes outbox calls through a PTB ``Bot``."""
 
@@ -53,6 +79,19 @@ class TelegramBotApi:
 
     async def call(self, method: str, params: dict[str, Any]) -> list[int]:
         """Call ``method`` with ``params``; returns the produced message ids; raises delivery errors."""
+        file_key = next((k for k in ("photo", "document") if k in params), None)
+        upload = _upload_key(self.bot, params[file_key]) if file_key else None
+        if upload is not None and upload in _UPLOADED:
+            params = {**params, file_key: _UPLOADED[upload]}  # type: ignore[dict-item]
+            upload = None
+        result = await self._call(method, params)
+        if upload is not None and file_key is not None and (file_id := _sent_file_id(result, file_key)):
+            if len(_UPLOADED) >= _UPLOADED_MAX:
+                _UPLOADED.clear()
+            _UPLOADED[upload] = file_id
+        return _message_ids(result)
+
+    async def _call(self, method: str, params: dict[str, Any]) -> Any:
         typed = getattr(self.bot, _CAMEL.sub("_", method).lower(), None)
         try:
             if typed is None:  # a method without a typed wrapper: send the JSON as it is
@@ -71,7 +110,7 @@ class TelegramBotApi:
             raise Rejected(exc.message) from exc
         except TelegramError as exc:
             raise TransientError(exc.message) from exc
-        return _message_ids(result)
+        return result
 
 
 def _seconds(exc: RetryAfter) -> float:

@@ -76,3 +76,32 @@ async def test_citybot_jobs_run_outbox_delivers_once_and_exits(
         rows = list(await uow.session.scalars(select(OutboxMessage)))
     assert {r.status for r in rows} == {DeliveryStatus.SENT}
     await services.db.dispose()
+
+
+async def test_a_local_chart_is_uploaded_once_and_then_sent_by_file_id(
+    bot: RunningBot, client: SandboxClient, tmp_path: Path, clock: ManualClock
+) -> None:
+    from io import BytesIO
+
+    from PIL import Image
+
+    from services.delivery import deliver_due
+    from services.outbox import enqueue
+
+    chart = tmp_path / "chart.png"
+    buffer = BytesIO()
+    Image.new("RGB", (64, 48), (200, 30, 30)).save(buffer, "PNG")
+    chart.write_bytes(buffer.getvalue())
+    readers = [await client.create_user(first_name=f"Reader {n}") for n in range(3)]
+    assert bot.services is not None
+    async with UnitOfWork(bot.services.db) as uow:
+        for reader in readers:
+            await enqueue(
+                uow.session, chat_id=reader.id, method="sendPhoto", kind="summary", now=clock.now(),
+                params={"photo": {"path": str(chart)}, "caption": "weekly chart"},
+            )  # fmt: skip
+        await uow.commit()
+    assert await deliver_due(bot.services, bot.app.bot) == 3
+    received = [await client.wait_for_message(reader.chat_id, "weekly chart") for reader in readers]
+    assert len({message.file_id for message in received}) == 1  # one upload, then the same file for everyone
+    assert await client.download(received[0].file_id) == chart.read_bytes()

@@ -150,17 +150,20 @@ def bench_size(count: int, rng: np.random.Generator) -> list[Row]:
     vs_vector = rates(ours, (sample, linear_scan))
     vs_query = rates(ours, (LOOKUPS, strtree_contains))
     vs_predicate = rates(ours, (LOOKUPS, strtree_predicate))
-    vs_bulk = rates((LOOKUPS, lambda: index.locate_many(lat_a, lon_a)),
-                    (LOOKUPS, lambda: tree.query(shapely.points(lon_a, lat_a), predicate="intersects")))
+    vs_bulk = rates(
+        (LOOKUPS, lambda: index.locate_many(lat_a, lon_a)),
+        (LOOKUPS, lambda: tree.query(shapely.points(lon_a, lat_a), predicate="intersects")),
+    )
     return [
-        Row(count, "build time (s)", index_build, tree_build, "STRtree only", False,
-            "< 5 s" if count == 100_000 else ""),
-        Row(count, "memory (MiB RSS)", (rss2 - rss1) / 2**20, max(rss1 - rss0, 1) / 2**20, "STRtree only",
-            False),
+        Row(
+            count, "build time (s)", index_build, tree_build, "STRtree only", False, "< 5 s" if count == 100_000 else ""
+        ),
+        Row(count, "memory (MiB RSS)", (rss2 - rss1) / 2**20, max(rss1 - rss0, 1) / 2**20, "STRtree only", False),
         Row(count, "locate / s", *vs_loop, "linear scan (loop)", True, ">= 100x" if count == 10_000 else ""),
         Row(count, "locate / s", *vs_vector, "linear scan (vector)", True),
-        Row(count, "locate / s", *vs_query, "STRtree + contains", True,
-            ">= 0.5x; >= 200k/s" if count == 10_000 else ""),
+        Row(
+            count, "locate / s", *vs_query, "STRtree + contains", True, ">= 0.5x; >= 200k/s" if count == 10_000 else ""
+        ),
         Row(count, "locate / s", *vs_predicate, "STRtree predicate", True),
         Row(count, "locate_many / s", *vs_bulk, "STRtree bulk query", True),
     ]
@@ -173,6 +176,7 @@ def number(value: float) -> str:
 
 def goals_met(rows: list[Row]) -> list[str]:
     """One line per goal of the grid layer, with the figure that decides it."""
+
     def find(cells: int, metric: str, baseline: str) -> Row:
         return next(r for r in rows if (r.cells, r.metric, r.baseline_name) == (cells, metric, baseline))
 
@@ -196,13 +200,14 @@ def main() -> None:
     rows: list[Row] = []
     for count in SIZES:
         rows.extend(bench_size(count, rng))
-    header = (f"{'cells':>8}  {'metric':<18} {'GridIndex':>12}  {'baseline':>12}  {'(baseline)':<20} "
-              f"{'ratio':>9}  goal")
+    header = f"{'cells':>8}  {'metric':<18} {'GridIndex':>12}  {'baseline':>12}  {'(baseline)':<20} {'ratio':>9}  goal"
     print(header)
     print("-" * len(header))
     for r in rows:
-        print(f"{r.cells:>8,}  {r.metric:<18} {number(r.value):>12}  {number(r.baseline):>12}  "
-              f"{r.baseline_name:<20} {r.ratio:>8,.2f}x  {r.goal}")
+        print(
+            f"{r.cells:>8,}  {r.metric:<18} {number(r.value):>12}  {number(r.baseline):>12}  "
+            f"{r.baseline_name:<20} {r.ratio:>8,.2f}x  {r.goal}"
+        )
     print("ratio > 1 means GridIndex is better (faster, or smaller for time and memory).")
     print(*goals_met(rows), sep="\n")
     print(f"total bench time {time.perf_counter() - started:.1f} s")

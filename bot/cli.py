@@ -6,7 +6,7 @@ import asyncio
 import logging
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -58,9 +58,17 @@ def db_upgrade(revision: str = typer.Argument("head", help="Alembic revision to 
     typer.echo(f"database at {settings.database_url} is at revision {revision}")
 
 
-def _token_or_fail(settings: Settings) -> None:
+def _deployed_application(*, jobs: bool) -> tuple[Settings, Any]:
+    """Settings checked, logging on, the database migrated, and the bot built: what `run` and `worker` share."""
+    from bot.app import build_application
+    from models.migrate import upgrade_sync
+
+    settings = load_settings()
     if not settings.telegram_token:
         fail("CITYBOT_TELEGRAM_TOKEN is not set; get a token from @BotFather and export it")
+    setup_logging(settings)
+    upgrade_sync(settings.database_url)
+    return settings, build_application(settings, jobs=jobs)
 
 
 @app.command()
@@ -68,14 +76,7 @@ def run(
     jobs: bool = typer.Option(True, help="Also run the outbox sender, SLA sweep and weekly summary here"),
 ) -> None:
     """Migrate the database and serve Telegram (polling, or a webhook when CITYBOT_WEBHOOK_URL is set)."""
-    from bot.app import build_application
-    from models.migrate import upgrade_sync
-
-    settings = load_settings()
-    _token_or_fail(settings)
-    setup_logging(settings)
-    upgrade_sync(settings.database_url)
-    application = build_application(settings, jobs=jobs)
+    settings, application = _deployed_application(jobs=jobs)
     if settings.webhook_url:
         application.run_webhook(
             listen=settings.webhook_listen, port=settings.webhook_port, webhook_url=settings.webhook_url
@@ -87,14 +88,7 @@ def run(
 @app.command()
 def worker() -> None:
     """Run only the scheduled jobs (outbox, SLA sweep, summary), no updates: add as many as PostgreSQL allows."""
-    from bot.app import build_application
-    from models.migrate import upgrade_sync
-
-    settings = load_settings()
-    _token_or_fail(settings)
-    setup_logging(settings)
-    upgrade_sync(settings.database_url)
-    application = build_application(settings, jobs=True)
+    _settings, application = _deployed_application(jobs=True)
 
     async def serve_jobs() -> None:
         async with application:

@@ -110,8 +110,15 @@ def import_command(
     async def work(services: Services) -> tuple[ImportSummary, int]:
         with _progress_bars(progress) as on_progress:
             summary = await grids.import_grid_file(
-                services, path, level=unit_level, id_field=id_field, name_field=name_field,
-                parent_field=parent_field, crs=crs, prune=prune, on_progress=on_progress,
+                services,
+                path,
+                level=unit_level,
+                id_field=id_field,
+                name_field=name_field,
+                parent_field=parent_field,
+                crs=crs,
+                prune=prune,
+                on_progress=on_progress,
             )
         return summary, len(grid_index(services))
 
@@ -141,8 +148,10 @@ def summary_lines(summary: ImportSummary, source: str, routable: int) -> list[st
         lines.append(f"Overlapping units of the same level: {len(summary.overlaps)}")
         lines += [f"  {o.first_id} / {o.second_id}: {o.area_m2:,.0f} m²" for o in summary.overlaps]
     if summary.missing_parents:
-        lines.append(f"Parent not found for {len(summary.missing_parents)} (import the parent level first, "
-                     "then import this file again):")
+        lines.append(
+            f"Parent not found for {len(summary.missing_parents)} (import the parent level first, "
+            "then import this file again):"
+        )
         lines += [f"  {unit} → {parent}" for unit, parent in sorted(summary.missing_parents.items())]
     if summary.deactivated:
         lines.append(f"Deactivated {len(summary.deactivated)}: {', '.join(summary.deactivated)}")

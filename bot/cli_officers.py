@@ -33,8 +33,9 @@ def officers_add(
 
     async def work(services: Services) -> str:
         async with UnitOfWork(services.db) as uow:
-            await officers.add_officer(uow.session, telegram_id, grid, now=services.clock.now(), role=chosen,
-                                       display_name=name)
+            await officers.add_officer(
+                uow.session, telegram_id, grid, now=services.clock.now(), role=chosen, display_name=name
+            )
             unit = await grids.require_unit(uow.session, grid)
             await uow.commit()
             return unit.name
@@ -96,8 +97,14 @@ def officers_invite(
 
     async def work(services: Services) -> tuple[str, str]:
         async with UnitOfWork(services.db) as uow:
-            invite = await officers.create_invite(uow.session, grid, now=services.clock.now(), role=chosen,
-                                                  valid_for=timedelta(hours=hours), display_name=name)
+            invite = await officers.create_invite(
+                uow.session,
+                grid,
+                now=services.clock.now(),
+                role=chosen,
+                valid_for=timedelta(hours=hours),
+                display_name=name,
+            )
             await uow.commit()
             local = invite.expires_at.astimezone(services.tz)
             return invite.token, local.strftime("%Y-%m-%d %H:%M %Z")

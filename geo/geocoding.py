@@ -71,8 +71,7 @@ def _normalise(text: str) -> str:
 class OfflineGeocoder:
     """Looks names up in a fixed list: exact name or alias first, then substring, then fuzzy."""
 
-    def __init__(self, places: Iterable[Place], *, reverse_radius_m: float = 300.0,
-                 fuzzy_cutoff: float = 0.6) -> None:
+    def __init__(self, places: Iterable[Place], *, reverse_radius_m: float = 300.0, fuzzy_cutoff: float = 0.6) -> None:
         self._places = list(places)
         for place in self._places:
             validate_latlon(place.lat, place.lon)
@@ -122,13 +121,20 @@ class GeopyGeocoder:
         self._address_from_query = address_from_query
 
     @classmethod
-    def for_service(cls, service: str, *, crs: str | None = None,
-                    adapter_factory: Callable[..., Any] = AioHTTPAdapter, **options: Any) -> GeopyGeocoder:
+    def for_service(
+        cls,
+        service: str,
+        *,
+        crs: str | None = None,
+        adapter_factory: Callable[..., Any] = AioHTTPAdapter,
+        **options: Any,
+    ) -> GeopyGeocoder:
         """Build geopy's geocoder for ``service`` (e.g. "nominatim", "baiduv3") in async mode."""
         key = service.lower()
         provider = get_geocoder_for_service(key)(adapter_factory=adapter_factory, **options)
-        return cls(provider, crs=crs or _PROVIDER_CRS.get(key, "wgs84"),
-                   address_from_query=key in _NO_ADDRESS_IN_ANSWER)
+        return cls(
+            provider, crs=crs or _PROVIDER_CRS.get(key, "wgs84"), address_from_query=key in _NO_ADDRESS_IN_ANSWER
+        )
 
     async def geocode(self, query: str) -> GeocodeResult | None:
         """The provider's best match for ``query``, in WGS-84; raises GeocodingError if it fails."""

@@ -121,8 +121,9 @@ def load_feature_collection(
         if on_progress is not None and (index + 1) % step == 0 and index + 1 < total:
             on_progress(index + 1, total)
     if candidates and crs != "wgs84":
-        converted = shapely.transform(np.array([c.geometry for c in candidates], dtype=object),
-                                      lambda xy: _to_wgs84_xy(xy, crs))
+        converted = shapely.transform(
+            np.array([c.geometry for c in candidates], dtype=object), lambda xy: _to_wgs84_xy(xy, crs)
+        )
         for candidate, geometry in zip(candidates, converted, strict=True):
             candidate.geometry = geometry
     seen: set[str] = set()
@@ -158,8 +159,9 @@ def _clean(value: Any) -> str | None:
     return text or None
 
 
-def _parse_feature(index: int, feature: Any, id_field: str, name_field: str,
-                   parent_field: str) -> _Candidate | RejectedFeature:
+def _parse_feature(
+    index: int, feature: Any, id_field: str, name_field: str, parent_field: str
+) -> _Candidate | RejectedFeature:
     if not isinstance(feature, Mapping) or feature.get("type") != "Feature":
         return RejectedFeature(index, None, "not a GeoJSON Feature")
     properties = feature.get("properties") or {}
@@ -197,8 +199,9 @@ def _accept(candidate: _Candidate, seen: set[str], max_change: float, result: Im
         fixed, change = _repair(geometry)
         if fixed is None or change > max_change:
             detail = "" if fixed is None else f"; repairing it would change its area by {change:.1%}"
-            result.rejected.append(RejectedFeature(candidate.index, candidate.unit_id,
-                                                   f"invalid geometry ({problem}){detail}"))
+            result.rejected.append(
+                RejectedFeature(candidate.index, candidate.unit_id, f"invalid geometry ({problem}){detail}")
+            )
             return
         result.repaired.append(RepairedFeature(candidate.unit_id, problem, change))
         geometry = fixed

@@ -58,8 +58,9 @@ class Location:
 class GridIndex:
     """Immutable spatial index of grid units; rebuild it to change the units."""
 
-    def __init__(self, units: Iterable[tuple[str, str, Polygon | MultiPolygon]], *,
-                 snap_distance_m: float = 100.0) -> None:
+    def __init__(
+        self, units: Iterable[tuple[str, str, Polygon | MultiPolygon]], *, snap_distance_m: float = 100.0
+    ) -> None:
         given = (u if isinstance(u, GridUnit) else GridUnit(str(u[0]), str(u[1]), u[2]) for u in units)
         ordered = sorted(given, key=lambda u: u.unit_id)
         for unit in ordered:
@@ -147,8 +148,13 @@ class GridIndex:
             return int(hits.min())
         return found
 
-    def locate_many(self, lats: Sequence[float] | np.ndarray, lons: Sequence[float] | np.ndarray, *,
-                    snap_distance_m: float | None = None) -> list[Location | None]:
+    def locate_many(
+        self,
+        lats: Sequence[float] | np.ndarray,
+        lons: Sequence[float] | np.ndarray,
+        *,
+        snap_distance_m: float | None = None,
+    ) -> list[Location | None]:
         """Vectorised ``locate`` for many points; same answers, one STRtree query for the in-grid ones."""
         lat_a, lon_a = np.asarray(lats, dtype=np.float64).ravel(), np.asarray(lons, dtype=np.float64).ravel()
         if lat_a.shape != lon_a.shape:

@@ -64,8 +64,12 @@ async def lang(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             set_language(tn.user, "en")
         else:
             keyboard = InlineKeyboardMarkup(
-                [[InlineKeyboardButton("中文", callback_data="lang:zh_CN"),
-                  InlineKeyboardButton("English", callback_data="lang:en")]]
+                [
+                    [
+                        InlineKeyboardButton("中文", callback_data="lang:zh_CN"),
+                        InlineKeyboardButton("English", callback_data="lang:en"),
+                    ]
+                ]
             )
             await update.effective_message.reply_text(  # type: ignore[union-attr]
                 tn.t("Choose your language:"), reply_markup=keyboard

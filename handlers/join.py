@@ -29,8 +29,9 @@ async def join(update: Update, context: ContextTypes.DEFAULT_TYPE, token: str) -
             if invite.role == BindingRole.SUPERVISOR:
                 text = tn.t("You are now a supervisor of {unit}: you cover every unit below it.", unit=unit.name)
             else:
-                text = tn.t("You are now the grid officer of {unit}. New cases there will come to you here.",
-                            unit=unit.name)
+                text = tn.t(
+                    "You are now the grid officer of {unit}. New cases there will come to you here.", unit=unit.name
+                )
             text += "\n\n" + tn.t("Send /help to see what I can do.")
     await update.effective_message.reply_text(text)  # type: ignore[union-attr]
 

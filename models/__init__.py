@@ -2,7 +2,17 @@
 
 from models.base import Base
 from models.broadcast import Subscription, WeeklySummary
-from models.cases import Case, CaseEvent, CaseFollower, DraftStep, PendingInput, Photo, PhotoKind, ReportDraft, RoutedBy
+from models.cases import (
+    Case,
+    CaseEvent,
+    CaseFollower,
+    DraftStep,
+    PendingInput,
+    Photo,
+    PhotoKind,
+    ReportDraft,
+    RoutedBy,
+)
 from models.grid import BindingRole, GridUnit, Invite, OfficerBinding, Place, UnitLevel
 from models.outbox import DeliveryStatus, OutboxMessage
 from models.status import CaseStatus, IllegalTransition, transition
@@ -30,8 +40,8 @@ __all__ = [
     "Role",
     "RoutedBy",
     "Subscription",
-    "User",
     "UnitLevel",
+    "User",
     "WeeklySummary",
     "transition",
 ]

@@ -154,7 +154,7 @@ class ReportDraft(Base):
 
     __tablename__ = "report_drafts"
     # Ids are never reused on SQLite either: a button of a finished draft must not act on a newer one.
-    __table_args__ = {"sqlite_autoincrement": True}
+    __table_args__ = {"sqlite_autoincrement": True}  # noqa: RUF012  (SQLAlchemy reads it as a plain dict)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), unique=True)

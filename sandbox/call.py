@@ -53,9 +53,7 @@ class Call:
             data["from"] = self.bot.to_json()
         return data
 
-    def formatted(
-        self, text_name: str, entities_name: str, limit: int, too_long: str
-    ) -> tuple[str, list[JSON]]:
+    def formatted(self, text_name: str, entities_name: str, limit: int, too_long: str) -> tuple[str, list[JSON]]:
         """Text or caption after parse_mode, with its entities; Telegram's 400s for bad markup or length."""
         raw = self.params.text(text_name) or ""
         mode = self.params.text("parse_mode")
@@ -69,9 +67,7 @@ class Call:
 
     def add_caption(self, data: JSON) -> JSON:
         """Attach caption and caption_entities from the parameters to a media message."""
-        caption, entities = self.formatted(
-            "caption", "caption_entities", MAX_CAPTION, "message caption is too long"
-        )
+        caption, entities = self.formatted("caption", "caption_entities", MAX_CAPTION, "message caption is too long")
         if caption:
             data["caption"] = caption
         if entities:
@@ -101,9 +97,7 @@ class Call:
         target = conv.find(int(message_id))
         if target is not None:
             data["reply_to_message"] = target.data
-        elif not (
-            reply.get("allow_sending_without_reply") or self.params.flag("allow_sending_without_reply")
-        ):
+        elif not (reply.get("allow_sending_without_reply") or self.params.flag("allow_sending_without_reply")):
             raise bad_request("message to be replied not found")
 
 

@@ -56,9 +56,7 @@ class SandboxClient:
             self._session = aiohttp.ClientSession()
         kwargs: JSON = {"data": body} if isinstance(body, aiohttp.FormData) else {"json": body}
         query = {key: str(value) for key, value in (params or {}).items() if value is not None}
-        async with self._session.request(
-            method, f"{self.url}/sandbox/api{path}", params=query, **kwargs
-        ) as resp:
+        async with self._session.request(method, f"{self.url}/sandbox/api{path}", params=query, **kwargs) as resp:
             payload = await resp.json()
         if not payload.get("ok"):
             raise SandboxError(resp.status, payload.get("description", ""))
@@ -87,21 +85,15 @@ class SandboxClient:
         )
         return SandboxUser(data["id"], data["first_name"], data.get("username"), data.get("language_code"))
 
-    async def register_bot(
-        self, token: str, username: str | None = None, first_name: str | None = None
-    ) -> JSON:
+    async def register_bot(self, token: str, username: str | None = None, first_name: str | None = None) -> JSON:
         """Make a bot known before it connects (so users can write to it first)."""
-        return await self._call(
-            "POST", "/bots", {"token": token, "username": username, "first_name": first_name}
-        )
+        return await self._call("POST", "/bots", {"token": token, "username": username, "first_name": first_name})
 
     async def create_channel(
         self, title: str, id: int | None = None, username: str | None = None, type: str = "channel"
     ) -> JSON:
         """Register a channel (or group) the bot may post into; returns its Chat."""
-        return await self._call(
-            "POST", "/chats", {"title": title, "id": id, "username": username, "type": type}
-        )
+        return await self._call("POST", "/chats", {"title": title, "id": id, "username": username, "type": type})
 
     async def block_bot(self, user: SandboxUser, blocked: bool = True) -> None:
         """Make the user block (or unblock) the bot: sends to them then fail with 403."""
@@ -144,13 +136,9 @@ class SandboxClient:
         text = " ".join([command if command.startswith("/") else f"/{command}", *args])
         return await self.send_text(user, text)
 
-    async def send_photo(
-        self, user: SandboxUser, photo: PhotoSource, caption: str | None = None
-    ) -> ChatMessage:
+    async def send_photo(self, user: SandboxUser, photo: PhotoSource, caption: str | None = None) -> ChatMessage:
         """Send a compressed photo (Telegram drops its EXIF)."""
-        result = await self._act(
-            user, "photo", {"caption": caption}, [(_read(photo), "photo.jpg", "image/jpeg")]
-        )
+        result = await self._act(user, "photo", {"caption": caption}, [(_read(photo), "photo.jpg", "image/jpeg")])
         return ChatMessage.from_entry(result)
 
     async def send_album(
@@ -221,9 +209,7 @@ class SandboxClient:
         """Share the user's own phone number."""
         return ChatMessage.from_entry(await self._act(user, "contact", {"phone_number": phone_number}))
 
-    async def press(
-        self, user: SandboxUser, message: ChatMessage | int, button: str, forge: bool = False
-    ) -> str:
+    async def press(self, user: SandboxUser, message: ChatMessage | int, button: str, forge: bool = False) -> str:
         """Press an inline button by label or callback data; returns the callback query id.
 
         With `forge`, `button` is sent as callback_data whether or not the message has such a button,
@@ -294,9 +280,7 @@ class SandboxClient:
         deadline = loop.time() + seconds
         cursor = self._marks.get((chat_id, kind), 0)
         while (remaining := deadline - loop.time()) > 0:
-            batch = await self._call(
-                "GET", "/events", params={"after": cursor, "timeout": min(remaining, 10)}
-            )
+            batch = await self._call("GET", "/events", params={"after": cursor, "timeout": min(remaining, 10)})
             for event in batch["events"]:
                 cursor = event["id"]
                 if event["type"] != kind or event.get("chat_id") != chat_id or not event.get("from_bot"):
@@ -308,9 +292,7 @@ class SandboxClient:
                     self._marks[(chat_id, kind)] = cursor
                     return message
         shown = [m.text for m in await self.bot_messages(chat_id)][-5:]
-        raise TimeoutError(
-            f"no bot {kind} in chat {chat_id} matching {predicate!r}; bot's last messages: {shown}"
-        )
+        raise TimeoutError(f"no bot {kind} in chat {chat_id} matching {predicate!r}; bot's last messages: {shown}")
 
     async def callback_answers(self, user: SandboxUser | None = None) -> list[CallbackAnswer]:
         """Every button press (of one user, if given) and the bot's answer to it."""

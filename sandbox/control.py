@@ -39,9 +39,7 @@ async def read_body(request: web.Request) -> tuple[dict[str, Any], list[Upload]]
     return fields, files
 
 
-async def state_summary(
-    state: SandboxState, request: web.Request, fields: dict[str, Any], files: list[Upload]
-) -> Any:
+async def state_summary(state: SandboxState, request: web.Request, fields: dict[str, Any], files: list[Upload]) -> Any:
     """Bots, users and chats the sandbox knows."""
     return {
         "bots": [bot.to_json() | {"token": bot.token} for bot in state.bots.values()],
@@ -50,16 +48,12 @@ async def state_summary(
     }
 
 
-async def register_bot(
-    state: SandboxState, request: web.Request, fields: dict[str, Any], files: list[Upload]
-) -> Any:
+async def register_bot(state: SandboxState, request: web.Request, fields: dict[str, Any], files: list[Upload]) -> Any:
     """Register a bot ahead of its first call, with a display name."""
     return state.register_bot(fields["token"], fields.get("username"), fields.get("first_name")).to_json()
 
 
-async def create_user(
-    state: SandboxState, request: web.Request, fields: dict[str, Any], files: list[Upload]
-) -> Any:
+async def create_user(state: SandboxState, request: web.Request, fields: dict[str, Any], files: list[Upload]) -> Any:
     """Create (or replace) a user."""
     user = UserAccount(
         id=int(fields.get("id") or next(_user_ids)),
@@ -71,9 +65,7 @@ async def create_user(
     return state.add_user(user).to_json()
 
 
-async def block_bot(
-    state: SandboxState, request: web.Request, fields: dict[str, Any], files: list[Upload]
-) -> Any:
+async def block_bot(state: SandboxState, request: web.Request, fields: dict[str, Any], files: list[Upload]) -> Any:
     """Mark that a user blocked (or unblocked) a bot; without `bot`, every bot."""
     user = state.user(int(request.match_info["user_id"]))
     bot_id = state.pick_bot(fields["bot"]).id if fields.get("bot") else ALL_BOTS
@@ -84,9 +76,7 @@ async def block_bot(
     return {"user_id": user.id, "blocked": sorted(user.blocked)}
 
 
-async def create_chat(
-    state: SandboxState, request: web.Request, fields: dict[str, Any], files: list[Upload]
-) -> Any:
+async def create_chat(state: SandboxState, request: web.Request, fields: dict[str, Any], files: list[Upload]) -> Any:
     """Register a channel or group chat the bot may post into."""
     chat_id = int(fields.get("id") or -1_001_000_000_000 - next(_channel_ids))
     return state.add_group(
@@ -97,9 +87,7 @@ async def create_chat(
     )
 
 
-async def transcript(
-    state: SandboxState, request: web.Request, fields: dict[str, Any], files: list[Upload]
-) -> Any:
+async def transcript(state: SandboxState, request: web.Request, fields: dict[str, Any], files: list[Upload]) -> Any:
     """Messages of a chat in order, as they stand now, deletions marked."""
     chat = state.resolve_chat(request.match_info["chat_id"])
     conv = state.conversation(state.pick_bot(fields.get("bot")), chat)
@@ -116,9 +104,7 @@ async def act(state: SandboxState, request: web.Request, fields: dict[str, Any],
     if action is None:
         raise ApiError(404, f"unknown action; known: {sorted(ACTIONS)}")
     chat_id = int(fields["chat_id"]) if fields.get("chat_id") else None
-    return action(
-        make_actor(state, int(request.match_info["user_id"]), fields.get("bot"), chat_id), fields, files
-    )
+    return action(make_actor(state, int(request.match_info["user_id"]), fields.get("bot"), chat_id), fields, files)
 
 
 async def callback_answers(
@@ -129,9 +115,7 @@ async def callback_answers(
     return [query for query in state.callbacks.values() if user_id in (None, query["user_id"])]
 
 
-async def rate_limits(
-    state: SandboxState, request: web.Request, fields: dict[str, Any], files: list[Upload]
-) -> Any:
+async def rate_limits(state: SandboxState, request: web.Request, fields: dict[str, Any], files: list[Upload]) -> Any:
     """Turn Telegram's flood limits on or off and tune them."""
     enabled = _truthy(fields.pop("enabled", True))
     try:
@@ -141,9 +125,7 @@ async def rate_limits(
     return {"enabled": state.limiter.enabled}
 
 
-async def faults(
-    state: SandboxState, request: web.Request, fields: dict[str, Any], files: list[Upload]
-) -> Any:
+async def faults(state: SandboxState, request: web.Request, fields: dict[str, Any], files: list[Upload]) -> Any:
     """Set random faults (rate, statuses, seed, methods, delays) and/or queue scripted ones (script)."""
     if request.method == "DELETE":
         state.faults.clear()
@@ -167,18 +149,14 @@ async def faults(
     return True
 
 
-async def events(
-    state: SandboxState, request: web.Request, fields: dict[str, Any], files: list[Upload]
-) -> Any:
+async def events(state: SandboxState, request: web.Request, fields: dict[str, Any], files: list[Upload]) -> Any:
     """Long poll for events newer than `after` (waits up to `timeout` seconds, default 25)."""
     after = int(fields.get("after") or 0)
     found = await state.events.wait_after(after, float(fields.get("timeout", 25)))
     return {"events": found, "last": found[-1]["id"] if found else max(after, 0)}
 
 
-async def reset(
-    state: SandboxState, request: web.Request, fields: dict[str, Any], files: list[Upload]
-) -> Any:
+async def reset(state: SandboxState, request: web.Request, fields: dict[str, Any], files: list[Upload]) -> Any:
     """Forget everything but the bots."""
     state.reset()
     return True

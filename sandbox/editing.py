@@ -29,9 +29,7 @@ async def edit_message_caption(call: Call) -> JSON:
     conv, record = _own_message(call)
     if not any(key in record.data for key in _MEDIA_KEYS):
         raise bad_request("there is no caption in the message to edit")
-    caption, entities = call.formatted(
-        "caption", "caption_entities", MAX_CAPTION, "message caption is too long"
-    )
+    caption, entities = call.formatted("caption", "caption_entities", MAX_CAPTION, "message caption is too long")
     return _apply(call, conv, record, {"caption": caption, "caption_entities": entities})
 
 
@@ -72,9 +70,7 @@ async def answer_callback_query(call: Call) -> bool:
         show_alert=call.params.flag("show_alert"),
         url=call.params.text("url"),
     )
-    call.state.events.emit(
-        "callback_answer", bot_id=call.bot.id, chat_id=query["chat_id"], answer=dict(query)
-    )
+    call.state.events.emit("callback_answer", bot_id=call.bot.id, chat_id=query["chat_id"], answer=dict(query))
     return True
 
 

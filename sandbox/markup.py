@@ -43,9 +43,7 @@ def parse_formatted(text: str, parse_mode: str | None) -> tuple[str, list[JSON]]
     if mode == "markdownv2":
         return _strip_markdown_v2(text), []
     if mode == "markdown":
-        return re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", text).replace("*", "").replace("_", "").replace(
-            "`", ""
-        ), []
+        return re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", text).replace("*", "").replace("_", "").replace("`", ""), []
     if mode:
         raise bad_request(f"unsupported parse_mode {parse_mode}")
     return text, []
@@ -69,9 +67,7 @@ class _HtmlReader(HTMLParser):
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag not in _HTML_ENTITY:
-            raise bad_request(
-                f'can\'t parse entities: Unsupported start tag "{tag}" at byte offset {self._offset}'
-            )
+            raise bad_request(f'can\'t parse entities: Unsupported start tag "{tag}" at byte offset {self._offset}')
         entity: JSON = {"type": _HTML_ENTITY[tag]}
         href = dict(attrs).get("href")
         if tag == "a" and href:
@@ -80,9 +76,7 @@ class _HtmlReader(HTMLParser):
 
     def handle_endtag(self, tag: str) -> None:
         if not self._open or self._open[-1][0] != tag:
-            raise bad_request(
-                f'can\'t parse entities: Unexpected end tag "{tag}" at byte offset {self._offset}'
-            )
+            raise bad_request(f'can\'t parse entities: Unexpected end tag "{tag}" at byte offset {self._offset}')
         _, start, entity = self._open.pop()
         if self._offset > start:
             self.entities.append({**entity, "offset": start, "length": self._offset - start})

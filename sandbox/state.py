@@ -147,9 +147,7 @@ class SandboxState:
         """The Unix time used for message dates."""
         return int(time.time())
 
-    def register_bot(
-        self, token: str, username: str | None = None, first_name: str | None = None
-    ) -> BotAccount:
+    def register_bot(self, token: str, username: str | None = None, first_name: str | None = None) -> BotAccount:
         """Add a bot (or rename a known one); the bot id is the token's number, as on Telegram."""
         match = _TOKEN.match(token)
         if not match:
@@ -221,9 +219,7 @@ class SandboxState:
             self.conversations[key] = Conversation(bot, chat)
         return self.conversations[key]
 
-    def record(
-        self, conv: Conversation, data: JSON, from_bot: bool, reply_keyboard: JSON | None = None
-    ) -> int:
+    def record(self, conv: Conversation, data: JSON, from_bot: bool, reply_keyboard: JSON | None = None) -> int:
         """Store a new message in a conversation and announce it; returns the event id."""
         record = MessageRecord(data, from_bot, reply_keyboard=reply_keyboard)
         conv.messages[data["message_id"]] = record

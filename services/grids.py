@@ -79,8 +79,16 @@ async def save_unit(
     if unit is None:
         unit = GridUnit(id=unit_id, updated_at=now)
         session.add(unit)
-    changed = _assign(unit, name=name, level=level, parent_id=parent_id, geometry=text,
-                      centroid_lat=lat, centroid_lon=lon, active=True)
+    changed = _assign(
+        unit,
+        name=name,
+        level=level,
+        parent_id=parent_id,
+        geometry=text,
+        centroid_lat=lat,
+        centroid_lon=lon,
+        active=True,
+    )
     if changed:
         unit.updated_at = now
     await session.flush()
@@ -102,8 +110,9 @@ async def add_department(
     """Create or rename a department (a unit without territory that category rules can route to)."""
     if parent_id is not None and await session.get(GridUnit, parent_id) is None:
         raise UnknownUnit(parent_id)
-    unit, _ = await save_unit(session, unit_id=unit_id, name=name, level=UnitLevel.DEPARTMENT, now=now,
-                              parent_id=parent_id)
+    unit, _ = await save_unit(
+        session, unit_id=unit_id, name=name, level=UnitLevel.DEPARTMENT, now=now, parent_id=parent_id
+    )
     return unit
 
 
@@ -130,12 +139,14 @@ async def import_grid_file(
     """Read a GeoJSON FeatureCollection and upsert its units at ``level``; rebuilds the routing index."""
     read_progress = None if on_progress is None else (lambda done, total: on_progress("read", done, total))
     result = load_feature_collection(
-        source, id_field=id_field, name_field=name_field, parent_field=parent_field, crs=crs,
+        source,
+        id_field=id_field,
+        name_field=name_field,
+        parent_field=parent_field,
+        crs=crs,
         on_progress=read_progress,
     )
-    summary = ImportSummary(
-        level, rejected=result.rejected, repaired=result.repaired, overlaps=result.overlaps
-    )
+    summary = ImportSummary(level, rejected=result.rejected, repaired=result.repaired, overlaps=result.overlaps)
     now = services.clock.now()
     async with UnitOfWork(services.db) as uow:
         await _upsert(uow.session, result.accepted, level, now, summary, on_progress)
@@ -148,16 +159,23 @@ async def import_grid_file(
     return summary
 
 
-async def _upsert(session: AsyncSession, units: Sequence[ImportedUnit], level: UnitLevel, now: datetime,
-                  summary: ImportSummary, on_progress: ImportProgress | None) -> None:
+async def _upsert(
+    session: AsyncSession,
+    units: Sequence[ImportedUnit],
+    level: UnitLevel,
+    now: datetime,
+    summary: ImportSummary,
+    on_progress: ImportProgress | None,
+) -> None:
     in_file = {u.unit_id for u in units}
     named_parents = {u.parent_id for u in units if u.parent_id is not None}
     known = await _existing_ids(session, named_parents - in_file) | (named_parents & in_file)
     late_parents: list[tuple[GridUnit, str]] = []
     for start in range(0, len(units), _CHUNK):
-        chunk = units[start:start + _CHUNK]
-        existing = {u.id: u for u in await session.scalars(
-            select(GridUnit).where(GridUnit.id.in_([u.unit_id for u in chunk])))}
+        chunk = units[start : start + _CHUNK]
+        existing = {
+            u.id: u for u in await session.scalars(select(GridUnit).where(GridUnit.id.in_([u.unit_id for u in chunk])))
+        }
         for item in chunk:
             parent = item.parent_id if item.parent_id in known else None
             if item.parent_id is not None and parent is None:
@@ -172,8 +190,9 @@ async def _upsert(session: AsyncSession, units: Sequence[ImportedUnit], level: U
                     late_parents.append((row, parent))
                     parent = None
             text, lat, lon = geometry_fields(item.geometry)
-            changed = _assign(row, name=item.name, level=level, geometry=text, centroid_lat=lat,
-                              centroid_lon=lon, active=True)
+            changed = _assign(
+                row, name=item.name, level=level, geometry=text, centroid_lat=lat, centroid_lon=lon, active=True
+            )
             changed = _assign(row, parent_id=parent) or changed
             if changed:
                 row.updated_at = now
@@ -191,23 +210,21 @@ async def _existing_ids(session: AsyncSession, ids: set[str]) -> set[str]:
     found: set[str] = set()
     ordered = sorted(ids)
     for start in range(0, len(ordered), _CHUNK):
-        chunk = ordered[start:start + _CHUNK]
+        chunk = ordered[start : start + _CHUNK]
         found.update(await session.scalars(select(GridUnit.id).where(GridUnit.id.in_(chunk))))
     return found
 
 
-async def _deactivate_missing(session: AsyncSession, level: UnitLevel, units: Sequence[ImportedUnit],
-                              now: datetime) -> list[str]:
+async def _deactivate_missing(
+    session: AsyncSession, level: UnitLevel, units: Sequence[ImportedUnit], now: datetime
+) -> list[str]:
     keep = {u.unit_id for u in units}
-    active = set(await session.scalars(
-        select(GridUnit.id).where(GridUnit.level == level, GridUnit.active.is_(True))))
+    active = set(await session.scalars(select(GridUnit.id).where(GridUnit.level == level, GridUnit.active.is_(True))))
     gone = sorted(active - keep)
     for start in range(0, len(gone), _CHUNK):
-        chunk = gone[start:start + _CHUNK]
+        chunk = gone[start : start + _CHUNK]
         # Kept as rows, not deleted: old cases still name them.
-        await session.execute(
-            update(GridUnit).where(GridUnit.id.in_(chunk)).values(active=False, updated_at=now)
-        )
+        await session.execute(update(GridUnit).where(GridUnit.id.in_(chunk)).values(active=False, updated_at=now))
     return gone
 
 
@@ -226,9 +243,9 @@ async def offline_places(session: AsyncSession) -> list[Place]:
         for p in await session.scalars(select(PlaceRow).order_by(PlaceRow.id))
     ]
     rank = {level: i for i, level in enumerate(LEVEL_ORDER)}
-    query = select(
-        GridUnit.id, GridUnit.name, GridUnit.level, GridUnit.centroid_lat, GridUnit.centroid_lon
-    ).where(GridUnit.active.is_(True), GridUnit.centroid_lat.is_not(None), GridUnit.centroid_lon.is_not(None))
+    query = select(GridUnit.id, GridUnit.name, GridUnit.level, GridUnit.centroid_lat, GridUnit.centroid_lon).where(
+        GridUnit.active.is_(True), GridUnit.centroid_lat.is_not(None), GridUnit.centroid_lon.is_not(None)
+    )
     units = sorted((await session.execute(query)).all(), key=lambda u: (rank.get(u.level, len(rank)), u.id))
     places += [Place(u.name, float(u.centroid_lat or 0), float(u.centroid_lon or 0)) for u in units]
     return places

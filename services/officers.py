@@ -131,16 +131,20 @@ async def create_invite(
     if valid_for <= timedelta(0):
         raise ValueError("an invite must be valid for some time")
     # 128 random bits; token_urlsafe's alphabet is exactly what a /start payload allows.
-    invite = Invite(token=secrets.token_urlsafe(16), unit_id=unit_id, role=role,
-                    display_name=display_name[:128], created_at=now, expires_at=now + valid_for)
+    invite = Invite(
+        token=secrets.token_urlsafe(16),
+        unit_id=unit_id,
+        role=role,
+        display_name=display_name[:128],
+        created_at=now,
+        expires_at=now + valid_for,
+    )
     session.add(invite)
     await session.flush()
     return invite
 
 
-async def redeem_invite(
-    session: AsyncSession, token: str, user: User, now: datetime
-) -> tuple[Invite, GridUnit]:
+async def redeem_invite(session: AsyncSession, token: str, user: User, now: datetime) -> tuple[Invite, GridUnit]:
     """Use the invite for ``user``: bind them and return the invite and its unit; raises ``InviteError``."""
     # One conditional UPDATE claims the invite, so two people opening the link at once cannot both get it.
     claimed = await session.execute(

@@ -44,7 +44,7 @@ async def escalation_targets(session: AsyncSession, chain: Sequence[str], level:
     """
     if not chain:
         return []
-    for unit_id in chain[min(max(level, 0), len(chain) - 1):]:
+    for unit_id in chain[min(max(level, 0), len(chain) - 1) :]:
         found = await supervisors_at(session, unit_id)
         if found:
             return found
@@ -53,9 +53,11 @@ async def escalation_targets(session: AsyncSession, chain: Sequence[str], level:
 
 async def covered_unit_ids(session: AsyncSession, user_id: int) -> set[str]:
     """Units ``user_id`` answers for: officer units, and each supervised unit with everything below it."""
-    bindings = (await session.execute(
-        select(OfficerBinding.unit_id, OfficerBinding.role).where(OfficerBinding.user_id == user_id)
-    )).all()
+    bindings = (
+        await session.execute(
+            select(OfficerBinding.unit_id, OfficerBinding.role).where(OfficerBinding.user_id == user_id)
+        )
+    ).all()
     covered = {b.unit_id for b in bindings}
     roots = [b.unit_id for b in bindings if b.role == BindingRole.SUPERVISOR]
     if not roots:
@@ -72,10 +74,15 @@ async def is_responsible(session: AsyncSession, user_id: int, unit_id: str) -> b
     chain = await unit_chain(session, unit_id)
     if not chain:
         return False
-    query = select(OfficerBinding.id).where(
-        OfficerBinding.user_id == user_id,
-        ((OfficerBinding.unit_id == unit_id) | (
-            (OfficerBinding.role == BindingRole.SUPERVISOR) & OfficerBinding.unit_id.in_(chain)
-        )),
-    ).limit(1)
+    query = (
+        select(OfficerBinding.id)
+        .where(
+            OfficerBinding.user_id == user_id,
+            (
+                (OfficerBinding.unit_id == unit_id)
+                | ((OfficerBinding.role == BindingRole.SUPERVISOR) & OfficerBinding.unit_id.in_(chain))
+            ),
+        )
+        .limit(1)
+    )
     return await session.scalar(query) is not None

@@ -103,9 +103,7 @@ async def _routable_rows(session: AsyncSession) -> list[tuple[str, str, str]]:
     level = next((lvl for lvl in LEVEL_ORDER if lvl in present), None)
     if level is None:
         return []
-    query = select(GridUnit.id, GridUnit.name, GridUnit.geometry).where(
-        *active_with_area, GridUnit.level == level
-    )
+    query = select(GridUnit.id, GridUnit.name, GridUnit.geometry).where(*active_with_area, GridUnit.level == level)
     return [(r.id, r.name, r.geometry) for r in await session.execute(query)]
 
 
@@ -115,9 +113,7 @@ def _build_index(rows: list[tuple[str, str, str]], snap_distance_m: float) -> Gr
     return GridIndex(units, snap_distance_m=snap_distance_m)
 
 
-async def route(
-    services: Services, session: AsyncSession, lat: float, lon: float, category: str
-) -> RouteDecision:
+async def route(services: Services, session: AsyncSession, lat: float, lon: float, category: str) -> RouteDecision:
     """Pick the unit for a WGS-84 point and a category; raises ``InvalidCoordinates`` if impossible."""
     lat, lon = validate_latlon(lat, lon)
     department = await _category_unit(services, session, category)

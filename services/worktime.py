@@ -54,9 +54,7 @@ class WorkSchedule:
             if start.tzinfo is not None or end.tzinfo is not None:
                 raise WorkCalendarError(f"period {number}: times are local wall-clock times, without a zone")
             if start >= end:
-                raise WorkCalendarError(
-                    f"period {number}: start {start:%H:%M} must be before end {end:%H:%M}"
-                )
+                raise WorkCalendarError(f"period {number}: start {start:%H:%M} must be before end {end:%H:%M}")
             if previous_end is not None and start < previous_end:
                 raise WorkCalendarError(
                     f"period {number} starts at {start:%H:%M}, before the previous period ends at "
@@ -64,18 +62,13 @@ class WorkSchedule:
                 )
             previous_end = end
         if not self.weekdays or not self.weekdays <= set(range(1, 8)):
-            raise WorkCalendarError(
-                f"weekdays must be a non-empty set of 1 (Monday) … 7 (Sunday): {self.weekdays}"
-            )
+            raise WorkCalendarError(f"weekdays must be a non-empty set of 1 (Monday) … 7 (Sunday): {self.weekdays}")
 
     @property
     def daily_working_time(self) -> timedelta:
         """Length of one working day: the sum of its periods."""
         return sum(
-            (
-                datetime.combine(date.min, end) - datetime.combine(date.min, start)
-                for start, end in self.periods
-            ),
+            (datetime.combine(date.min, end) - datetime.combine(date.min, start) for start, end in self.periods),
             timedelta(),
         )
 
@@ -103,16 +96,12 @@ class WorkCalendar:
         """Build a calendar from a TOML-style dict (strings or native TOML dates/times), validating it."""
         unknown = sorted(set(config) - _CONFIG_KEYS)
         if unknown:
-            raise WorkCalendarError(
-                f"unknown work calendar keys {unknown}; expected some of {sorted(_CONFIG_KEYS)}"
-            )
+            raise WorkCalendarError(f"unknown work calendar keys {unknown}; expected some of {sorted(_CONFIG_KEYS)}")
         name = config.get("timezone", DEFAULT_TIMEZONE)
         try:
             tz = ZoneInfo(str(name))
         except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise WorkCalendarError(
-                f"unknown timezone {name!r} (use an IANA name like 'Asia/Shanghai')"
-            ) from exc
+            raise WorkCalendarError(f"unknown timezone {name!r} (use an IANA name like 'Asia/Shanghai')") from exc
         default = WorkSchedule()
         periods = default.periods
         if "periods" in config:
@@ -168,9 +157,7 @@ class TimeLimit:
 
     def __post_init__(self) -> None:
         if self.unit not in get_args(Unit):
-            raise WorkCalendarError(
-                f"unknown time limit unit {self.unit!r}; expected one of {get_args(Unit)}"
-            )
+            raise WorkCalendarError(f"unknown time limit unit {self.unit!r}; expected one of {get_args(Unit)}")
         if not math.isfinite(self.amount) or self.amount < 0:
             raise WorkCalendarError(f"a time limit must be a finite, non-negative amount: {self.amount}")
 
@@ -258,9 +245,7 @@ def extend_for_pause(
     return add_clock_time(due, paused, unit, calendar)
 
 
-def fraction_elapsed(
-    start: datetime, due: datetime, now: datetime, unit: str, calendar: WorkCalendar
-) -> float:
+def fraction_elapsed(start: datetime, due: datetime, now: datetime, unit: str, calendar: WorkCalendar) -> float:
     """Share of the allowed clock time used by ``now``: 0 before start, above 1 once overdue."""
     total = working_time_between(start, due, unit, calendar)
     if not total:
@@ -268,9 +253,7 @@ def fraction_elapsed(
     return working_time_between(start, now, unit, calendar) / total
 
 
-def reminder_at(
-    start: datetime, due: datetime, fraction: float, unit: str, calendar: WorkCalendar
-) -> datetime:
+def reminder_at(start: datetime, due: datetime, fraction: float, unit: str, calendar: WorkCalendar) -> datetime:
     """The moment (UTC) when ``fraction`` of the allowed clock time has been used, e.g. 0.75."""
     if not 0 <= fraction <= 1:
         raise WorkCalendarError(f"fraction must be between 0 and 1: {fraction}")
@@ -298,9 +281,7 @@ def _parse_time(value: Any, where: str) -> time:
 
 def _parse_period(item: Any, number: int) -> tuple[time, time]:
     if isinstance(item, str) or not isinstance(item, list | tuple) or len(item) != 2:
-        raise WorkCalendarError(
-            f"period {number}: expected [start, end] like ['08:00', '12:00'], got {item!r}"
-        )
+        raise WorkCalendarError(f"period {number}: expected [start, end] like ['08:00', '12:00'], got {item!r}")
     where = f"period {number}"
     return _parse_time(item[0], where), _parse_time(item[1], where)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -102,12 +103,25 @@ class RunningBot:
 
 
 @pytest.fixture
-async def bot(sandbox: SandboxServer, client: SandboxClient, tmp_path: Path, clock: ManualClock) -> AsyncIterator[
-    RunningBot
-]:
+async def bot(
+    sandbox: SandboxServer, client: SandboxClient, tmp_path: Path, clock: ManualClock
+) -> AsyncIterator[RunningBot]:
     """The real bot (handlers only, jobs off: tests drive jobs explicitly) polling the sandbox."""
     running = await RunningBot(sandbox, tmp_path, clock, jobs=False).start()
     try:
         yield running
     finally:
         await running.stop()
+
+
+def process_env(sandbox: SandboxServer, database_url: str, data_dir: Path) -> dict[str, str]:
+    """The environment of a `citybot` process pointed at the sandbox and a database."""
+    env = dict(os.environ)
+    env.update(
+        CITYBOT_TELEGRAM_TOKEN=TOKEN,
+        CITYBOT_TELEGRAM_BASE_URL=sandbox.base_url,
+        CITYBOT_TELEGRAM_BASE_FILE_URL=sandbox.base_file_url,
+        CITYBOT_DATABASE_URL=database_url,
+        CITYBOT_DATA_DIR=str(data_dir),
+    )
+    return env

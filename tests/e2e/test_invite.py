@@ -52,7 +52,8 @@ async def test_supervisor_link_and_expired_and_unknown_links(
     boss = await client.create_user(first_name="Anna", language_code="en")
     await client.send_command(boss, "/start", f"join_{await invite(bot.services, 'S2', BindingRole.SUPERVISOR)}")
     assert (await client.wait_for_message(boss.chat_id)).text.startswith(
-        "You are now a supervisor of Street S2: you cover every unit below it.")
+        "You are now a supervisor of Street S2: you cover every unit below it."
+    )
     async with UnitOfWork(bot.services.db) as uow:
         assert [u.telegram_id for u in await supervisors_at(uow.session, "S2")] == [boss.id]
 

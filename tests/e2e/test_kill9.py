@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
 import sys
 from pathlib import Path
@@ -16,20 +15,13 @@ from models.migrate import upgrade
 from models.uow import UnitOfWork
 from sandbox.client import SandboxClient
 from sandbox.server import SandboxServer
-from tests.e2e.conftest import TOKEN
+from tests.e2e.conftest import process_env
 from tests.e2e.test_report_flow import INSIDE, jpeg
 
 
 async def start_bot(sandbox: SandboxServer, tmp_path: Path, url: str) -> asyncio.subprocess.Process:
     """`citybot run` in its own process, pointed at the sandbox."""
-    env = dict(os.environ)
-    env.update(
-        CITYBOT_TELEGRAM_TOKEN=TOKEN,
-        CITYBOT_TELEGRAM_BASE_URL=sandbox.base_url,
-        CITYBOT_TELEGRAM_BASE_FILE_URL=sandbox.base_file_url,
-        CITYBOT_DATABASE_URL=url,
-        CITYBOT_DATA_DIR=str(tmp_path / "data"),
-    )
+    env = process_env(sandbox, url, tmp_path / "data")
     return await asyncio.create_subprocess_exec(
         sys.executable, "-m", "bot.cli", "run", env=env, cwd=tmp_path,
         stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,

@@ -37,9 +37,7 @@ async def start(update: Update, context: Context) -> None:
         ]
     )
     args = " ".join(context.args or [])
-    await update.message.reply_text(
-        f"Welcome, {update.effective_user.first_name}! ({args})", reply_markup=keyboard
-    )
+    await update.message.reply_text(f"Welcome, {update.effective_user.first_name}! ({args})", reply_markup=keyboard)
 
 
 async def echo(update: Update, context: Context) -> None:
@@ -54,9 +52,7 @@ async def photo(update: Update, context: Context) -> None:
     largest = update.message.photo[-1]
     data = await (await largest.get_file()).download_as_bytearray()
     group = update.message.media_group_id or "-"
-    await update.message.reply_text(
-        f"Photo {largest.width}x{largest.height}, {len(data)} bytes, album {group}"
-    )
+    await update.message.reply_text(f"Photo {largest.width}x{largest.height}, {len(data)} bytes, album {group}")
 
 
 async def document(update: Update, context: Context) -> None:
@@ -141,9 +137,7 @@ def jpeg(width: int, height: int, maker: str | None = None) -> bytes:
     return out.getvalue()
 
 
-async def test_command_with_arguments_gets_a_reply(
-    running_bot: Any, client: SandboxClient, ann: SandboxUser
-) -> None:
+async def test_command_with_arguments_gets_a_reply(running_bot: Any, client: SandboxClient, ann: SandboxUser) -> None:
     await client.send_command(ann, "/start", "from_poster")
     reply = await client.wait_for_message(ann.chat_id)
     assert reply.text == "Welcome, Ann! (from_poster)"
@@ -206,17 +200,13 @@ async def test_album_arrives_as_messages_sharing_a_group(
     assert all(text.endswith(f"album {group}") for text in replies)
 
 
-async def test_document_keeps_the_camera_exif(
-    running_bot: Any, client: SandboxClient, ann: SandboxUser
-) -> None:
+async def test_document_keeps_the_camera_exif(running_bot: Any, client: SandboxClient, ann: SandboxUser) -> None:
     await client.send_document(ann, jpeg(640, 480, maker="CityPhone"), "IMG_0042.jpg", "image/jpeg")
     reply = await client.wait_for_message(ann.chat_id)
     assert reply.text == "File IMG_0042.jpg, camera CityPhone"
 
 
-async def test_live_location_moves_arrive_as_edits(
-    running_bot: Any, client: SandboxClient, ann: SandboxUser
-) -> None:
+async def test_live_location_moves_arrive_as_edits(running_bot: Any, client: SandboxClient, ann: SandboxUser) -> None:
     live = await client.send_location(ann, 39.9, 116.4, live_period=900)
     assert (await client.wait_for_message(ann.chat_id)).text == "Location live: 39.9000,116.4000"
     await client.move_live_location(ann, live, 39.91, 116.41)

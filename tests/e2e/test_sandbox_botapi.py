@@ -65,9 +65,7 @@ async def test_sent_message_shows_in_the_chat_with_its_buttons(
     bot: Bot, client: SandboxClient, ann: SandboxUser
 ) -> None:
     keyboard = InlineKeyboardMarkup([[InlineKeyboardButton("Details", callback_data="case:show:12")]])
-    sent = await bot.send_message(
-        ann.chat_id, "Case <b>#12</b> accepted", parse_mode="HTML", reply_markup=keyboard
-    )
+    sent = await bot.send_message(ann.chat_id, "Case <b>#12</b> accepted", parse_mode="HTML", reply_markup=keyboard)
     assert sent.text == "Case #12 accepted"
     assert sent.from_user is not None and sent.from_user.id == 123456
     [shown] = await client.messages(ann.chat_id)
@@ -88,9 +86,7 @@ async def test_unknown_chat_is_a_bad_request(bot: Bot) -> None:
         await bot.send_message(999, "hello?")
 
 
-async def test_user_who_blocked_the_bot_gives_forbidden(
-    bot: Bot, client: SandboxClient, ann: SandboxUser
-) -> None:
+async def test_user_who_blocked_the_bot_gives_forbidden(bot: Bot, client: SandboxClient, ann: SandboxUser) -> None:
     await client.block_bot(ann)
     with pytest.raises(Forbidden, match="bot was blocked by the user"):
         await bot.send_message(ann.chat_id, "Your case was closed")
@@ -109,9 +105,7 @@ async def test_uploaded_photo_downloads_with_the_same_bytes(bot: Bot, ann: Sandb
     assert bytes(await file.download_as_bytearray()) == original
 
 
-async def test_photo_resent_by_file_id_is_the_same_photo(
-    bot: Bot, client: SandboxClient, ann: SandboxUser
-) -> None:
+async def test_photo_resent_by_file_id_is_the_same_photo(bot: Bot, client: SandboxClient, ann: SandboxUser) -> None:
     first = await bot.send_photo(ann.chat_id, jpeg())
     again = await bot.send_photo(ann.chat_id, first.photo[-1].file_id)
     assert [p.file_unique_id for p in again.photo] == [p.file_unique_id for p in first.photo]
@@ -157,9 +151,7 @@ async def test_caption_and_keyboard_edits(bot: Bot, client: SandboxClient, ann: 
     sent = await bot.send_photo(ann.chat_id, jpeg(), caption="Reported")
     await bot.edit_message_caption(chat_id=ann.chat_id, message_id=sent.message_id, caption="Resolved")
     keyboard = InlineKeyboardMarkup([[InlineKeyboardButton("Rate", callback_data="rate:7")]])
-    await bot.edit_message_reply_markup(
-        chat_id=ann.chat_id, message_id=sent.message_id, reply_markup=keyboard
-    )
+    await bot.edit_message_reply_markup(chat_id=ann.chat_id, message_id=sent.message_id, reply_markup=keyboard)
     [shown] = await client.messages(ann.chat_id)
     assert shown.text == "Resolved" and shown.button_texts == ["Rate"]
     with pytest.raises(BadRequest, match="no text in the message"):

@@ -37,9 +37,7 @@ async def bot(server: SandboxServer) -> AsyncIterator[Bot]:
         yield ptb_bot
 
 
-async def test_event_feed_long_polls_for_what_happens_next(
-    server: SandboxServer, client: SandboxClient
-) -> None:
+async def test_event_feed_long_polls_for_what_happens_next(server: SandboxServer, client: SandboxClient) -> None:
     ann = await client.create_user(id=7001, first_name="Ann")
     async with aiohttp.ClientSession() as http:
         start = await (await http.get(f"{server.url}/sandbox/api/events", params={"timeout": "0"})).json()
@@ -60,9 +58,7 @@ async def test_registered_bot_name_is_what_get_me_reports(bot: Bot, client: Sand
     assert (await bot.get_me()).username == "city_test_bot"
 
 
-async def test_user_messages_in_a_group_reach_the_bot_with_the_group_chat(
-    bot: Bot, client: SandboxClient
-) -> None:
+async def test_user_messages_in_a_group_reach_the_bot_with_the_group_chat(bot: Bot, client: SandboxClient) -> None:
     group = await client.create_channel("Grid 12 officers", id=-100500, type="supergroup")
     officer = await client.create_user(id=7002, first_name="Li")
     await client.send_text(officer, "/accept 12", chat_id=group["id"])
@@ -82,12 +78,8 @@ async def test_each_bot_has_its_own_updates_and_chats(server: SandboxServer, cli
     ):
         await client.send_text(ann, "to the first bot")
         await other_client.send_text(ann, "to the second bot")
-        assert [u.message.text for u in await first.get_updates(timeout=0) if u.message] == [
-            "to the first bot"
-        ]
-        assert [u.message.text for u in await second.get_updates(timeout=0) if u.message] == [
-            "to the second bot"
-        ]
+        assert [u.message.text for u in await first.get_updates(timeout=0) if u.message] == ["to the first bot"]
+        assert [u.message.text for u in await second.get_updates(timeout=0) if u.message] == ["to the second bot"]
         await second.send_message(ann.chat_id, "second bot here")
         assert [m.text for m in await other_client.messages(ann.chat_id)] == [
             "to the second bot",

@@ -59,9 +59,7 @@ async def test_flooding_a_chat_raises_retry_after_and_delivers_only_what_was_all
     assert [m.text for m in await client.messages(ann.chat_id)] == ["reminder 0", "reminder 1", "reminder 2"]
 
 
-async def test_rate_limits_are_off_unless_asked_for(
-    bot: Bot, client: SandboxClient, ann: SandboxUser
-) -> None:
+async def test_rate_limits_are_off_unless_asked_for(bot: Bot, client: SandboxClient, ann: SandboxUser) -> None:
     for n in range(10):
         await bot.send_message(ann.chat_id, f"reminder {n}")
     assert len(await client.messages(ann.chat_id)) == 10
@@ -95,9 +93,7 @@ async def test_lost_response_delivers_the_message_although_the_bot_sees_an_error
     assert [m.text for m in await client.messages(ann.chat_id)] == ["Weekly report"]
 
 
-async def test_scripted_flood_error_carries_retry_after(
-    bot: Bot, client: SandboxClient, ann: SandboxUser
-) -> None:
+async def test_scripted_flood_error_carries_retry_after(bot: Bot, client: SandboxClient, ann: SandboxUser) -> None:
     await client.script_faults("sendPhoto", status=429, retry_after=7, count=2)
     for _ in range(2):
         with pytest.raises(RetryAfter) as flood:
@@ -107,9 +103,7 @@ async def test_scripted_flood_error_carries_retry_after(
     assert len(await client.messages(ann.chat_id)) == 1
 
 
-async def test_random_faults_hit_sends_but_not_polling(
-    bot: Bot, client: SandboxClient, ann: SandboxUser
-) -> None:
+async def test_random_faults_hit_sends_but_not_polling(bot: Bot, client: SandboxClient, ann: SandboxUser) -> None:
     await client.set_faults(rate=1.0, statuses=[502])
     with pytest.raises(NetworkError):
         await bot.send_message(ann.chat_id, "hello")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
 import sys
 from pathlib import Path
@@ -15,7 +14,7 @@ from sandbox.client import SandboxClient
 from sandbox.server import SandboxServer
 from services.clock import SystemClock
 from services.outbox import enqueue_text
-from tests.e2e.conftest import TOKEN
+from tests.e2e.conftest import process_env
 
 
 async def test_worker_process_delivers_queued_notifications(
@@ -36,14 +35,7 @@ async def test_worker_process_delivers_queued_notifications(
         await uow.commit()
     await db.dispose()
 
-    env = dict(os.environ)
-    env.update(
-        CITYBOT_TELEGRAM_TOKEN=TOKEN,
-        CITYBOT_TELEGRAM_BASE_URL=sandbox.base_url,
-        CITYBOT_TELEGRAM_BASE_FILE_URL=sandbox.base_file_url,
-        CITYBOT_DATABASE_URL=url,
-        CITYBOT_DATA_DIR=str(tmp_path / "data"),
-    )
+    env = process_env(sandbox, url, tmp_path / "data")
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",

@@ -40,11 +40,18 @@ def collection(*features: dict[str, Any]) -> dict[str, Any]:
 
 def cells(cols: int, rows: int, parent: str | None = "C1", suffix: str = "") -> dict[str, Any]:
     """``cols`` × ``rows`` grid cells of about 100 m named ``g<col>-<row>``."""
-    return collection(*(
-        feature(f"g{c}-{r}", f"Cell {c}-{r}{suffix}",
-                box(LON0 + c * CELL, LAT0 + r * CELL, LON0 + (c + 1) * CELL, LAT0 + (r + 1) * CELL), parent)
-        for c in range(cols) for r in range(rows)
-    ))
+    return collection(
+        *(
+            feature(
+                f"g{c}-{r}",
+                f"Cell {c}-{r}{suffix}",
+                box(LON0 + c * CELL, LAT0 + r * CELL, LON0 + (c + 1) * CELL, LAT0 + (r + 1) * CELL),
+                parent,
+            )
+            for c in range(cols)
+            for r in range(rows)
+        )
+    )
 
 
 def brute_force(units: list[tuple[str, Any]], lat: float, lon: float) -> str | None:
@@ -67,10 +74,8 @@ async def stored(services: Services) -> dict[str, GridUnit]:
 async def import_hierarchy(services: Services, cols: int = 6, rows: int = 5) -> None:
     block = box(LON0, LAT0, LON0 + cols * CELL, LAT0 + rows * CELL)
     await import_grid_file(services, collection(feature("D1", "Huangpu", block)), level=UnitLevel.DISTRICT)
-    await import_grid_file(services, collection(feature("S1", "Nanjing Road", block, "D1")),
-                           level=UnitLevel.STREET)
-    await import_grid_file(services, collection(feature("C1", "Community 1", block, "S1")),
-                           level=UnitLevel.COMMUNITY)
+    await import_grid_file(services, collection(feature("S1", "Nanjing Road", block, "D1")), level=UnitLevel.STREET)
+    await import_grid_file(services, collection(feature("C1", "Community 1", block, "S1")), level=UnitLevel.COMMUNITY)
     await import_grid_file(services, cells(cols, rows))
 
 
@@ -126,15 +131,23 @@ async def test_reimport_updates_in_place_and_cases_keep_their_unit(services: Ser
         reporter = User(telegram_id=1, created_at=now)
         uow.session.add(reporter)
         await uow.session.flush()
-        case = Case(reporter_id=reporter.id, category="0201", lat=LAT0, lon=LON0, unit_id="g0-0",
-                    chain="g0-0>C1>S1>D1", reported_at=now)
+        case = Case(
+            reporter_id=reporter.id,
+            category="0201",
+            lat=LAT0,
+            lon=LON0,
+            unit_id="g0-0",
+            chain="g0-0>C1>S1>D1",
+            reported_at=now,
+        )
         uow.session.add(case)
         await uow.commit()
         case_id = case.id
     # The redrawn file: new names everywhere, and g0-0 moved one cell east.
     redrawn = cells(2, 2, suffix=" (2027)")
     redrawn["features"][0]["geometry"] = shapely.geometry.mapping(
-        box(LON0 + 5 * CELL, LAT0, LON0 + 6 * CELL, LAT0 + CELL))
+        box(LON0 + 5 * CELL, LAT0, LON0 + 6 * CELL, LAT0 + CELL)
+    )
     summary = await import_grid_file(services, redrawn)
     assert sorted(summary.updated) == ["g0-0", "g0-1", "g1-0", "g1-1"] and not summary.created
     units = await stored(services)
@@ -178,8 +191,7 @@ async def test_bad_features_are_reported_not_imported(services: Services) -> Non
         feature("bowtie", "Figure eight", bowtie),
         feature("spike", "Small twist", twisted),
         {"type": "Feature", "properties": {"id": "pt"}, "geometry": {"type": "Point", "coordinates": [1, 2]}},
-        {"type": "Feature", "properties": {"name": "no id"},
-         "geometry": shapely.geometry.mapping(box(0, 0, 1, 1))},
+        {"type": "Feature", "properties": {"name": "no id"}, "geometry": shapely.geometry.mapping(box(0, 0, 1, 1))},
     )
     summary = await import_grid_file(services, data)
     assert sorted(summary.created) == ["ok", "over", "spike"]
@@ -209,8 +221,7 @@ async def test_progress_is_reported_for_reading_and_saving(services: Services) -
 async def test_offline_places_know_units_and_stored_places(services: Services) -> None:
     await import_hierarchy(services, cols=2, rows=2)
     async with UnitOfWork(services.db) as uow:
-        uow.session.add(Place(name="人民广场", aliases="People's Square|Renmin Guangchang",
-                              lat=31.2317, lon=121.4753))
+        uow.session.add(Place(name="人民广场", aliases="People's Square|Renmin Guangchang", lat=31.2317, lon=121.4753))
         await uow.commit()
     async with UnitOfWork(services.db) as uow:
         places = await offline_places(uow.session)

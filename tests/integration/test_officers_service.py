@@ -47,7 +47,8 @@ async def test_add_list_remove_keeps_the_role_in_sync(services: Services) -> Non
     async with UnitOfWork(services.db) as uow:
         listed = await list_bindings(uow.session)
         assert [(b.telegram_id, b.unit_id, b.role) for b in listed] == [
-            (1001, "G00", BindingRole.OFFICER), (1001, "G01", BindingRole.OFFICER),
+            (1001, "G00", BindingRole.OFFICER),
+            (1001, "G01", BindingRole.OFFICER),
             (2002, "S1", BindingRole.SUPERVISOR),
         ]
         assert listed[0].display_name == "Wang Wei" and listed[0].unit_name == "Grid 0,0"
@@ -102,8 +103,7 @@ async def test_invite_binds_once_then_refuses(services: Services) -> None:
     await build_hierarchy(services)
     first, second = await joiner(services, 11), await joiner(services, 12)
     async with UnitOfWork(services.db) as uow:
-        invite = await create_invite(uow.session, "C01", now=services.clock.now(),
-                                     role=BindingRole.SUPERVISOR)
+        invite = await create_invite(uow.session, "C01", now=services.clock.now(), role=BindingRole.SUPERVISOR)
         await uow.commit()
     assert len(invite.token) >= 20
     assert await redeem(services, invite.token, first) == "Community C01"
@@ -139,8 +139,9 @@ async def test_invite_just_before_expiry_still_works(services: Services, clock: 
     await build_hierarchy(services)
     user = await joiner(services, 31)
     async with UnitOfWork(services.db) as uow:
-        invite = await create_invite(uow.session, "G10", now=clock.now(), valid_for=timedelta(hours=1),
-                                     display_name="Officer Li")
+        invite = await create_invite(
+            uow.session, "G10", now=clock.now(), valid_for=timedelta(hours=1), display_name="Officer Li"
+        )
         await uow.commit()
     clock.advance(timedelta(minutes=59))
     assert await redeem(services, invite.token, user) == "Grid 1,0"

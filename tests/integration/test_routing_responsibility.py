@@ -20,9 +20,7 @@ from tests.integration.test_routing_service import build_hierarchy
 CHAIN = ("G31", "C10", "S2", "D1")
 
 
-async def person(
-    session: AsyncSession, services: Services, telegram_id: int, *bindings: tuple[str, str]
-) -> User:
+async def person(session: AsyncSession, services: Services, telegram_id: int, *bindings: tuple[str, str]) -> User:
     """A user bound to ``(unit, role)`` pairs."""
     now = services.clock.now()
     user = User(telegram_id=telegram_id, first_name=f"u{telegram_id}", created_at=now)

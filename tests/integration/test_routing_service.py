@@ -43,21 +43,42 @@ async def build_hierarchy(services: Services, size: int = 4) -> None:
     half = size // 2
     async with UnitOfWork(services.db) as uow:
         s = uow.session
-        await save_unit(s, unit_id="D1", name="Dongcheng", level=UnitLevel.DISTRICT, now=now,
-                        geometry=block(0, 0, size, size))
+        await save_unit(
+            s, unit_id="D1", name="Dongcheng", level=UnitLevel.DISTRICT, now=now, geometry=block(0, 0, size, size)
+        )
         for street, col0 in (("S1", 0), ("S2", half)):
-            await save_unit(s, unit_id=street, name=f"Street {street}", level=UnitLevel.STREET, now=now,
-                            parent_id="D1", geometry=block(col0, 0, half, size))
+            await save_unit(
+                s,
+                unit_id=street,
+                name=f"Street {street}",
+                level=UnitLevel.STREET,
+                now=now,
+                parent_id="D1",
+                geometry=block(col0, 0, half, size),
+            )
         for col in range(size):
             for row in range(size):
                 community = f"C{col // half}{row // half}"
                 if row % half == 0 and col % half == 0:
                     street = "S1" if col < half else "S2"
-                    await save_unit(s, unit_id=community, name=f"Community {community}", now=now,
-                                    level=UnitLevel.COMMUNITY, parent_id=street,
-                                    geometry=block(col, row, half, half))
-                await save_unit(s, unit_id=f"G{col}{row}", name=f"Grid {col},{row}", level=UnitLevel.GRID,
-                                now=now, parent_id=community, geometry=cell_box(col, row))
+                    await save_unit(
+                        s,
+                        unit_id=community,
+                        name=f"Community {community}",
+                        now=now,
+                        level=UnitLevel.COMMUNITY,
+                        parent_id=street,
+                        geometry=block(col, row, half, half),
+                    )
+                await save_unit(
+                    s,
+                    unit_id=f"G{col}{row}",
+                    name=f"Grid {col},{row}",
+                    level=UnitLevel.GRID,
+                    now=now,
+                    parent_id=community,
+                    geometry=cell_box(col, row),
+                )
         await uow.commit()
     await load_grid_index(services)
 

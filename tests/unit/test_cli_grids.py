@@ -41,11 +41,15 @@ def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Cli:
 def write_grid_file(path: Path, parent: str | None = None, **extra: Any) -> Path:
     """A 3 × 2 grid of ~100 m cells ``g<col>-<row>``, plus ``extra`` raw features."""
     features = [
-        {"type": "Feature",
-         "properties": {"id": f"g{c}-{r}", "name": f"格 {c}-{r}", **({"parent": parent} if parent else {})},
-         "geometry": shapely.geometry.mapping(
-             box(LON0 + c * CELL, LAT0 + r * CELL, LON0 + (c + 1) * CELL, LAT0 + (r + 1) * CELL))}
-        for c in range(3) for r in range(2)
+        {
+            "type": "Feature",
+            "properties": {"id": f"g{c}-{r}", "name": f"格 {c}-{r}", **({"parent": parent} if parent else {})},
+            "geometry": shapely.geometry.mapping(
+                box(LON0 + c * CELL, LAT0 + r * CELL, LON0 + (c + 1) * CELL, LAT0 + (r + 1) * CELL)
+            ),
+        }
+        for c in range(3)
+        for r in range(2)
     ]
     features += list(extra.values())
     path.write_text(json.dumps({"type": "FeatureCollection", "features": features}), encoding="utf-8")
@@ -72,8 +76,10 @@ def test_import_prints_a_summary_and_locate_finds_the_district(cli: Cli) -> None
 
 def test_locate_json_with_parent_chain_and_snapping(cli: Cli, tmp_path: Path) -> None:
     area = shapely.geometry.mapping(box(LON0, LAT0, LON0 + 3 * CELL, LAT0 + 2 * CELL))
-    district = {"type": "FeatureCollection",
-                "features": [{"type": "Feature", "properties": {"id": "D1", "name": "东城区"}, "geometry": area}]}
+    district = {
+        "type": "FeatureCollection",
+        "features": [{"type": "Feature", "properties": {"id": "D1", "name": "东城区"}, "geometry": area}],
+    }
     (tmp_path / "d.geojson").write_text(json.dumps(district), encoding="utf-8")
     assert cli("grids", "import", str(tmp_path / "d.geojson"), "--level", "district").exit_code == 0
     assert cli("grids", "import", str(write_grid_file(tmp_path / "g.geojson", parent="D1"))).exit_code == 0
@@ -135,8 +141,11 @@ def test_gcj02_input_is_converted_before_locating(cli: Cli, tmp_path: Path) -> N
 
 
 def test_import_reports_rejects_and_exits_1(cli: Cli, tmp_path: Path) -> None:
-    bad = {"type": "Feature", "properties": {"id": "line"},
-           "geometry": {"type": "LineString", "coordinates": [[116.4, 39.9], [116.5, 39.9]]}}
+    bad = {
+        "type": "Feature",
+        "properties": {"id": "line"},
+        "geometry": {"type": "LineString", "coordinates": [[116.4, 39.9], [116.5, 39.9]]},
+    }
     path = write_grid_file(tmp_path / "g.geojson", parent="NOWHERE", bad=bad)
     result = cli("grids", "import", str(path))
     assert result.exit_code == 1
@@ -170,7 +179,9 @@ def test_officers_add_list_remove(cli: Cli) -> None:
     assert added.stdout.strip() == "Telegram user 1001 is now officer of 1 (Mitte)."
     cli("officers", "add", "--telegram-id", "2002", "--grid", "2", "--role", "supervisor")
     assert cli("officers", "list").stdout.splitlines() == [
-        "1\tMitte\tofficer\t1001\tAnna", "2\tFriedrichshain-Kreuzberg\tsupervisor\t2002\t"]
+        "1\tMitte\tofficer\t1001\tAnna",
+        "2\tFriedrichshain-Kreuzberg\tsupervisor\t2002\t",
+    ]
     assert cli("officers", "list", "--grid", "2").stdout.splitlines()[0].endswith("2002\t")
     removed = cli("officers", "remove", "--telegram-id", "1001")
     assert removed.stdout.strip() == "Removed 1 binding of Telegram user 1001."
@@ -189,8 +200,17 @@ def test_officers_refuse_unknown_units_and_roles(cli: Cli) -> None:
 
 def test_invite_prints_a_deep_link(cli: Cli) -> None:
     import_berlin(cli)
-    result = cli("officers", "invite", "--grid", "3", "--role", "supervisor", "--hours", "24",
-                 extra_env={"CITYBOT_BOT_USERNAME": "citybot_demo_bot"})
+    result = cli(
+        "officers",
+        "invite",
+        "--grid",
+        "3",
+        "--role",
+        "supervisor",
+        "--hours",
+        "24",
+        extra_env={"CITYBOT_BOT_USERNAME": "citybot_demo_bot"},
+    )
     assert result.exit_code == 0, result.output
     link, start, note = result.stdout.splitlines()
     token = start.removeprefix("/start join_")

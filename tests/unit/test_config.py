@@ -22,7 +22,7 @@ def test_default_catalog_has_the_national_categories_with_limits() -> None:
 
 def test_operator_file_overrides_only_what_it_names(tmp_path: Path) -> None:
     path = tmp_path / "city.toml"
-    path.write_text('[reporting]\nreports_per_hour = 3\n[summary]\nchannels = [-1001]\n', encoding="utf-8")
+    path.write_text("[reporting]\nreports_per_hour = 3\n[summary]\nchannels = [-1001]\n", encoding="utf-8")
     config = load_config(path)
     assert config.reporting.reports_per_hour == 3
     assert config.reporting.max_photos == 5

@@ -113,8 +113,12 @@ async def test_baidu_answers_are_converted_from_bd09_to_wgs84() -> None:
 
 
 async def test_baidu_reverse_sends_bd09_and_decodes_the_address() -> None:
-    transport = canned({"status": 0, "result": {"location": {"lng": 116.40, "lat": 39.91},
-                                                "formatted_address": "北京市东城区东长安街"}})
+    transport = canned(
+        {
+            "status": 0,
+            "result": {"location": {"lng": 116.40, "lat": 39.91}, "formatted_address": "北京市东城区东长安街"},
+        }
+    )
     geocoder = GeopyGeocoder.for_service("baiduv3", api_key="test-ak", adapter_factory=transport)
     assert await geocoder.reverse(*TIANANMEN_WGS84) == "北京市东城区东长安街"
     sent_lat, sent_lon = (float(v) for v in query_of(transport.urls[0])["location"][0].split(","))
@@ -130,8 +134,7 @@ async def test_baidu_failures_raise_geocoding_error_and_empty_answers_are_none()
 
 async def test_nominatim_answers_pass_through_in_wgs84() -> None:
     transport = canned(
-        [{"lat": "52.5162746", "lon": "13.3777041",
-          "display_name": "Brandenburger Tor, Pariser Platz, Berlin"}],
+        [{"lat": "52.5162746", "lon": "13.3777041", "display_name": "Brandenburger Tor, Pariser Platz, Berlin"}],
         {"lat": "52.5162746", "lon": "13.3777041", "display_name": "Pariser Platz, Mitte, Berlin"},
     )
     geocoder = make_geocoder("nominatim", user_agent="citybot-tests", adapter_factory=transport)

@@ -157,8 +157,16 @@ def test_overlaps_are_reported_with_their_area_but_shared_edges_are_not() -> Non
     inner = box(116.4002, 39.9042, 116.4004, 39.9044)
     tiny_overlap = box(116.4 + step - 1e-7, 39.906, 116.4 + 2 * step, 39.906 + step)
     host = box(116.4, 39.906, 116.4 + step, 39.906 + step)
-    geoms = {"a": a, "b": touching, "c": overlapping, "d": beside_it, "e": inner,
-             "f": box(116.4, 39.904, 116.401, 39.905), "g": tiny_overlap, "h": host}
+    geoms = {
+        "a": a,
+        "b": touching,
+        "c": overlapping,
+        "d": beside_it,
+        "e": inner,
+        "f": box(116.4, 39.904, 116.401, 39.905),
+        "g": tiny_overlap,
+        "h": host,
+    }
     data = collection(*(feature(k, shapely.geometry.mapping(g)) for k, g in geoms.items()))
     result = load_feature_collection(data)
     found = {(o.first_id, o.second_id): o.area_m2 for o in result.overlaps}

@@ -32,8 +32,11 @@ def berlin_units() -> list[GridUnit]:
 def square_grid(cols: int, rows: int, step: float = STEP) -> list[GridUnit]:
     """Cells ``g{col}-{row}`` of ``step`` degrees from (39.5 N, 116.0 E)."""
     return [
-        GridUnit(f"g{c:02d}-{r:02d}", f"cell {c},{r}",
-                 box(116.0 + c * step, 39.5 + r * step, 116.0 + (c + 1) * step, 39.5 + (r + 1) * step))
+        GridUnit(
+            f"g{c:02d}-{r:02d}",
+            f"cell {c},{r}",
+            box(116.0 + c * step, 39.5 + r * step, 116.0 + (c + 1) * step, 39.5 + (r + 1) * step),
+        )
         for c in range(cols)
         for r in range(rows)
     ]
@@ -68,8 +71,9 @@ def test_berlin_districts_match_brute_force_point_by_point(berlin_units: list[Gr
         (52.5360, 13.6040, "Marzahn-Hellersdorf"),  # Marzahn
     ],
 )
-def test_berlin_landmarks_land_in_their_district(berlin_units: list[GridUnit], lat: float, lon: float,
-                                                 district: str) -> None:
+def test_berlin_landmarks_land_in_their_district(
+    berlin_units: list[GridUnit], lat: float, lon: float, district: str
+) -> None:
     location = GridIndex(berlin_units).locate(lat, lon)
     assert location is not None and location.name == district and not location.snapped
 
@@ -96,7 +100,9 @@ def test_points_on_shared_edges_and_corners_go_to_the_smallest_id_whatever_the_l
         assert routed_id(index.locate(*corner)) == "g01-01"
         assert index.locate(*outer_corner) == Location("g00-00", "cell 0,0")
     assert [routed_id(x) for x in forward.locate_many([edge[0], corner[0]], [edge[1], corner[1]])] == [
-        "g00-00", "g01-01"]
+        "g00-00",
+        "g01-01",
+    ]
 
 
 def test_holes_are_respected_and_a_unit_inside_the_hole_wins() -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.i18n_tools import used_messages, translated_messages
+from bot.i18n_tools import translated_messages, used_messages
 from services.i18n import Translator, locale_for
 
 

@@ -9,9 +9,7 @@ from sandbox.markup import command_entities, parse_formatted
 
 
 def test_html_is_shown_as_plain_text_with_entities() -> None:
-    text, entities = parse_formatted(
-        'Case <b>#12</b> at <a href="https://x.test/1">map</a> &lt;ok&gt;', "HTML"
-    )
+    text, entities = parse_formatted('Case <b>#12</b> at <a href="https://x.test/1">map</a> &lt;ok&gt;', "HTML")
     assert text == "Case #12 at map <ok>"
     assert {"type": "bold", "offset": 5, "length": 3} in entities
     assert {"type": "text_link", "url": "https://x.test/1", "offset": 12, "length": 3} in entities

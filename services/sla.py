@@ -17,9 +17,10 @@ from __future__ import annotations
 import logging
 import os
 import socket
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from operator import itemgetter
 from typing import Any, cast
 
 from sqlalchemy import Table, bindparam, or_, select, update
@@ -35,6 +36,7 @@ from services.sla_notices import SWEPT_COLUMNS, SweptCase, notice_rows
 from services.sla_recipients import Directory
 
 log = logging.getLogger(__name__)
+_MISSING = object()
 
 
 @dataclass(frozen=True)
@@ -154,6 +156,7 @@ def _merge(result: SweepResult, done: SweepResult) -> None:
 
 
 _MARKERS = ("reminder_sent_at", "escalation_level", "last_chase_at", "next_check_at")
+_RELEASED = {"claimed_by": None, "claimed_until": None}
 
 
 async def _lock_claimed(services: Services, session: AsyncSession, case_id: int, worker: str) -> list[SweptCase]:
@@ -186,13 +189,10 @@ async def _handle(services: Services, session: AsyncSession, cases: list[SweptCa
                 done.notices.append(QueuedNotice(case.id, action.kind, action.number, person.id, person.telegram_id))
         deadlines.mark_done(case, plans[case.id], now)
         deadlines.plan_next_check(services, case, now)
-        markers.append({"case_id": case.id, **{name: getattr(case, name) for name in _MARKERS}})
+        markers.append({"case_id": case.id, **{name: getattr(case, name) for name in _MARKERS}, **_RELEASED})
     if markers:
         table = cast(Table, Case.__table__)
-        await session.execute(
-            update(table).where(table.c.id == bindparam("case_id")).values(claimed_by=None, claimed_until=None),
-            markers,
-        )
+        await execute_many(session, update(table).where(table.c.id == bindparam("case_id")), markers)
     for case_id in sorted(closing):
         await _close_unconfirmed(services, session, case_id, now)
         done.closed.append(case_id)
@@ -205,13 +205,61 @@ async def _queue(services: Services, session: AsyncSession, rows: list[dict[str,
     if not rows:
         return
     table = cast(Table, OutboxMessage.__table__)
-    dialect = sqlite if services.db.is_sqlite else postgresql
-    statement = (
-        dialect.insert(table).on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(table.c.dedupe_key)
-    )
-    queued = set((await session.execute(statement, rows)).scalars())
+    if services.db.is_sqlite:
+        queued = await _insert_new(session, table, rows)
+    else:
+        statement = (
+            postgresql.insert(table).on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(table.c.dedupe_key)
+        )
+        queued = set((await session.execute(statement, rows)).scalars())
     if len(queued) < len(rows):
         done.notices = [n for n, row in zip(done.notices, rows, strict=True) if row["dedupe_key"] in queued]
+
+
+async def _insert_new(session: AsyncSession, table: Table, rows: list[dict[str, Any]]) -> set[str]:
+    """SQLite: leave out the keys already queued, insert the rest in one ``executemany``; return the keys queued.
+
+    Exact without ``RETURNING``: the sweep's transaction wrote the claim first, so it holds SQLite's one write
+    lock and nobody can queue a key between the look-up and the insert. ``RETURNING`` would make SQLAlchemy
+    build and bind one multi-row statement per batch, which costs several times the insert itself.
+    """
+    keys = [row["dedupe_key"] for row in rows]
+    taken = set((await session.execute(select(table.c.dedupe_key).where(table.c.dedupe_key.in_(keys)))).scalars())
+    fresh = [row for row in rows if row["dedupe_key"] not in taken]
+    if fresh:
+        await execute_many(session, sqlite.insert(table).on_conflict_do_nothing(index_elements=["dedupe_key"]), fresh)
+    return {row["dedupe_key"] for row in fresh}
+
+
+async def execute_many(session: AsyncSession, statement: Any, rows: list[dict[str, Any]]) -> None:
+    """Run ``statement`` once per row (all rows with the same keys) through the driver's own ``executemany``.
+
+    SQLAlchemy's executemany converts every value of every row through its column type, about 10 µs a row;
+    here each column's conversion runs once per distinct value (a batch repeats ``now`` thousands of times).
+    """
+    connection = await session.connection()
+    dialect = connection.dialect
+    compiled = statement.compile(dialect=dialect, column_keys=list(rows[0]))
+    order = compiled.positiontup
+    assert order is not None, "a positional parameter style"
+    converters: list[tuple[int, Callable[[Any], Any], dict[Any, Any]]] = [
+        (index, process, {})
+        for index, name in enumerate(order)
+        if (process := compiled.binds[name].type.bind_processor(dialect)) is not None
+    ]
+    pick = itemgetter(*order) if len(order) > 1 else lambda row: (row[order[0]],)
+    params: list[tuple[Any, ...]] = []
+    for row in rows:
+        values = pick(row)
+        if converters:
+            values = list(values)
+            for index, process, seen in converters:
+                value = values[index]
+                found = seen.get(value, _MISSING)
+                values[index] = seen.setdefault(value, process(value)) if found is _MISSING else found
+            values = tuple(values)
+        params.append(values)
+    await connection.exec_driver_sql(compiled.string, params)
 
 
 async def _close_unconfirmed(services: Services, session: AsyncSession, case_id: int, now: datetime) -> None:

@@ -83,20 +83,21 @@ def notice_rows(
     stem = f"sla:{case.id}:{int(case.due_at.timestamp())}:{action.kind}"
     if action.kind in ("escalation", "chase"):
         stem += f":{action.number}"
+    kind = f"sla_{action.kind}"
     rows = []
     params: dict[str, str] = {}  # the text depends only on the reader's language
     for person in recipients:
         if not person.reachable:
             continue
-        if person.locale not in params:
-            text = render(services, case, action, person, directory, now)
-            params[person.locale] = json.dumps({"text": text}, ensure_ascii=False)
+        text = params.get(person.locale)
+        if text is None:
+            text = params[person.locale] = _encode({"text": render(services, case, action, person, directory, now)})
         row = {
             "chat_id": person.telegram_id,
             "user_id": person.id,
-            "kind": f"sla_{action.kind}",
+            "kind": kind,
             "method": "sendMessage",
-            "params": params[person.locale],
+            "params": text,
             "case_id": case.id,
             "dedupe_key": f"{stem}:{person.id}",
             "ref_id": None,
@@ -107,6 +108,19 @@ def notice_rows(
         }
         rows.append((person, row))
     return rows
+
+
+#: ``json.dumps(value, ensure_ascii=False)`` without building a new encoder for each of a batch's thousands of texts.
+_encode = json.JSONEncoder(ensure_ascii=False).encode
+
+
+def _memo(services: Services) -> dict[Any, str]:
+    """Category labels and local deadlines already written, kept while the configuration and time zone stay."""
+    kept = services.extras.get("sla_texts")
+    if kept is None or kept[0] is not services.config or kept[1] is not services.tz or len(kept[2]) > 20_000:
+        kept = services.extras["sla_texts"] = (services.config, services.tz, {})
+    memo: dict[Any, str] = kept[2]
+    return memo
 
 
 class _Templates(Translator):
@@ -165,12 +179,15 @@ def render(
     """The text of ``action`` about ``case`` for ``reader``, in the reader's language and the city's time."""
     t = translator(reader.locale)
     assert case.due_at is not None
-    values = {
-        "number": case.number,
-        "category": category_label(services, case.category, t),
-        "unit": directory.unit_name(case),
-        "deadline": local_time(services, case.due_at),
-    }
+    # A batch names the same few categories and each deadline in every notice and language: look them up once.
+    memo = _memo(services)
+    label = memo.get((case.category, t.locale))
+    if label is None:
+        label = memo[(case.category, t.locale)] = category_label(services, case.category, t)
+    deadline = memo.get(case.due_at)
+    if deadline is None:
+        deadline = memo[case.due_at] = local_time(services, case.due_at)
+    values = {"number": case.number, "category": label, "unit": directory.unit_name(case), "deadline": deadline}
     if action.kind == "reminder":
         left = format_duration(t, case.due_at - now)
         text = t(

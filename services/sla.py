@@ -93,21 +93,22 @@ async def sweep(services: Services, *, now: datetime | None = None, worker: str 
 
 
 def _claim_statement(services: Services, now: datetime, worker: str, limit: int) -> Any:
+    # On the Core table, not the mapped class: the ORM's bulk-update bookkeeping costs more than the claim's rows.
+    cases = cast(Table, Case.__table__)
     due = (
-        select(Case.id)
-        .where(Case.next_check_at <= now, or_(Case.claimed_until.is_(None), Case.claimed_until < now))
-        .order_by(Case.next_check_at)
+        select(cases.c.id)
+        .where(cases.c.next_check_at <= now, or_(cases.c.claimed_until.is_(None), cases.c.claimed_until < now))
+        .order_by(cases.c.next_check_at)
         .limit(limit)
     )
     if not services.db.is_sqlite:
         due = due.with_for_update(skip_locked=True)  # SQLite serialises writers; PostgreSQL skips rows in use
     lease = now + timedelta(seconds=services.config.sla.claim_seconds)
     return (
-        update(Case)
-        .where(Case.id.in_(due.scalar_subquery()))
+        update(cases)
+        .where(cases.c.id.in_(due.scalar_subquery()))
         .values(claimed_by=worker, claimed_until=lease)
-        .returning(*SWEPT_COLUMNS)  # the claim hands back what the sweep reads: no second query
-        .execution_options(synchronize_session=False)
+        .returning(*(cases.c[column.key] for column in SWEPT_COLUMNS))  # what the sweep reads: no second query
     )
 
 

@@ -25,6 +25,10 @@ from models.status import CLOCK_RUNNING, CaseStatus
 from services.context import Services
 from services.worktime import WORKING_UNITS, TimeLimit, WorkCalendar, due_at, extend_for_pause, reminder_at
 
+# As far as ``worktime`` looks for a working period before calling the calendar broken.
+_IDLE_DAYS_CHECKED = 3660
+_ONE_DAY = timedelta(days=1)
+
 ActionKind = Literal["reminder", "overdue", "chase", "escalation", "close"]
 
 
@@ -61,15 +65,29 @@ class MemoCalendar(WorkCalendar):
             found = self._days[day] = super().working_intervals(day)
         return found
 
+    def working_moment(self, moment: datetime) -> datetime:
+        """``moment`` if it is in working time (a period's end counts), else the start of the next period.
 
-def calendar_of(services: Services) -> WorkCalendar:
+        What ``intervals_from`` would give, without building a generator per question: the sweep asks a few
+        times per case and timeline.
+        """
+        day = moment.astimezone(self.tz).date()
+        for _ in range(_IDLE_DAYS_CHECKED):
+            for begin, end in self.working_intervals(day):
+                if end >= moment:
+                    return max(begin, moment)
+            day += _ONE_DAY
+        return moment
+
+
+def calendar_of(services: Services) -> MemoCalendar:
     """``services.calendar`` with memory (kept in ``services.extras``, rebuilt if the calendar is replaced)."""
     source = services.calendar
     kept = services.extras.get("sla_calendar")
     if kept is None or kept[0] is not source:
         memo = MemoCalendar(source.schedule, source.holidays, source.makeup_days, source.tz)
         kept = services.extras["sla_calendar"] = (source, memo)
-    calendar: WorkCalendar = kept[1]
+    calendar: MemoCalendar = kept[1]
     return calendar
 
 
@@ -188,32 +206,30 @@ def _timeline(services: Services, case: ClockedCase, now: datetime) -> list[tupl
     if status not in CLOCK_RUNNING or case.due_at is None or case.clock_started_at is None:
         return []
     unit = case.clock_unit or "calendar_hours"
+    calendar = calendar_of(services)
     due = case.due_at
     level = case.escalation_level or 0
     pending: list[tuple[datetime, SlaAction]] = []
     if case.reminder_sent_at is None and case.last_chase_at is None and level == 0 and now < due:
-        remind = reminder_at(case.clock_started_at, due, sla.reminder_fraction, unit, calendar_of(services))
+        remind = reminder_at(case.clock_started_at, due, sla.reminder_fraction, unit, calendar)
         if remind < due:
             pending.append((remind, SlaAction("reminder")))
     if case.last_chase_at is None:
         pending.append((due, SlaAction("overdue")))
     else:
         chase = case.last_chase_at + timedelta(hours=sla.chase_interval_hours)
-        pending.append((_notify_at(services, unit, max(chase, due)), SlaAction("chase")))
+        pending.append((_notify_at(calendar, unit, max(chase, due)), SlaAction("chase")))
     for number, after in enumerate(sla.escalation_after_hours, start=1):
         if number > level:
-            when = _notify_at(services, unit, due + timedelta(hours=after))
+            when = _notify_at(calendar, unit, due + timedelta(hours=after))
             pending.append((when, SlaAction("escalation", number)))
             if when > now:
                 break  # later levels come later still
     return pending
 
 
-def _notify_at(services: Services, unit: str, moment: datetime) -> datetime:
+def _notify_at(calendar: MemoCalendar, unit: str, moment: datetime) -> datetime:
     """``moment``, or for working-clock cases the next moment inside working time (a period's end counts)."""
     if unit not in WORKING_UNITS:
         return moment
-    for begin, end in calendar_of(services).intervals_from(moment):
-        if end >= moment:
-            return max(begin, moment)
-    return moment
+    return calendar.working_moment(moment)

@@ -156,10 +156,6 @@ def _merge(result: SweepResult, done: SweepResult) -> None:
     result.closed.extend(done.closed)
 
 
-_MARKERS = ("reminder_sent_at", "escalation_level", "last_chase_at", "next_check_at")
-_RELEASED = {"claimed_by": None, "claimed_until": None}
-
-
 async def _lock_claimed(services: Services, session: AsyncSession, case_id: int, worker: str) -> list[SweptCase]:
     """The case if ``worker`` still holds its claim, its row held until commit so an officer's action waits."""
     query = select(*SWEPT_COLUMNS).where(Case.id == case_id, Case.claimed_by == worker)
@@ -190,7 +186,17 @@ async def _handle(services: Services, session: AsyncSession, cases: list[SweptCa
                 done.notices.append(QueuedNotice(case.id, action.kind, action.number, person.id, person.telegram_id))
         deadlines.mark_done(case, plans[case.id], now)
         deadlines.plan_next_check(services, case, now)
-        markers.append({"case_id": case.id, **{name: getattr(case, name) for name in _MARKERS}, **_RELEASED})
+        markers.append(
+            {
+                "case_id": case.id,
+                "reminder_sent_at": case.reminder_sent_at,
+                "escalation_level": case.escalation_level,
+                "last_chase_at": case.last_chase_at,
+                "next_check_at": case.next_check_at,
+                "claimed_by": None,  # released
+                "claimed_until": None,
+            }
+        )
     if markers:
         table = cast(Table, Case.__table__)
         await execute_many(session, update(table).where(table.c.id == bindparam("case_id")), markers)

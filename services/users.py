@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -11,6 +11,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from models.grid import BindingRole, OfficerBinding
 from models.users import Role, User
 from services.i18n import LOCALES
+
+#: How stale ``User.last_seen_at`` may get: it is rewritten at most this often, not on every update.
+LAST_SEEN_PRECISION = timedelta(minutes=5)
 
 
 @dataclass(frozen=True)
@@ -24,7 +27,7 @@ class Identity:
 
 
 async def touch_user(session: AsyncSession, who: Identity, now: datetime) -> User:
-    """The user row for ``who``, created on first contact and refreshed on every message."""
+    """The user row for ``who``, created on first contact and refreshed when something about them changed."""
     user = await session.scalar(select(User).where(User.telegram_id == who.telegram_id))
     if user is None:
         user = User(
@@ -34,16 +37,25 @@ async def touch_user(session: AsyncSession, who: Identity, now: datetime) -> Use
             telegram_language=who.language_code,
             role=Role.CITIZEN,
             created_at=now,
+            last_seen_at=now,
+            blocked_bot=False,
         )
         session.add(user)
-    else:
-        user.first_name = who.first_name[:128]
+        await session.flush()
+        return user
+    # Only assign what differs: an unchanged row is not written, so an ordinary turn's reads take no write lock
+    # (on SQLite the first write of a transaction locks the whole database until it commits).
+    first_name = who.first_name[:128]
+    if user.first_name != first_name:
+        user.first_name = first_name
+    if user.username != who.username:
         user.username = who.username
-        if who.language_code:
-            user.telegram_language = who.language_code
-    user.last_seen_at = now
-    user.blocked_bot = False  # they wrote to us, so they have not blocked the bot
-    await session.flush()
+    if who.language_code and user.telegram_language != who.language_code:
+        user.telegram_language = who.language_code
+    if user.last_seen_at is None or now - user.last_seen_at >= LAST_SEEN_PRECISION:
+        user.last_seen_at = now
+    if user.blocked_bot:
+        user.blocked_bot = False  # they wrote to us, so they have not blocked the bot
     return user
 
 

@@ -14,7 +14,6 @@ from telegram.ext import Application, ApplicationHandlerStop, CommandHandler, Co
 
 from handlers.common import GROUP_COMMANDS, GROUP_PROMPTS, Turn, services, turn
 from models.cases import PendingInput
-from models.uow import UnitOfWork
 from models.users import User
 from services import cases
 from services.cases import CaseActionError, ProofPhoto
@@ -36,8 +35,9 @@ async def _has_question(update: Update, context: Context) -> bool:
         .join(User, User.id == PendingInput.user_id)
         .where(User.telegram_id == update.effective_user.id)
     )
-    async with UnitOfWork(services(context).db) as uow:
-        return await uow.session.scalar(query) is not None
+    # A bare connection, not a unit of work: one statement needs no session, identity map or ORM results.
+    async with services(context).db.engine.connect() as conn:
+        return await conn.scalar(query) is not None
 
 
 def proof_photo(message: Message) -> ProofPhoto | None:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import sqlite3
+import weakref
 from collections import deque
 from collections.abc import Iterable
 from typing import Any
@@ -13,6 +16,8 @@ from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlalchemy.pool import NullPool
+
+log = logging.getLogger(__name__)
 
 #: Seconds a writer waits for SQLite's write lock before failing.
 SQLITE_BUSY_SECONDS = 30
@@ -33,6 +38,8 @@ class Database:
         else:
             kwargs.update(pool_size=10, max_overflow=10, pool_pre_ping=True)
         self._connect_args: dict[str, Any] = kwargs["connect_args"]
+        # Each in-memory connection is a database of its own: there is no lock to share.
+        self._write_gate = None if in_memory else WriteGate()
         if self.is_sqlite and not self.url.query:
             kwargs["async_creator"] = self._connect_sqlite
         self.engine: AsyncEngine = create_async_engine(self.url, **kwargs)
@@ -49,7 +56,7 @@ class Database:
         """Like the dialect's own connect, with cursors that make one trip per statement (see OneTripCursor)."""
         args, params = self.engine.dialect.create_connect_args(self.url)
         params.update(self._connect_args)
-        return await OneTripConnection.open(*args, **params)
+        return await OneTripConnection.open(*args, gate=self._write_gate, **params)
 
     async def dispose(self) -> None:
         """Close every pooled connection."""
@@ -84,16 +91,28 @@ class OneTripCursor(aiosqlite.Cursor):
         self._arraysize = 1
 
     async def _run(self, method: str, *args: Any) -> OneTripCursor:
+        conn = self._conn
+        assert isinstance(conn, OneTripConnection)
+        if not str(args[0]).lstrip()[:9].upper().startswith(_READS):
+            await conn.enter_gate()
+
+        in_transaction = [True]
+
         def run() -> tuple[Any, int, int | None, list[Any]]:
-            cursor = self._conn._conn.cursor()
+            cursor = conn._conn.cursor()
             try:
                 getattr(cursor, method)(*args)
                 rows = cursor.fetchall() if cursor.description else []
                 return cursor.description, cursor.rowcount, cursor.lastrowid, rows
             finally:
+                in_transaction[0] = conn._conn.in_transaction
                 cursor.close()
 
-        self._description, self._rowcount, self._lastrowid, rows = await self._conn._execute(run)
+        try:
+            self._description, self._rowcount, self._lastrowid, rows = await conn._execute(run)
+        finally:
+            if not in_transaction[0]:
+                conn.leave_gate()  # autocommit, or a statement that wrote nothing: no lock is held
         self._rows = deque(rows)
         return self
 
@@ -153,12 +172,16 @@ class OneTripCursor(aiosqlite.Cursor):
 
 
 class OneTripConnection(aiosqlite.Connection):
-    """An aiosqlite connection whose cursors are ``OneTripCursor``."""
+    """An aiosqlite connection whose cursors are ``OneTripCursor`` and whose writers pass a ``WriteGate``."""
+
+    _gate: WriteGate | None = None
+    _held: asyncio.Lock | None = None
 
     @classmethod
-    async def open(cls, database: str, **params: Any) -> OneTripConnection:
+    async def open(cls, database: str, *, gate: WriteGate | None = None, **params: Any) -> OneTripConnection:
         """Start the connection's thread and connect, as ``aiosqlite.connect`` does."""
         connection = cls(lambda: sqlite3.connect(database, **params), 64)
+        connection._gate = gate
         connection._thread.daemon = True  # like the dialect's own connections: never keeps the process alive
         await connection
         return connection
@@ -167,3 +190,73 @@ class OneTripConnection(aiosqlite.Connection):
     async def cursor(self) -> OneTripCursor:  # type: ignore[override]
         """A cursor; creating it needs no trip to the thread."""
         return OneTripCursor(self)
+
+    async def enter_gate(self) -> None:
+        """Before a statement that may write: wait for this process's other writers to finish."""
+        if self._gate is not None and self._held is None:
+            self._held = await self._gate.acquire()
+
+    def leave_gate(self) -> None:
+        """The transaction ended: let the next writer in."""
+        held, self._held = self._held, None
+        if held is not None:
+            held.release()
+
+    async def commit(self) -> None:
+        """Commit, then let the next writer in."""
+        try:
+            await super().commit()
+        finally:
+            self.leave_gate()
+
+    async def rollback(self) -> None:
+        """Roll back, then let the next writer in."""
+        try:
+            await super().rollback()
+        finally:
+            self.leave_gate()
+
+    async def close(self) -> None:
+        """Close; a transaction still open is rolled back by SQLite, so let the next writer in."""
+        try:
+            await super().close()
+        finally:
+            self.leave_gate()
+
+    def stop(self) -> asyncio.Future[Any] | None:
+        """Stop the thread (a connection terminated by the pool); let the next writer in."""
+        self.leave_gate()
+        return super().stop()
+
+
+# Statements that never start a write; anything else passes the gate first (and leaves it at once if it
+# turns out to have started no transaction).
+_READS = ("SELECT", "PRAGMA", "SAVEPOINT", "RELEASE", "ROLLBACK", "COMMIT", "BEGIN", "EXPLAIN")
+
+
+class WriteGate:
+    """Queues one process's SQLite writers in the event loop, in arrival order, one transaction at a time.
+
+    SQLite has one write lock per database file. A writer that finds it taken sleeps in SQLite's busy handler
+    for growing intervals (up to 100 ms each) and so usually wakes well after the lock came free; with many
+    chats at once, turns spent most of their time in those sleeps. Here a transaction's first write waits on
+    an asyncio lock instead and is woken as soon as the previous writer has committed or rolled back. Reads
+    never wait; other processes still meet SQLite's own locking and busy timeout.
+    """
+
+    def __init__(self) -> None:
+        self._locks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = weakref.WeakKeyDictionary()
+
+    async def acquire(self) -> asyncio.Lock | None:
+        """Wait for the gate; returns the lock to release, or None when waiting took too long."""
+        loop = asyncio.get_running_loop()
+        lock = self._locks.get(loop)
+        if lock is None:
+            lock = self._locks[loop] = asyncio.Lock()
+        try:
+            await asyncio.wait_for(lock.acquire(), SQLITE_BUSY_SECONDS)
+        except TimeoutError:
+            # Something holds the gate far too long: go on and let SQLite's own busy timeout decide.
+            log.warning("waited %s s for the SQLite write gate; trying without it", SQLITE_BUSY_SECONDS)
+            return None
+        return lock

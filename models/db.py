@@ -69,6 +69,8 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA busy_timeout=30000")
+    # A sweep or a busy minute dirties more pages than SQLite's default 2 MiB cache holds.
+    cursor.execute("PRAGMA cache_size=-16000")
     cursor.close()
 
 

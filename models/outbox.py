@@ -36,7 +36,7 @@ class OutboxMessage(Base):
     #: Makes a notice idempotent: a second write with the same key is ignored.
     dedupe_key: Mapped[str | None] = mapped_column(String(128), unique=True)
     #: For edits: the outbox row whose delivered message is edited.
-    ref_id: Mapped[int | None] = mapped_column(ForeignKey("outbox.id", ondelete="SET NULL"))
+    ref_id: Mapped[int | None] = mapped_column(ForeignKey("outbox.id", ondelete="SET NULL"), index=True)
 
     status: Mapped[DeliveryStatus] = mapped_column(String(8), default=DeliveryStatus.PENDING)
     attempts: Mapped[int] = mapped_column(Integer, default=0)

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-21 20:29:52.527602
+Create Date: 2026-11-21 21:36:39.738259
 """
 
 from __future__ import annotations
@@ -253,6 +253,7 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_outbox_case_id'), ['case_id'], unique=False)
         batch_op.create_index('ix_outbox_chat', ['chat_id', 'status'], unique=False)
         batch_op.create_index('ix_outbox_due', ['status', 'next_attempt_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_outbox_ref_id'), ['ref_id'], unique=False)
 
     op.create_table('pending_inputs',
     sa.Column('user_id', sa.Integer(), nullable=False),
@@ -298,6 +299,7 @@ def downgrade() -> None:
     op.drop_table('photos')
     op.drop_table('pending_inputs')
     with op.batch_alter_table('outbox', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_outbox_ref_id'))
         batch_op.drop_index('ix_outbox_due')
         batch_op.drop_index('ix_outbox_chat')
         batch_op.drop_index(batch_op.f('ix_outbox_case_id'))

@@ -1,0 +1,61 @@
+"""SQLite writers in one process queue on the write gate (models/db.py): none is lost, none is left waiting."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from datetime import UTC, datetime
+
+from sqlalchemy import select
+
+from models.db import Database
+from models.uow import UnitOfWork
+from models.users import User
+
+NOW = datetime(2026, 11, 16, 2, 0, tzinfo=UTC)
+
+
+async def add_user(db: Database, telegram_id: int) -> None:
+    async with UnitOfWork(db) as uow:
+        uow.session.add(User(telegram_id=telegram_id, first_name=f"u{telegram_id}", created_at=NOW))
+        await uow.session.flush()
+        await asyncio.sleep(0)  # let the other writers reach the gate while this one holds it
+        await uow.commit()
+
+
+async def telegram_ids(db: Database) -> list[int]:
+    async with UnitOfWork(db) as uow:
+        return sorted(await uow.session.scalars(select(User.telegram_id)))
+
+
+async def test_many_concurrent_writers_all_commit(sqlite_database: Database) -> None:
+    await asyncio.gather(*(add_user(sqlite_database, n) for n in range(1, 41)))
+    assert await telegram_ids(sqlite_database) == list(range(1, 41))
+
+
+async def test_a_writer_cancelled_mid_transaction_lets_the_next_one_in(sqlite_database: Database) -> None:
+    holding = asyncio.Event()
+
+    async def stuck_writer() -> None:
+        async with UnitOfWork(sqlite_database) as uow:
+            uow.session.add(User(telegram_id=1, created_at=NOW))
+            await uow.session.flush()  # the transaction now holds the write gate and SQLite's lock
+            holding.set()
+            await asyncio.Event().wait()
+
+    task = asyncio.create_task(stuck_writer())
+    await holding.wait()
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+    # A liveness bound, not a speed check: without the release the next writer would wait out the 30 s gate.
+    await asyncio.wait_for(add_user(sqlite_database, 2), timeout=10)
+    assert await telegram_ids(sqlite_database) == [2]  # the cancelled transaction was rolled back
+
+
+async def test_a_failed_write_releases_the_gate(sqlite_database: Database) -> None:
+    await add_user(sqlite_database, 7)
+    with contextlib.suppress(Exception):
+        await add_user(sqlite_database, 7)  # unique telegram_id: the insert fails inside the transaction
+    await asyncio.wait_for(add_user(sqlite_database, 8), timeout=10)
+    assert await telegram_ids(sqlite_database) == [7, 8]

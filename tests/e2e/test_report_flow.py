@@ -7,19 +7,17 @@ from itertools import count
 from typing import Any
 
 from PIL import ExifTags, Image
-from shapely import box
 from sqlalchemy import select
 
 from models.cases import Case, Photo
-from models.grid import BindingRole, OfficerBinding, Place, UnitLevel
+from models.grid import Place
 from models.status import CaseStatus
 from models.uow import UnitOfWork
-from models.users import User
 from sandbox.client import SandboxClient
 from sandbox.views import ChatMessage, SandboxUser
 from services import routing
-from services.grids import save_unit
 from tests.e2e.conftest import RunningBot
+from tests.integration.test_intake_submit import make_grid
 
 INSIDE = (39.9100, 116.4000)  # inside grid G-1
 NEARBY = (39.9101, 116.4001)  # about 14 m away
@@ -50,29 +48,8 @@ async def seed_city(bot: RunningBot) -> None:
     """Grid G-1 under community C-1 with one officer, and a named place the offline geocoder knows."""
     services = bot.services
     assert services is not None
-    now = services.clock.now()
+    await make_grid(services)
     async with UnitOfWork(services.db) as uow:
-        await save_unit(
-            uow.session,
-            unit_id="C-1",
-            name="东华门社区",
-            level=UnitLevel.COMMUNITY,
-            now=now,
-            geometry=box(116.38, 39.89, 116.42, 39.93),
-        )
-        await save_unit(
-            uow.session,
-            unit_id="G-1",
-            name="东华门网格一",
-            level=UnitLevel.GRID,
-            now=now,
-            parent_id="C-1",
-            geometry=box(116.39, 39.90, 116.41, 39.92),
-        )
-        officer = User(telegram_id=990001, first_name="Wang", created_at=now)
-        uow.session.add(officer)
-        await uow.session.flush()
-        uow.session.add(OfficerBinding(user_id=officer.id, unit_id="G-1", role=BindingRole.OFFICER, created_at=now))
         uow.session.add(Place(name="天安门", aliases="Tiananmen|Tian'anmen", lat=TIANANMEN[0], lon=TIANANMEN[1]))
         await uow.commit()
     await routing.load_grid_index(services)

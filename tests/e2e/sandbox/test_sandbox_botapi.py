@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-from collections.abc import AsyncIterator
 
 import pytest
 from PIL import Image
@@ -23,25 +22,6 @@ from sandbox import SandboxClient, SandboxServer, SandboxUser
 from sandbox.testing import no_internet
 
 TOKEN = "123456:sandbox-test-token"
-
-
-@pytest.fixture
-async def server() -> AsyncIterator[SandboxServer]:
-    with no_internet():
-        async with SandboxServer() as running:
-            yield running
-
-
-@pytest.fixture
-async def client(server: SandboxServer) -> AsyncIterator[SandboxClient]:
-    async with SandboxClient(server.url, bot=TOKEN) as sandbox_client:
-        yield sandbox_client
-
-
-@pytest.fixture
-async def bot(server: SandboxServer) -> AsyncIterator[Bot]:
-    async with Bot(TOKEN, base_url=server.base_url, base_file_url=server.base_file_url) as ptb_bot:
-        yield ptb_bot
 
 
 @pytest.fixture

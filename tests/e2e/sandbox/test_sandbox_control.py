@@ -11,17 +11,9 @@ from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import BadRequest, Conflict
 
 from sandbox import SandboxClient, SandboxError, SandboxServer, SandboxUser
-from sandbox.testing import no_internet
 
 TOKEN = "31337:control-test-token"
 OTHER_TOKEN = "31338:second-bot-token"
-
-
-@pytest.fixture
-async def server() -> AsyncIterator[SandboxServer]:
-    with no_internet():
-        async with SandboxServer() as running:
-            yield running
 
 
 @pytest.fixture
@@ -29,12 +21,6 @@ async def client(server: SandboxServer) -> AsyncIterator[SandboxClient]:
     async with SandboxClient(server.url, bot=TOKEN) as sandbox_client:
         await sandbox_client.register_bot(TOKEN, username="city_test_bot")
         yield sandbox_client
-
-
-@pytest.fixture
-async def bot(server: SandboxServer) -> AsyncIterator[Bot]:
-    async with Bot(TOKEN, base_url=server.base_url, base_file_url=server.base_file_url) as ptb_bot:
-        yield ptb_bot
 
 
 async def test_event_feed_long_polls_for_what_happens_next(server: SandboxServer, client: SandboxClient) -> None:

@@ -19,7 +19,7 @@ from telegram.ext import (
 )
 
 from sandbox import SandboxClient, SandboxServer, SandboxUser
-from sandbox.testing import no_internet, point_at, polling
+from sandbox.testing import point_at, polling
 
 TOKEN = "424242:application-test-token"
 Context = ContextTypes.DEFAULT_TYPE
@@ -92,19 +92,6 @@ async def pressed(update: Update, context: Context) -> None:
 def timedelta_periods(monkeypatch: pytest.MonkeyPatch) -> None:
     """PTB 22 warns when reading live_period as an int, and warnings are errors here."""
     monkeypatch.setenv("PTB_TIMEDELTA", "1")
-
-
-@pytest.fixture
-async def server() -> AsyncIterator[SandboxServer]:
-    with no_internet():
-        async with SandboxServer() as running:
-            yield running
-
-
-@pytest.fixture
-async def client(server: SandboxServer) -> AsyncIterator[SandboxClient]:
-    async with SandboxClient(server.url, bot=TOKEN) as sandbox_client:
-        yield sandbox_client
 
 
 @pytest.fixture

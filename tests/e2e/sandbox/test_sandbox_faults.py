@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import datetime as dtm
-from collections.abc import AsyncIterator
 
 import pytest
 from telegram import Bot
 from telegram.error import NetworkError, RetryAfter
 
-from sandbox import SandboxClient, SandboxServer, SandboxUser
-from sandbox.testing import no_internet
+from sandbox import SandboxClient, SandboxUser
 
 TOKEN = "777:fault-test-token"
 
@@ -19,25 +17,6 @@ TOKEN = "777:fault-test-token"
 def timedelta_periods(monkeypatch: pytest.MonkeyPatch) -> None:
     """PTB 22 warns on every RetryAfter unless durations are timedeltas, and warnings are errors here."""
     monkeypatch.setenv("PTB_TIMEDELTA", "1")
-
-
-@pytest.fixture
-async def server() -> AsyncIterator[SandboxServer]:
-    with no_internet():
-        async with SandboxServer() as running:
-            yield running
-
-
-@pytest.fixture
-async def client(server: SandboxServer) -> AsyncIterator[SandboxClient]:
-    async with SandboxClient(server.url, bot=TOKEN) as sandbox_client:
-        yield sandbox_client
-
-
-@pytest.fixture
-async def bot(server: SandboxServer) -> AsyncIterator[Bot]:
-    async with Bot(TOKEN, base_url=server.base_url, base_file_url=server.base_file_url) as ptb_bot:
-        yield ptb_bot
 
 
 @pytest.fixture

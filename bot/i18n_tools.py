@@ -62,7 +62,8 @@ def main(argv: list[str]) -> int:
         for message in missing:
             print(f"untranslated (zh_CN): {message!r}")
         return 1 if missing else 0
-    return 0
+    print("usage: python -m bot.i18n_tools compile|check", file=sys.stderr)
+    return 2
 
 
 if __name__ == "__main__":

@@ -10,6 +10,8 @@ from telegram import BotCommand
 from telegram.ext import Application, ApplicationBuilder, Defaults
 
 from bot.settings import Settings
+from channels.telegram import CHANNEL as TELEGRAM
+from channels.telegram.sender import TelegramSender
 from bot.updates import PerChatUpdateProcessor
 from handlers import register_all
 from handlers.common import EVERYONE, commands_for
@@ -35,6 +37,7 @@ def build_services(settings: Settings, *, clock: Clock | None = None, config: Ap
     db = Database(settings.database_url)
     data_dir = Path(settings.data_dir)
     svc = Services.build(db, config, clock or SystemClock(), settings.timezone, data_dir)
+    svc.default_channel = TELEGRAM
     routing.install(svc)
     return svc
 
@@ -53,6 +56,7 @@ def build_application(
     owns_services = services is None
 
     async def post_init(app: Application) -> None:  # type: ignore[type-arg]
+        svc.channels.register(TelegramSender(app.bot, svc))
         for hook in svc.extras.get("startup_hooks", []):
             await hook(svc)
         await _publish_commands(app)

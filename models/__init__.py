@@ -14,6 +14,7 @@ from models.cases import (
     RoutedBy,
 )
 from models.grid import BindingRole, GridUnit, Invite, OfficerBinding, Place, UnitLevel
+from models.identities import UserIdentity
 from models.outbox import DeliveryStatus, OutboxMessage
 from models.status import CaseStatus, IllegalTransition, transition
 from models.users import Role, User
@@ -42,6 +43,7 @@ __all__ = [
     "Subscription",
     "UnitLevel",
     "User",
+    "UserIdentity",
     "WeeklySummary",
     "transition",
 ]

@@ -94,7 +94,8 @@ class OutboxConfig(BaseModel):
 
 class SummaryConfig(BaseModel):
     cron: str = "0 9 * * mon"
-    channels: list[int] = []
+    #: Broadcast targets: "channel:address", or a bare chat id on the default channel.
+    channels: list[int | str] = []
     bottom_count: int = 3
     top_count: int = 3
     rank_level: Literal["grid", "community", "street", "district"] = "street"

@@ -8,6 +8,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from models.db import Database
+from services.channels import ChannelRegistry
 from services.clock import Clock
 from services.config import AppConfig
 from services.worktime import WorkCalendar
@@ -23,6 +24,14 @@ class Services:
     tz: ZoneInfo
     data_dir: Path
     calendar: WorkCalendar
+    #: The senders of the channels this process delivers to (registered by the composition root).
+    channels: ChannelRegistry = field(default_factory=ChannelRegistry)
+    #: Spaces outbox sends under the channels' flood limits; shared by every delivery pass of the process.
+    pacer: Any = None
+    #: A delivery pass of this process is running (the next tick does not start another).
+    delivering: bool = False
+    #: The channel of bare addresses in the configuration (e.g. summary broadcast chat ids).
+    default_channel: str = ""
     #: Late-bound parts (grid index, geocoder...) registered by the composition root.
     extras: dict[str, Any] = field(default_factory=dict)
 

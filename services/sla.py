@@ -49,7 +49,8 @@ class QueuedNotice:
     kind: str
     number: int
     user_id: int
-    chat_id: int
+    channel: str
+    address: str
 
 
 @dataclass
@@ -185,7 +186,11 @@ async def _handle(services: Services, session: AsyncSession, cases: list[SweptCa
         for action in plans[case.id]:
             for person, row in notice_rows(services, case, action, directory, now):
                 rows.append(row)
-                done.notices.append(QueuedNotice(case.id, action.kind, action.number, person.id, person.telegram_id))
+                done.notices.append(
+                    QueuedNotice(
+                        case.id, action.kind, action.number, person.id, str(person.channel), str(person.address)
+                    )
+                )
         deadlines.mark_done(case, plans[case.id], now)
         deadlines.plan_next_check(services, case, now)
         markers.append(

@@ -26,11 +26,11 @@ _BINDINGS = cast(Table, OfficerBinding.__table__)
 _UNITS = cast(Table, GridUnit.__table__)
 _PERSON = (
     _USERS.c.id,
-    _USERS.c.telegram_id,
+    _USERS.c.contact_channel,
+    _USERS.c.contact_address,
     _USERS.c.first_name,
     _USERS.c.language,
-    _USERS.c.telegram_language,
-    _USERS.c.blocked_bot,
+    _USERS.c.channel_language,
     _USERS.c.banned,
 )
 
@@ -48,21 +48,26 @@ class RoutedCase(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class Recipient:
-    """A person a notice can go to: their chat, name and language, and whether a message would arrive."""
+    """A person a notice can go to: where they are reached, name and language, and whether a message would arrive."""
 
     id: int
-    telegram_id: int
+    channel: str | None
+    address: str | None
     first_name: str
     locale: str
-    reachable: bool
+
+    @property
+    def reachable(self) -> bool:
+        """Whether a notice would arrive (the person has a contact; banned people are never loaded)."""
+        return self.address is not None and self.channel is not None
 
     @classmethod
     def from_row(cls, row: Any) -> Recipient:
         """From the ``_PERSON`` columns at the end of ``row`` (language decided as ``User.locale`` does)."""
-        user_id, telegram_id, first_name, language, telegram_language, blocked_bot, banned = row[-7:]
-        return cls(
-            user_id, telegram_id, first_name, locale_for(language or telegram_language), not (blocked_bot or banned)
-        )
+        user_id, channel, address, first_name, language, channel_language, banned = row[-7:]
+        if banned:
+            channel = address = None
+        return cls(user_id, channel, address, first_name, locale_for(language or channel_language))
 
 
 def chain_of(case: RoutedCase) -> list[str]:

@@ -12,7 +12,8 @@ from handlers.prompts import proof_photo
 from handlers.supervisor import case_number
 from models.cases import Case
 from models.status import CaseStatus
-from services.cases import NOT_NOW, CaseActionError, ProofPhoto, _on_time
+from services.cases import NOT_NOW, CaseActionError, ProofPhoto
+from services.cases.access import on_time
 from services.clock import ManualClock
 from services.config import load_config
 from services.context import Services
@@ -68,9 +69,9 @@ def test_a_refusal_names_the_status_in_the_readers_language() -> None:
 
 def test_on_time_means_done_by_the_deadline() -> None:
     case = a_case()
-    assert _on_time(case, datetime(2026, 11, 16, 4, 0, tzinfo=UTC)) is True
-    assert _on_time(case, datetime(2026, 11, 16, 4, 1, tzinfo=UTC)) is False
-    assert _on_time(a_case(due_at=None), datetime(2026, 11, 16, tzinfo=UTC)) is None
+    assert on_time(case, datetime(2026, 11, 16, 4, 0, tzinfo=UTC)) is True
+    assert on_time(case, datetime(2026, 11, 16, 4, 1, tzinfo=UTC)) is False
+    assert on_time(a_case(due_at=None), datetime(2026, 11, 16, tzinfo=UTC)) is None
 
 
 @pytest.mark.parametrize(("text", "expected"), [("12", 12), ("#12", 12), (" #7 ", 7), ("abc", None), ("-3", None)])

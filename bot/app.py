@@ -10,9 +10,9 @@ from telegram import BotCommand
 from telegram.ext import Application, ApplicationBuilder, Defaults
 
 from bot.settings import Settings
+from bot.updates import PerChatUpdateProcessor
 from channels.telegram import CHANNEL as TELEGRAM
 from channels.telegram.sender import TelegramSender
-from bot.updates import PerChatUpdateProcessor
 from handlers import register_all
 from handlers.common import EVERYONE, commands_for
 from models.db import Database

@@ -44,7 +44,8 @@ def run_sla(
         typer.echo(f"SLA sweep at {local}: {result.claimed} case(s) checked, {len(result.notices)} notice(s) queued")
         for notice in result.notices:
             label = notice.kind if notice.kind in ("reminder", "overdue") else f"{notice.kind} {notice.number}"
-            typer.echo(f"  case #{notice.case_id}: {label} -> user {notice.user_id} ({notice.channel} {notice.address})")
+            where = f"{notice.channel} {notice.address}"
+            typer.echo(f"  case #{notice.case_id}: {label} -> user {notice.user_id} ({where})")
         for case_id in result.closed:
             typer.echo(f"  case #{case_id}: closed, the reporter did not confirm in time")
         for case_id in result.failed:

@@ -6,9 +6,14 @@ import enum
 from datetime import datetime
 
 from sqlalchemy import Boolean, String
-from sqlalchemy.orm import Mapped, mapped_column
+from typing import TYPE_CHECKING
+
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import Base, UTCDateTime
+
+if TYPE_CHECKING:
+    from models.identities import UserIdentity
 
 
 class Role(enum.StrEnum):
@@ -36,6 +41,9 @@ class User(Base):
     leaderboard_opt_in: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    #: Written with a new user (``User(identities=[...])``); read through ``services.users``, never lazily.
+    identities: Mapped[list[UserIdentity]] = relationship(lazy="raise", cascade="save-update, merge, delete")
 
     @property
     def locale(self) -> str:

@@ -33,6 +33,7 @@ from models.outbox import DeliveryStatus, OutboxMessage
 from models.uow import UnitOfWork
 from models.users import User
 from services.channels import (
+    DeliveryError,
     ChannelRegistry,
     ChannelSender,
     Outgoing,

@@ -112,7 +112,7 @@ class Message:
     choices: tuple[tuple[Choice, ...], ...] = ()
     photos: tuple[PhotoRef, ...] = ()
     location: tuple[float, float] | None = None
-    #: Offer the channel's "share my location" control (Telegram's location button).
+    #: Offer the channel's "share my location" control, where it has one.
     ask_location: bool = False
     #: The question a location control answered is over: take the control away.
     end_location: bool = False

@@ -15,7 +15,7 @@ from models.users import User
 from services.grids import require_unit
 from services.users import Identity, ensure_user, refresh_role, user_by_identity
 
-#: Deep-link payload prefix: ``/start join_<token>``. Telegram allows 64 characters of [A-Za-z0-9_-].
+#: Deep-link payload prefix: ``/start join_<token>``. Chat deep links allow 64 characters of [A-Za-z0-9_-].
 JOIN_PREFIX = "join_"
 
 

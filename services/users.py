@@ -33,7 +33,7 @@ class Identity:
         return self.channel, str(self.external_id)
 
 
-def _person_query(channel: str, external_id: str) -> Select[tuple[User, UserIdentity]]:
+def _person_query(channel: str, external_id: str) -> Select[User, UserIdentity]:
     return (
         select(User, UserIdentity)
         .join(UserIdentity, UserIdentity.user_id == User.id)

@@ -9,11 +9,16 @@ counts as done), anything else from Telegram → transient.
 
 from __future__ import annotations
 
+import asyncio
+import io
+import logging
 import warnings
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from PIL import Image, ImageOps
 from sqlalchemy import select
 from telegram import (
     Bot,
@@ -35,8 +40,11 @@ from models.cases import Photo
 from models.uow import UnitOfWork
 from services.channels import Outgoing, RecipientBlocked, Rejected, RetryLater, TransientError
 from services.context import Services
+from services.delivery import pacer_for
 from services.i18n import Translator
 from services.messages import Choice, Message, PhotoRef, render_line, render_lines
+
+log = logging.getLogger(__name__)
 
 Markup = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove
 
@@ -44,16 +52,21 @@ Markup = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove
 #: thousands of chats; it is uploaded once and then sent by file id, as Telegram intends.
 _UPLOADED: dict[tuple[int, str, int, int], str] = {}
 _UPLOADED_MAX = 512
+#: The longest a row waits inline for Telegram's flood control between two of its own calls.
+FOLLOW_UP_WAIT_MAX = 60.0
 
 
 def keyboard(services: Services, choices: tuple[tuple[Choice, ...], ...], t: Translator) -> InlineKeyboardMarkup:
-    """Inline buttons for ``choices``; a token over Telegram's 64-byte callback limit is refused."""
+    """Inline buttons for ``choices``; a choice whose token exceeds Telegram's 64-byte callback data is left out."""
     rows = []
     for row in choices:
-        for choice in row:
-            if len(choice.action.encode()) > MAX_CALLBACK_BYTES:
-                raise Rejected(f"action token over {MAX_CALLBACK_BYTES} bytes: {choice.action!r}")
-        rows.append([InlineKeyboardButton(render_line(services, c.label, t), callback_data=c.action) for c in row])
+        fitting = [c for c in row if len(c.action.encode()) <= MAX_CALLBACK_BYTES]
+        for dropped in (c for c in row if c not in fitting):
+            log.warning("choice %r left out: its token is over %d bytes", dropped.action, MAX_CALLBACK_BYTES)
+        if fitting:
+            rows.append(
+                [InlineKeyboardButton(render_line(services, c.label, t), callback_data=c.action) for c in fitting]
+            )
     return InlineKeyboardMarkup(rows)
 
 
@@ -141,25 +154,39 @@ class TelegramSender:
         fits = utf16_length(text) <= MAX_CAPTION
         if len(files) == 1:
             # A text too long for a caption follows the picture; the picture keeps its first line (the title).
-            caption = text if fits else cut(text.split("\n", 1)[0], MAX_CAPTION)
-            sent = await self._send_photo(chat, files[0], caption or None, markup if fits else None)
+            title = cut(text.split("\n", 1)[0], MAX_CAPTION)
+            sent = await self._send_photo(chat, files[0], (text if fits else title) or None, markup if fits else None)
             ids = [sent.message_id]
             rest, rest_markup = ("", None) if fits else (text, markup)
         else:
             # An album carries no buttons: with choices, its text goes below it with them.
-            caption = text if fits and markup is None else None
+            album_caption = text if fits and markup is None else None
             media = [
-                InputMediaPhoto(media=_upload(f), caption=caption if i == 0 else None) for i, f in enumerate(files)
+                InputMediaPhoto(media=_upload(f), caption=album_caption if i == 0 else None)
+                for i, f in enumerate(files)
             ]
             album = await self.bot.send_media_group(chat, media=media[:10])
             ids = [m.message_id for m in album]
-            rest, rest_markup = ("", None) if caption is not None or not text else (text, markup)
+            rest, rest_markup = ("", None) if album_caption is not None or not text else (text, markup)
         if rest:
-            ids += await self._text(chat, rest, rest_markup)
+            # A second call to the same chat within one row: it takes its own slot under the flood limits.
+            ids += await self._follow_up(chat, lambda: self._text(chat, rest, rest_markup))
         return ids
 
+    async def _follow_up(self, chat: int | str, send: Callable[[], Awaitable[list[int]]]) -> list[int]:
+        """A further call of one row: paced like any other, and waited for (not re-queued) under flood control,
+        so the part already delivered is not sent again."""
+        address = str(chat)
+        await pacer_for(self.services).wait((CHANNEL, address), self.interval(address))
+        try:
+            return await send()
+        except RetryAfter as exc:
+            await asyncio.sleep(min(_seconds(exc), FOLLOW_UP_WAIT_MAX))
+            return await send()
+
     async def _send_photo(self, chat: int | str, file: Any, caption: str | None, markup: Markup | None) -> TgMessage:
-        known = _UPLOADED.get(_upload_key(self.bot, file)) if isinstance(file, Path) else None
+        key = _upload_key(self.bot, file) if isinstance(file, Path) else None
+        known = _UPLOADED.get(key) if key is not None else None
         sent = await self.bot.send_photo(chat, photo=known or _upload(file), caption=caption, reply_markup=markup)
         if known is None:
             self._remember(file, sent)
@@ -192,7 +219,8 @@ class TelegramSender:
             if photo.channel == CHANNEL and photo.file_id:
                 files.append(photo.file_id)
             elif photo.local_path:
-                files.append(self.services.data_dir / photo.local_path)
+                # A report's own file: shown as a photo, never as the original with its GPS and device data.
+                files.append(await asyncio.to_thread(_without_metadata, self.services.data_dir / photo.local_path))
             else:
                 raise Rejected(f"photo {ref.photo_id} has no copy Telegram can show")
         return files
@@ -204,6 +232,18 @@ def _chat(address: str) -> int | str:
         return int(address)
     except ValueError:
         return address
+
+
+def _without_metadata(path: Path) -> bytes:
+    """The picture re-encoded as a JPEG with no EXIF (position, device), turned upright first."""
+    try:
+        with Image.open(path) as image:
+            upright = ImageOps.exif_transpose(image).convert("RGB")
+    except (OSError, ValueError) as exc:
+        raise Rejected(f"the kept copy {path.name} is not a readable image") from exc
+    out = io.BytesIO()
+    upright.save(out, "JPEG", quality=90)
+    return out.getvalue()
 
 
 def _upload(file: Any) -> Any:

@@ -18,7 +18,8 @@ from models.grid import GridUnit, UnitLevel
 from models.status import CaseStatus, transition
 from services import deadlines, notify, responsibility
 from services.context import Services
-from services.i18n import N_, Translator
+from services.i18n import N_
+from services.messages import Choice, Text, text
 
 if TYPE_CHECKING:
     from services.routing import RouteDecision
@@ -50,7 +51,7 @@ async def dispatch(
             case,
             await notify.unrouted_dispatchers(session),
             headline,
-            buttons=await assign_buttons(session, case),
+            choices=await assign_buttons(session, case),
         )
         return
     await dispatch_to(
@@ -102,7 +103,7 @@ async def dispatch_to(
         case,
         supervisors or await notify.unrouted_dispatchers(session),
         headline,
-        buttons=await assign_buttons(session, case),
+        choices=await assign_buttons(session, case),
     )
 
 
@@ -135,19 +136,16 @@ def _squared_distance(case: Case, unit: GridUnit) -> float:
     return (unit.centroid_lat - case.lat) ** 2 + (unit.centroid_lon - case.lon) ** 2
 
 
-async def assign_buttons(session: AsyncSession, case: Case) -> notify.ButtonRows:
-    """Buttons a supervisor gets with a case to place: nearby units, and what its status allows besides."""
-    units = [(u.name, f"case:assign:{case.id}:{u.id}") for u in await nearby_units(session, case)]
-    units = [(name, data) for name, data in units if len(data.encode()) <= 64]
+async def assign_buttons(session: AsyncSession, case: Case) -> notify.Choices:
+    """Choices a supervisor gets with a case to place: nearby units, and what its status allows besides."""
+    rows: list[tuple[Choice, ...]] = [
+        (Choice(text("Assign to {unit}", unit=u.name), f"case:assign:{case.id}:{u.id}"),)
+        for u in await nearby_units(session, case)
+    ]
     status = S(case.status)
-
-    def rows(t: Translator) -> list[list[tuple[str, str]]]:
-        keyboard = [[(t("Assign to {unit}", unit=name), data)] for name, data in units]
-        last = []
-        if status is S.RETURNED:
-            last.append((t("Send back"), f"case:sendback:{case.id}"))
-        if status in (S.RETURNED, S.UNROUTED):
-            last.append((t("Reject"), f"case:reject:{case.id}"))
-        return [*keyboard, last] if last else keyboard
-
-    return rows
+    last = []
+    if status is S.RETURNED:
+        last.append(Choice(Text("Send back"), f"case:sendback:{case.id}"))
+    if status in (S.RETURNED, S.UNROUTED):
+        last.append(Choice(Text("Reject"), f"case:reject:{case.id}"))
+    return (*rows, tuple(last)) if last else tuple(rows)

@@ -149,6 +149,6 @@ async def return_case(services: Services, session: AsyncSession, case_id: int, u
         targets or await notify.unrouted_dispatchers(session),
         N_("Case {number} was returned (回退) by {name}: {reason}"),
         {"name": name, "reason": reason},
-        buttons=await assign_buttons(session, case),
+        choices=await assign_buttons(session, case),
     )
     return case

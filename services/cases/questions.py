@@ -32,6 +32,8 @@ class ProofPhoto:
     width: int | None = None
     height: int | None = None
     file_size: int | None = None
+    #: The channel whose file id ``file_id`` is (None: not reusable as a picture there; the kept copy is sent).
+    channel: str | None = None
 
 
 async def ask(session: AsyncSession, user: User, kind: str, case_id: int, now: datetime, **data: object) -> None:

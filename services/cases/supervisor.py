@@ -30,6 +30,7 @@ from services.cases.dispatching import dispatch_to
 from services.cases.questions import ASK_REJECT_REASON, ask, forget_input
 from services.context import Services
 from services.i18n import N_
+from services.messages import when
 from services.routing import unit_chain
 
 S = CaseStatus
@@ -126,7 +127,7 @@ async def extend_deadline(services: Services, session: AsyncSession, case_id: in
         case,
         await current_handlers(session, case),
         N_("The deadline of case {number} was extended (延期) to {deadline}."),
-        {"deadline": notify.local_time(services, due)},
+        {"deadline": when(due)},
     )
     return due
 
@@ -167,7 +168,7 @@ async def resume(services: Services, session: AsyncSession, case_id: int, user: 
         case,
         await current_handlers(session, case),
         N_("Case {number} is active again. New deadline: {deadline}."),
-        {"deadline": notify.local_time(services, case.due_at)},
+        {"deadline": when(case.due_at)},
     )
     await notify.notify_followers(services, session, case, "resumed")
     return case

@@ -2,12 +2,12 @@
 
 One ``WeeklySummary`` row per ISO week freezes the figures, so every recipient and every rerun sees the same
 numbers. Each recipient gets one outbox row keyed ``summary:<week>:<channel>:<address>``: the chart (a local PNG)
-with the report, which the recipient's channel fits to its limits (on Telegram: the report as the chart's caption,
-or the chart captioned with the title followed by the report).
+with the report, which the recipient's channel fits to its limits (the report as the chart's caption, or the chart
+captioned with the title followed by the report).
 
 Recipients are queued in batches, each batch in its own transaction: after a crash the next run skips every
 recipient already queued and carries on, and once all are queued the row's ``queued_at`` is set and later runs
-queue nothing. Delivery itself (retries, Telegram's rate limits) is the outbox sender's.
+queue nothing. Delivery itself (retries, the channels' rate limits) is the outbox sender's.
 
 Blocked chats: the sender marks the account blocked (and fails the row) when the channel says the recipient blocked
 the bot. Before each run, subscriptions of blocked accounts, and of chats whose earlier summary failed that way,

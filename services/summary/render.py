@@ -10,7 +10,6 @@ from services.i18n import Translator
 from services.summary.figures import UnitFigures, WeekSummary, best_and_bottom
 from services.summary.weeks import IsoWeek
 
-MAX_TEXT = 4096  # Telegram's limit for one message
 OVERDUE_UNITS = 10
 
 
@@ -140,8 +139,8 @@ def render_text(
         blocks.append(board)
     if footer:
         blocks.append([footer])
-    text = "\n\n".join("\n".join(block) for block in blocks if block)
-    return text if len(text) <= MAX_TEXT else text[: MAX_TEXT - 1] + "…"
+    # However long: each channel splits a text over its own message limit.
+    return "\n\n".join("\n".join(block) for block in blocks if block)
 
 
 def _csv_row(t: Translator, f: UnitFigures) -> dict[str, object]:

@@ -105,7 +105,7 @@ async def staffed_city(bot: RunningBot, client: SandboxClient) -> City:
 async def flush(bot: RunningBot) -> int:
     """Deliver everything due in the outbox now, as the running job would."""
     assert bot.services is not None
-    return await deliver_due(bot.services, bot.app.bot)
+    return await deliver_due(bot.services)
 
 
 async def reported(bot: RunningBot, client: SandboxClient, city: City, note: str | None = None) -> int:

@@ -31,7 +31,7 @@ async def test_subscribers_get_the_chart_and_the_report_of_their_area(
     await client.wait_for_message(en.chat_id, "Subscribed")
     clock.set(SUMMARY_TIME)
     await queue_week(bot.services, IsoWeek(2026, 47))
-    assert await deliver_due(bot.services, bot.app.bot) == 2
+    assert await deliver_due(bot.services) == 2
 
     report = await client.wait_for_message(zh.chat_id, "城市管理周通报")
     assert report.text.startswith("城市管理周通报 2026-W47（2026-11-16 至 2026-11-22）：全市")
@@ -57,7 +57,7 @@ async def test_a_subscriber_who_blocked_the_bot_is_unsubscribed_before_the_next_
     await client.block_bot(user)
     clock.set(SUMMARY_TIME)
     await queue_week(bot.services, IsoWeek(2026, 47))
-    assert await deliver_due(bot.services, bot.app.bot) == 0
+    assert await deliver_due(bot.services) == 0
     async with bot.services.db.sessions() as session:
         rows = list(await session.scalars(select(OutboxMessage).where(OutboxMessage.chat_id == user.chat_id)))
         assert {row.status for row in rows} == {DeliveryStatus.FAILED}

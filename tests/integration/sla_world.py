@@ -14,9 +14,10 @@ from models.grid import BindingRole, GridUnit, OfficerBinding, UnitLevel
 from models.outbox import OutboxMessage
 from models.status import CaseStatus, transition
 from models.uow import UnitOfWork
-from models.users import Role, User
+from models.users import Role
 from services import deadlines
 from services.context import Services
+from tests.people import tg_user
 
 BEIJING = ZoneInfo("Asia/Shanghai")
 CHAIN = ["G1", "C1", "S1", "D1"]
@@ -59,8 +60,8 @@ async def build_world(services: Services) -> World:
             await session.flush()
         user_ids = {}
         for telegram_id, (name, language, unit, role) in PEOPLE.items():
-            user = User(
-                telegram_id=telegram_id,
+            user = tg_user(
+                telegram_id,
                 first_name=name,
                 language=language,
                 created_at=now,
@@ -70,7 +71,7 @@ async def build_world(services: Services) -> World:
             await session.flush()
             session.add(OfficerBinding(user_id=user.id, unit_id=unit, role=role, created_at=now))
             user_ids[telegram_id] = user.id
-        reporter = User(telegram_id=REPORTER, first_name="Citizen", language="zh", created_at=now)
+        reporter = tg_user(REPORTER, first_name="Citizen", language="zh", created_at=now)
         session.add(reporter)
         await session.flush()
         user_ids[REPORTER] = reporter.id

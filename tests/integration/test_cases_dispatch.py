@@ -21,6 +21,7 @@ from models.users import Role, User
 from services import cases
 from services.context import Services
 from services.routing import RouteDecision
+from tests.people import tg_user
 
 REPORTER_NAME, REPORTER_USERNAME, REPORTER_TG = "Xiaoming-Secret", "secret_reporter", 770001
 
@@ -84,9 +85,7 @@ async def build_world(services: Services) -> World:
             ("citizen", 770040, "Nosy", None, "en", Role.CITIZEN),
         ]
         for key, tg, name, username, lang, role in specs:
-            people[key] = User(
-                telegram_id=tg, first_name=name, username=username, language=lang, role=role, created_at=now
-            )
+            people[key] = tg_user(tg, first_name=name, username=username, language=lang, role=role, created_at=now)
             s.add(people[key])
         await s.flush()
         bindings = [

@@ -7,9 +7,10 @@ from datetime import timedelta
 
 import pytest
 
+from channels.telegram import CHANNEL as TELEGRAM
 from models.grid import BindingRole
 from models.uow import UnitOfWork
-from models.users import Role, User
+from models.users import Role
 from services.clock import ManualClock
 from services.context import Services
 from services.grids import UnknownUnit
@@ -24,13 +25,14 @@ from services.officers import (
     remove_officer,
 )
 from services.responsibility import covered_unit_ids, officers_of
-from services.users import user_by_telegram_id
+from services.users import user_by_identity
 from tests.integration.test_routing_service import build_hierarchy
+from tests.people import tg_user
 
 
 async def role_of(services: Services, telegram_id: int) -> Role | None:
     async with UnitOfWork(services.db) as uow:
-        user = await user_by_telegram_id(uow.session, telegram_id)
+        user = await user_by_identity(uow.session, TELEGRAM, telegram_id)
         return None if user is None else Role(user.role)
 
 
@@ -84,7 +86,7 @@ async def test_unknown_unit_and_unknown_officer_are_clear_errors(services: Servi
 
 async def joiner(services: Services, telegram_id: int) -> int:
     async with UnitOfWork(services.db) as uow:
-        uow.session.add(User(telegram_id=telegram_id, first_name=f"n{telegram_id}", created_at=services.clock.now()))
+        uow.session.add(tg_user(telegram_id, first_name=f"n{telegram_id}", created_at=services.clock.now()))
         await uow.commit()
     return telegram_id
 
@@ -92,7 +94,7 @@ async def joiner(services: Services, telegram_id: int) -> int:
 async def redeem(services: Services, token: str, telegram_id: int) -> str:
     """Open the invite as the user; returns the unit's name."""
     async with UnitOfWork(services.db) as uow:
-        user = await user_by_telegram_id(uow.session, telegram_id)
+        user = await user_by_identity(uow.session, TELEGRAM, telegram_id)
         assert user is not None
         _, unit = await redeem_invite(uow.session, token, user, services.clock.now())
         await uow.commit()
@@ -109,7 +111,7 @@ async def test_invite_binds_once_then_refuses(services: Services) -> None:
     assert await redeem(services, invite.token, first) == "Community C01"
     assert await role_of(services, 11) == Role.SUPERVISOR
     async with UnitOfWork(services.db) as uow:
-        user = await user_by_telegram_id(uow.session, first)
+        user = await user_by_identity(uow.session, TELEGRAM, first)
         assert user is not None
         assert {"C01", "G02", "G03", "G12", "G13"} == await covered_unit_ids(uow.session, user.id)
     with pytest.raises(InviteError) as used:

@@ -16,6 +16,7 @@ from services.responsibility import (
     supervisors_at,
 )
 from tests.integration.test_routing_service import build_hierarchy
+from tests.people import tg_user
 
 CHAIN = ("G31", "C10", "S2", "D1")
 
@@ -23,7 +24,7 @@ CHAIN = ("G31", "C10", "S2", "D1")
 async def person(session: AsyncSession, services: Services, telegram_id: int, *bindings: tuple[str, str]) -> User:
     """A user bound to ``(unit, role)`` pairs."""
     now = services.clock.now()
-    user = User(telegram_id=telegram_id, first_name=f"u{telegram_id}", created_at=now)
+    user = tg_user(telegram_id, first_name=f"u{telegram_id}", created_at=now)
     session.add(user)
     await session.flush()
     for unit_id, role in bindings:

@@ -14,6 +14,7 @@ from services.context import Services
 from services.sla import sweep
 from services.sla_recipients import Directory, chain_of
 from tests.integration.sla_world import beijing, build_world, dispatch_case, sla_messages
+from tests.people import tg_user
 
 
 async def test_directory_matches_the_responsibility_service(services: Services) -> None:
@@ -26,7 +27,7 @@ async def test_directory_matches_the_responsibility_service(services: Services) 
         officer = await s.scalar(select(User).where(User.telegram_id == 101))
         assert officer is not None
         officer.banned = True
-        extra = User(telegram_id=402, first_name="Extra", language="en", created_at=services.clock.now())
+        extra = tg_user(402, first_name="Extra", language="en", created_at=services.clock.now())
         s.add(extra)
         await s.flush()
         s.add(OfficerBinding(user_id=extra.id, unit_id="D1", role=BindingRole.SUPERVISOR, created_at=extra.created_at))

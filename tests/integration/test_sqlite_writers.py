@@ -11,13 +11,14 @@ from sqlalchemy import select
 from models.db import Database
 from models.uow import UnitOfWork
 from models.users import User
+from tests.people import tg_user
 
 NOW = datetime(2026, 11, 16, 2, 0, tzinfo=UTC)
 
 
 async def add_user(db: Database, telegram_id: int) -> None:
     async with UnitOfWork(db) as uow:
-        uow.session.add(User(telegram_id=telegram_id, first_name=f"u{telegram_id}", created_at=NOW))
+        uow.session.add(tg_user(telegram_id, first_name=f"u{telegram_id}", created_at=NOW))
         await uow.session.flush()
         await asyncio.sleep(0)  # let the other writers reach the gate while this one holds it
         await uow.commit()
@@ -38,7 +39,7 @@ async def test_a_writer_cancelled_mid_transaction_lets_the_next_one_in(sqlite_da
 
     async def stuck_writer() -> None:
         async with UnitOfWork(sqlite_database) as uow:
-            uow.session.add(User(telegram_id=1, created_at=NOW))
+            uow.session.add(tg_user(1, created_at=NOW))
             await uow.session.flush()  # the transaction now holds the write gate and SQLite's lock
             holding.set()
             await asyncio.Event().wait()

@@ -20,6 +20,7 @@ from services.summary.broadcast import catch_up, queue_due_week, queue_week
 from services.summary.subscriptions import subscribe
 from services.summary.weeks import IsoWeek
 from tests.integration.summary_world import SUMMARY_TIME, bj, build_world
+from tests.people import tg_user
 
 W47 = IsoWeek(2026, 47)
 CHANNEL = -1001234
@@ -31,7 +32,7 @@ class Crash(Exception):
 
 async def add_user(services: Services, uid: int, language: str, *, blocked: bool = False) -> None:
     async with UnitOfWork(services.db) as uow:
-        uow.session.add(User(id=uid, telegram_id=uid, language=language, blocked_bot=blocked, created_at=SUMMARY_TIME))
+        uow.session.add(tg_user(uid, id=uid, language=language, blocked_bot=blocked, created_at=SUMMARY_TIME))
         await uow.commit()
 
 

@@ -18,7 +18,7 @@ from services.clock import ManualClock
 from services.config import load_config
 from services.context import Services
 from services.i18n import Translator
-from services.notify import case_summary, officer_buttons
+from services.notify import case_summary, officer_choices
 
 
 @pytest.fixture
@@ -51,14 +51,13 @@ def test_summary_shows_category_place_and_local_deadline_in_the_readers_language
     ]
 
 
-def test_an_accepted_case_has_no_accept_button_and_data_fits_telegrams_limit() -> None:
-    t = Translator("en")
+def test_an_accepted_case_has_no_accept_choice_and_tokens_fit_telegrams_limit() -> None:
     case = a_case(id=999_999_999_999)
-    fresh = officer_buttons(case, t)["inline_keyboard"]
-    mine = officer_buttons(case, t, accepted=True)["inline_keyboard"]
-    assert [b["text"] for row in fresh for b in row] == ["Accept", "Resolve", "Return"]
-    assert [b["text"] for row in mine for b in row] == ["Resolve", "Return"]
-    assert all(len(b["callback_data"].encode()) <= 64 for row in fresh for b in row)
+    fresh = [c for row in officer_choices(case) for c in row]
+    mine = [c for row in officer_choices(case, accepted=True) for c in row]
+    assert [c.label.msgid for c in fresh] == ["Accept", "Resolve", "Return"]
+    assert [c.label.msgid for c in mine] == ["Resolve", "Return"]
+    assert all(len(c.action.encode()) <= 64 for c in fresh)
 
 
 def test_a_refusal_names_the_status_in_the_readers_language() -> None:

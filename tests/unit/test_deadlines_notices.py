@@ -15,7 +15,8 @@ from services.config import load_config
 from services.context import Services
 from services.deadlines import SlaAction
 from services.i18n import Translator
-from services.sla_notices import SweptCase, format_duration, render
+from services.messages import format_duration
+from services.sla_notices import SweptCase, render
 from services.sla_recipients import Directory, Recipient
 
 NOW = datetime(2026, 11, 16, 17, 0, tzinfo=ZoneInfo("Asia/Shanghai")).astimezone(UTC)  # 17:00 Beijing

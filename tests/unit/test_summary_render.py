@@ -7,9 +7,10 @@ import io
 
 import pytest
 
+from channels.telegram.limits import MAX_TEXT, split_text, utf16_length
 from services.config import AppConfig, load_config
 from services.summary.figures import Counts, LeaderEntry, UnitFigures, WeekSummary
-from services.summary.render import MAX_TEXT, render_csv, render_text
+from services.summary.render import render_csv, render_text
 
 
 @pytest.fixture
@@ -87,7 +88,8 @@ def test_a_report_never_exceeds_one_telegram_message(config: AppConfig) -> None:
     for i in range(400):
         big.units[f"X{i}"] = street(f"X{i}", "某某街道" * 20, 1, 3, overdue=1)
     config.summary.top_count = config.summary.bottom_count = 50
-    assert len(render_text(big, config, "zh_CN")) <= MAX_TEXT
+    parts = split_text(render_text(big, config, "zh_CN"), MAX_TEXT)  # what the Telegram sender sends
+    assert all(utf16_length(part) <= MAX_TEXT for part in parts)
 
 
 def test_csv_has_one_row_per_unit_with_ids_names_and_kpis() -> None:

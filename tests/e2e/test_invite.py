@@ -34,7 +34,7 @@ async def test_officer_joins_by_link_and_the_link_is_then_spent(bot: RunningBot,
     reply = await client.wait_for_message(li.chat_id)
     assert reply.text.startswith("您已成为Grid 1,0的网格员")
     async with UnitOfWork(bot.services.db) as uow:
-        assert [u.telegram_id for u in await officers_of(uow.session, "G10")] == [li.id]
+        assert [u.contact_address for u in await officers_of(uow.session, "G10")] == [str(li.id)]
         user = await user_by_identity(uow.session, TELEGRAM, li.id)
         assert user is not None and user.role == Role.OFFICER
     anna = await client.create_user(first_name="Anna", language_code="en")
@@ -56,7 +56,7 @@ async def test_supervisor_link_and_expired_and_unknown_links(
         "You are now a supervisor of Street S2: you cover every unit below it."
     )
     async with UnitOfWork(bot.services.db) as uow:
-        assert [u.telegram_id for u in await supervisors_at(uow.session, "S2")] == [boss.id]
+        assert [u.contact_address for u in await supervisors_at(uow.session, "S2")] == [str(boss.id)]
 
     late = await client.create_user(first_name="王芳", language_code="zh")
     stale = await invite(bot.services, "G00")

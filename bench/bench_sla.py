@@ -102,7 +102,8 @@ def build_people(conn: Connection) -> tuple[list[str], dict[str, list[int]]]:
             users.append(
                 {
                     "id": uid,
-                    "telegram_id": 10_000 + uid,
+                    "contact_channel": "telegram",
+                    "contact_address": str(10_000 + uid),
                     "first_name": f"u{uid}",
                     "language": random.choice(("zh", "en")),
                     "created_at": NOW,
@@ -113,7 +114,14 @@ def build_people(conn: Connection) -> tuple[list[str], dict[str, list[int]]]:
             )
             people.setdefault(unit["id"], []).append(uid)
     users.append(
-        {"id": len(users) + 1, "telegram_id": 1, "first_name": "reporter", "language": "zh", "created_at": NOW}
+        {
+            "id": len(users) + 1,
+            "contact_channel": "telegram",
+            "contact_address": "1",
+            "first_name": "reporter",
+            "language": "zh",
+            "created_at": NOW,
+        }
     )
     conn.execute(insert(User), users)
     conn.execute(insert(OfficerBinding), bindings)

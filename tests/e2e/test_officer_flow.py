@@ -271,5 +271,5 @@ async def test_every_assignment_message_is_marked_sent_with_its_message_id(
     assert len(rows) == 2
     for row in rows:
         assert row.status == DeliveryStatus.SENT and row.delivered
-        shown = await client.bot_messages(row.chat_id)
+        shown = await client.bot_messages(int(row.address))
         assert int(row.delivered[0]) in [m.message_id for m in shown]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
@@ -14,9 +13,11 @@ from models.grid import BindingRole, GridUnit, OfficerBinding, UnitLevel
 from models.outbox import OutboxMessage
 from models.status import CaseStatus, transition
 from models.uow import UnitOfWork
-from models.users import Role
+from models.users import Role, User
 from services import deadlines
 from services.context import Services
+from services.i18n import Translator
+from services.messages import from_json, render_lines
 from tests.people import tg_user
 
 BEIJING = ZoneInfo("Asia/Shanghai")
@@ -111,12 +112,24 @@ async def get_case(services: Services, case_id: int) -> Case:
 
 
 async def sla_messages(services: Services) -> list[tuple[int, str, str]]:
-    """Every queued SLA message as (chat id, kind, text), in queue order."""
+    """Every queued SLA message as (chat id, kind, text in the recipient's language), in queue order."""
     async with UnitOfWork(services.db) as uow:
-        rows = await uow.session.scalars(
-            select(OutboxMessage).where(OutboxMessage.kind.like("sla_%")).order_by(OutboxMessage.id)
-        )
-        return [(row.chat_id, row.kind, json.loads(row.params)["text"]) for row in rows]
+        rows = (
+            await uow.session.execute(
+                select(OutboxMessage, User)
+                .join(User, User.id == OutboxMessage.user_id)
+                .where(OutboxMessage.kind.like("sla_%"))
+                .order_by(OutboxMessage.id)
+            )
+        ).all()
+        return [
+            (
+                int(row.address),
+                row.kind,
+                render_lines(services, from_json(row.payload).lines, Translator(user.locale)),
+            )
+            for row, user in rows
+        ]
 
 
 async def change_case(services: Services, case_id: int, action: str, **values: object) -> None:

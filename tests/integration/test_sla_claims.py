@@ -40,8 +40,8 @@ async def outbox_count(services: Services) -> int:
 async def notices_per_recipient(services: Services) -> Counter[tuple[int, str, int | None]]:
     """How often each (chat, kind, case) notice was queued."""
     async with UnitOfWork(services.db) as uow:
-        rows = await uow.session.execute(select(OutboxMessage.chat_id, OutboxMessage.kind, OutboxMessage.case_id))
-        return Counter((chat, kind, case_id) for chat, kind, case_id in rows.all())
+        rows = await uow.session.execute(select(OutboxMessage.address, OutboxMessage.kind, OutboxMessage.case_id))
+        return Counter((int(chat), kind, case_id) for chat, kind, case_id in rows.all())
 
 
 async def test_repeated_sweeps_at_the_same_moment_queue_nothing_new(services: Services, clock: ManualClock) -> None:
@@ -110,19 +110,19 @@ async def test_one_failing_case_does_not_hold_back_the_others(
 ) -> None:
     ids = await many_cases(services, 3)
     broken = ids[1]
-    real_render = sla_notices.render
+    real_lines = sla_notices.notice_lines
 
-    def render(services: Services, case: SweptCase, *args: Any) -> str:
+    def notice_lines(case: SweptCase, *args: Any) -> Any:
         if case.id == broken:
             raise RuntimeError("template bug")
-        return real_render(services, case, *args)
+        return real_lines(case, *args)
 
-    monkeypatch.setattr(sla_notices, "render", render)
+    monkeypatch.setattr(sla_notices, "notice_lines", notice_lines)
     clock.set(REMINDER)
     result = await sweep(services)
     assert result.failed == [broken]
     assert sorted({notice.case_id for notice in result.notices}) == [ids[0], ids[2]]
-    monkeypatch.setattr(sla_notices, "render", real_render)
+    monkeypatch.setattr(sla_notices, "notice_lines", real_lines)
     assert (await sweep(services)).claimed == 0  # retried once its claim expires, not in a tight loop
     clock.set(REMINDER + timedelta(seconds=services.config.sla.claim_seconds + 1))
     retried = await sweep(services)

@@ -23,7 +23,7 @@ async def sweep_at(services: Services, clock: ManualClock, when: datetime) -> li
     """Move the clock, sweep, and return who got which notice, as (chat id, kind)."""
     clock.set(when)
     result = await sweep(services)
-    return sorted((notice.chat_id, notice.kind) for notice in result.notices)
+    return sorted((int(notice.address), notice.kind) for notice in result.notices)
 
 
 async def test_reminder_at_75_percent_across_the_weekend_reaches_each_officer_in_their_language(
@@ -168,13 +168,11 @@ async def test_emergency_case_is_notified_at_night_a_working_one_is_not(services
 
 async def test_recipients_who_blocked_the_bot_are_skipped(services: Services, clock: ManualClock) -> None:
     from models.uow import UnitOfWork
-    from models.users import User
+    from services.users import mark_unreachable
 
     world = await build_world(services)
     async with UnitOfWork(services.db) as uow:
-        officer = await uow.session.get(User, world.user_ids[101])
-        assert officer is not None
-        officer.blocked_bot = True
+        await mark_unreachable(uow.session, "telegram", "101")
         await uow.commit()
     await dispatch_case(services, world, "0505", beijing(2026, 11, 16, 10))
     assert await sweep_at(services, clock, beijing(2026, 11, 16, 11, 30)) == [(102, "reminder")]

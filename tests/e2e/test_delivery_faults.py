@@ -6,6 +6,7 @@ from sqlalchemy import func, select
 
 from channels.telegram import CHANNEL as TELEGRAM
 from models.cases import Photo, PhotoKind
+from models.identities import UserIdentity
 from models.outbox import DeliveryStatus, OutboxMessage
 from models.status import CaseStatus
 from models.uow import UnitOfWork
@@ -137,16 +138,27 @@ async def test_a_user_who_blocked_the_bot_is_marked_and_skipped(
     await drain(bot, clock)
     assert bot.services is not None
     async with UnitOfWork(bot.services.db) as uow:
-        blocked = await uow.session.scalar(select(User).where(User.telegram_id == city.officer_b.id))
-        assert blocked is not None and blocked.blocked_bot
+        found = (
+            await uow.session.execute(
+                select(User, UserIdentity)
+                .join(UserIdentity, UserIdentity.user_id == User.id)
+                .where(UserIdentity.channel == TELEGRAM, UserIdentity.external_id == str(city.officer_b.id))
+            )
+        ).first()
+        assert found is not None
+        blocked, account = found
+        assert account.blocked and blocked.contact_address is None
     rows = await outbox_rows(bot)
-    to_b = [r for r in rows if r.chat_id == city.officer_b.id]
+    b_chat, a_chat = str(city.officer_b.id), str(city.officer_a.id)
+    to_b = [r for r in rows if (r.channel, r.address) == (TELEGRAM, b_chat)]
     assert to_b and {r.status for r in to_b} == {DeliveryStatus.FAILED}
     assert sum(r.attempts for r in to_b) == 1  # one call found out; the rest were never tried
-    assert {r.status for r in rows if r.chat_id == city.officer_a.id} == {DeliveryStatus.SENT}
+    assert {r.status for r in rows if (r.channel, r.address) == (TELEGRAM, a_chat)} == {DeliveryStatus.SENT}
     # The next notice for the case is not even queued for the blocked officer.
     await client.wait_for_answer(await client.press(city.officer_a, await card(client, city.officer_a, 1), "接单"))
-    assert [r.id for r in await outbox_rows(bot) if r.chat_id == city.officer_b.id] == [r.id for r in to_b]
+    assert [r.id for r in await outbox_rows(bot) if (r.channel, r.address) == (TELEGRAM, b_chat)] == [
+        r.id for r in to_b
+    ]
 
 
 async def test_pacing_keeps_under_the_sandboxs_flood_limits(

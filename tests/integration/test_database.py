@@ -11,6 +11,7 @@ from sqlalchemy import select, text
 from models import Base, Case, CaseStatus, User, transition
 from models.db import Database
 from models.uow import UnitOfWork
+from services.users import user_by_identity
 from tests.people import tg_user
 
 NOW = datetime(2026, 11, 16, 2, 0, tzinfo=UTC)
@@ -41,7 +42,7 @@ async def test_times_come_back_aware_and_in_utc(database: Database) -> None:
         uow.session.add(tg_user(5, created_at=datetime(2026, 11, 16, 10, 0, tzinfo=beijing)))
         await uow.commit()
     async with UnitOfWork(database) as uow:
-        user = await uow.session.scalar(select(User).where(User.telegram_id == 5))
+        user = await user_by_identity(uow.session, "telegram", 5)
     assert user is not None
     assert user.created_at == NOW and user.created_at.utcoffset() == timedelta(0)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -19,7 +20,7 @@ from models.users import User
 from services.messages import Choice, PhotoRef, Text, from_json
 from services.outbox import Contact, contact_of
 
-NOW = "2026-11-20 08:00:00"
+NOW = datetime(2026, 11, 20, 8, 0)  # naive: SQLite stores UTC without a zone
 KEYBOARD = {"inline_keyboard": [[{"text": "Accept", "callback_data": "case:accept:1"}]]}
 
 
@@ -97,10 +98,11 @@ async def _seed_0001(url: str, connect_args: dict[str, Any]) -> None:
         _outbox(3, "sendMessage", {"text": "New case for your grid.", "reply_markup": KEYBOARD}, status="sent"),
         _outbox(4, "sendPhoto", {"photo": "unknown-file", "caption": "lost"}),
     ]
+    now = NOW if db.is_sqlite else NOW.replace(tzinfo=UTC)
     try:
         async with db.engine.begin() as conn:
             for sql, params in statements:
-                await conn.execute(text(sql), {"now": NOW, **params})
+                await conn.execute(text(sql), {"now": now, **params})
     finally:
         await db.dispose()
 

@@ -34,7 +34,8 @@ async def person(session: AsyncSession, services: Services, telegram_id: int, *b
 
 
 def ids(users: list[User]) -> list[int]:
-    return [u.telegram_id for u in users]
+    """The people's Telegram ids (where ``tg_user`` reaches them)."""
+    return [int(u.contact_address or 0) for u in users]
 
 
 async def test_officers_and_supervisors_are_bound_to_exactly_their_unit(services: Services) -> None:

@@ -12,8 +12,8 @@ from services.clock import ManualClock
 from services.context import Services
 from services.sla import sweep
 from services.sla_recipients import Directory, chain_of
-from tests.integration.sla_world import beijing, build_world, dispatch_case, sla_messages
 from services.users import user_by_identity
+from tests.integration.sla_world import beijing, build_world, dispatch_case, sla_messages
 from tests.people import tg_user
 
 

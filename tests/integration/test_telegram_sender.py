@@ -16,9 +16,14 @@ from telegram import Bot
 from telegram.request import BaseRequest, RequestData
 
 from channels.telegram.sender import TelegramSender
+from models.uow import UnitOfWork
+from models.users import User
 from services.channels import Outgoing, RecipientBlocked, Rejected, RetryLater, TransientError
 from services.context import Services
+from services.delivery import deliver_due
 from services.messages import Choice, Message, PhotoRef, Text, category, text
+from services.outbox import enqueue_for
+from tests.people import tg_user
 
 
 class FakeTransport(BaseRequest):
@@ -187,3 +192,23 @@ async def test_an_edit_that_changes_nothing_counts_as_done(services: Services) -
     answer = _error(400, "Bad Request: message is not modified: specified new message content is the same")
     adapter = await sender(FakeTransport([answer]), services)
     assert await adapter.deliver(out(Message(lines=(Text.raw("same"),)), replaces=["1"])) == ["1"]
+
+
+async def test_a_queued_notice_is_read_in_the_language_the_person_has_when_it_is_sent(fast: Services) -> None:
+    async with UnitOfWork(fast.db) as uow:
+        person = tg_user(5, first_name="Li", telegram_language="en")
+        uow.session.add(person)
+        await uow.session.flush()
+        news = Message(lines=(text("Report {number} is closed. Thank you for helping your city!", number="#9"),))
+        await enqueue_for(uow.session, person, news, kind="case_status", now=fast.clock.now())
+        await uow.commit()
+    async with UnitOfWork(fast.db) as uow:  # they switch to Chinese with /lang before the sender gets to it
+        found = await uow.session.get(User, person.id)
+        assert found is not None
+        found.language = "zh_CN"
+        await uow.commit()
+    transport = FakeTransport()
+    assert await deliver_due(fast, await sender(transport, fast)) == 1
+    (endpoint, params), *_ = transport.calls
+    assert endpoint == "sendMessage" and params["chat_id"] == 5
+    assert params["text"] == "您的上报 #9 已结案。感谢您为城市出力！"

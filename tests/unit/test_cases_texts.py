@@ -85,7 +85,7 @@ def _message(**values: object) -> Message:
 
 def test_the_proof_is_the_largest_photo_size_or_an_image_file() -> None:
     sizes = (PhotoSize("small", "s", 90, 90), PhotoSize("big", "b", 1280, 960, file_size=200_000))
-    assert proof_photo(_message(photo=sizes)) == ProofPhoto("big", "b", 1280, 960, 200_000)
+    assert proof_photo(_message(photo=sizes)) == ProofPhoto("big", "b", 1280, 960, 200_000, channel="telegram")
     image = Document("doc", "d", mime_type="image/jpeg", file_size=5)
     assert proof_photo(_message(document=image)).file_id == "doc"  # type: ignore[union-attr]
     assert proof_photo(_message(document=Document("pdf", "p", mime_type="application/pdf"))) is None

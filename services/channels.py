@@ -57,6 +57,14 @@ class RecipientBlocked(DeliveryError):
     """The recipient blocked the bot (or the bot left the chat, or the user unsubscribed)."""
 
 
+class AwaitingContact(DeliveryError):
+    """The channel reaches the person only after they write again (WeChat's 48-hour window): hold the row.
+
+    The row stays pending (nothing is lost, nothing sent twice) until the adapter calls
+    ``services.delivery.resume_held`` when the person writes again.
+    """
+
+
 class Rejected(DeliveryError):
     """The request itself is wrong; retrying cannot help."""
 

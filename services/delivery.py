@@ -33,7 +33,7 @@ from models.outbox import DeliveryStatus, OutboxMessage
 from models.uow import UnitOfWork
 from models.users import User
 from services.channels import (
-    DeliveryError,
+    AwaitingContact,
     ChannelRegistry,
     ChannelSender,
     Outgoing,
@@ -53,6 +53,10 @@ log = logging.getLogger(__name__)
 PENDING, SENT, FAILED = DeliveryStatus.PENDING, DeliveryStatus.SENT, DeliveryStatus.FAILED
 #: Outcome of a send to a recipient who blocked the bot (the row and the address's later rows failed).
 BLOCKED = "blocked"
+#: How long a row waits for its recipient to write again before the sender looks at it once more.
+HOLD = timedelta(days=7)
+#: ``last_error`` of a held row starts with this.
+HELD = "held until the person writes again: "
 #: The language of rows addressed to no user (groups and broadcast channels carry final texts).
 FALLBACK_LOCALE = "zh_CN"
 
@@ -281,6 +285,9 @@ async def _deliver_one(
     except RecipientBlocked as exc:
         await _blocked(services, row, str(exc))
         return BLOCKED
+    except AwaitingContact as exc:
+        await _retry(services, row, HOLD.total_seconds(), f"{HELD}{exc}", counts=False)
+        return PENDING
     except Rejected as exc:
         await _finish(services, row, FAILED, error=str(exc))
         return FAILED
@@ -376,3 +383,20 @@ async def _release(ids: list[int], services: Services) -> None:
         release = update(OutboxMessage).where(OutboxMessage.id.in_(ids), OutboxMessage.status == PENDING)
         await uow.session.execute(release.values(claimed_by=None, claimed_until=None))
         await uow.commit()
+
+
+async def resume_held(services: Services, channel: str, address: str) -> int:
+    """The person at (channel, address) wrote again: their held rows are due now; returns how many."""
+    async with UnitOfWork(services.db) as uow:
+        done = await uow.session.execute(
+            update(OutboxMessage)
+            .where(
+                OutboxMessage.channel == channel,
+                OutboxMessage.address == address,
+                OutboxMessage.status == PENDING,
+                OutboxMessage.last_error.like(f"{HELD}%"),
+            )
+            .values(next_attempt_at=services.clock.now(), last_error=None)
+        )
+        await uow.commit()
+    return int(done.rowcount or 0)  # type: ignore[attr-defined]

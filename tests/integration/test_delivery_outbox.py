@@ -13,18 +13,18 @@ from models.identities import UserIdentity
 from models.outbox import DeliveryStatus, OutboxMessage
 from models.uow import UnitOfWork
 from models.users import Role, User
-from services.channels import Outgoing
-from services.clock import ManualClock
-from services.context import Services
-from services.delivery import (
+from services.channels import (
+    AwaitingContact,
     DeliveryError,
+    Outgoing,
     RecipientBlocked,
     Rejected,
     RetryLater,
     TransientError,
-    claim_due,
-    deliver_due,
 )
+from services.clock import ManualClock
+from services.context import Services
+from services.delivery import HELD, claim_due, deliver_due, resume_held
 from services.messages import Message, PhotoRef, Text, from_json
 from services.outbox import Contact, enqueue
 from tests.people import tg_user
@@ -259,3 +259,19 @@ async def test_rows_of_a_chat_wait_behind_a_row_in_backoff(fast: Services, clock
     assert await deliver_due(fast, api) == 2
     assert api.texts(1) == ["first", "second"]
     assert from_json((await rows(fast))[second].payload) == _text("second")
+
+
+async def test_a_row_the_channel_cannot_deliver_yet_is_held_until_the_person_writes(
+    fast: Services, clock: ManualClock
+) -> None:
+    held, after = await queue(fast, (1, "outside the window"), (1, "later notice"))
+    api = FakeApi({1: [AwaitingContact("45015: the person has not written for 48 hours")]})
+    assert await deliver_due(fast, api) == 0
+    stored = await rows(fast)
+    assert stored[held].status == stored[after].status == DeliveryStatus.PENDING  # nothing lost
+    assert (stored[held].last_error or "").startswith(HELD) and stored[held].attempts == 0
+    clock.advance(timedelta(days=1))
+    assert await deliver_due(fast, api) == 0  # still held: no retries while the person is silent
+    assert await resume_held(fast, TELEGRAM, "1") == 1  # they wrote again
+    assert await deliver_due(fast, api) == 2
+    assert api.texts(1) == ["outside the window", "outside the window", "later notice"]

@@ -57,7 +57,7 @@ def build_application(
 
     async def post_init(app: Application) -> None:  # type: ignore[type-arg]
         svc.channels.register(TelegramSender(app.bot, svc))
-        for hook in svc.extras.get("startup_hooks", []):
+        for hook in svc.startup_hooks:
             await hook(svc)
         await _publish_commands(app)
 

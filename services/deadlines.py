@@ -81,14 +81,13 @@ class MemoCalendar(WorkCalendar):
 
 
 def calendar_of(services: Services) -> MemoCalendar:
-    """``services.calendar`` with memory (kept in ``services.extras``, rebuilt if the calendar is replaced)."""
+    """``services.calendar`` with memory (kept on the services, rebuilt if the calendar is replaced)."""
     source = services.calendar
-    kept = services.extras.get("sla_calendar")
+    kept = services.calendar_memo
     if kept is None or kept[0] is not source:
         memo = MemoCalendar(source.schedule, source.holidays, source.makeup_days, source.tz)
-        kept = services.extras["sla_calendar"] = (source, memo)
-    calendar: MemoCalendar = kept[1]
-    return calendar
+        kept = services.calendar_memo = (source, memo)
+    return kept[1]
 
 
 @dataclass(frozen=True)

@@ -198,7 +198,9 @@ async def test_a_subscriber_who_blocked_the_bot_is_unsubscribed_and_not_queued(w
     assert result.ended == 1
     assert set(by_chat(await outbox(world))) == {CHANNEL, 501}
     async with world.db.sessions() as session:
-        sub = await session.scalar(select(Subscription).where(Subscription.channel == TELEGRAM, Subscription.address == "502"))
+        sub = await session.scalar(
+            select(Subscription).where(Subscription.channel == TELEGRAM, Subscription.address == "502")
+        )
         assert sub is not None and not sub.active and sub.ended_reason == "blocked"
 
 

@@ -73,7 +73,7 @@ async def test_not_fixed_is_rework_for_the_same_officer_with_a_new_deadline(
     assert case.due_at is not None and first_due is not None and case.due_at > first_due
     assert [e.action for e in await events(world, case_id)][-3:] == ["accept", "resolve", "rework"]
     card = (await outbox(world, address=await tg(world, world.officer_a), kind="assignment_card"))[-1]
-    assert await shown(world, card).startswith(f"案件 #{case_id} 需要返工")
+    assert (await shown(world, card)).startswith(f"案件 #{case_id} 需要返工")
     assert buttons(card) == [f"case:resolve:{case_id}", f"case:return:{case_id}"]
     # The colleague is not bothered with the rework: only their original card exists.
     assert len(await outbox(world, address=await tg(world, world.officer_b), kind="assignment_card")) == 1

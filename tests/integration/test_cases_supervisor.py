@@ -82,7 +82,7 @@ async def test_send_back_dispatches_to_the_same_unit_again(services: Services) -
     case = await load(world, case_id)
     assert case.status == CaseStatus.DISPATCHED and case.unit_id == "G1"
     card = (await outbox(world, address=await tg(world, world.officer_b), kind="assignment_card"))[-1]
-    assert await shown(world, card).startswith(f"Case #{case_id} was sent back to your unit by the supervisor.")
+    assert (await shown(world, card)).startswith(f"Case #{case_id} was sent back to your unit by the supervisor.")
 
 
 async def test_reject_needs_a_reason_and_tells_the_reporter(services: Services) -> None:

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
-
-from sqlalchemy import Boolean, String
 from typing import TYPE_CHECKING
 
+from sqlalchemy import Boolean, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import Base, UTCDateTime

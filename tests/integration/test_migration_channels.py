@@ -92,7 +92,8 @@ def _outbox(row_id: int, method: str, params: dict[str, Any], status: str = "pen
 async def _seed_0001(url: str, connect_args: dict[str, Any]) -> None:
     await upgrade(url, "0001", connect_args=connect_args)
     db = Database(url, connect_args=connect_args)
-    statements = _rows() + [
+    statements = [
+        *_rows(),
         _outbox(1, "sendPhoto", {"photo": "AgADphoto", "caption": "Case #1: posters"}),
         _outbox(2, "sendLocation", {"latitude": 39.9, "longitude": 116.4}),
         _outbox(3, "sendMessage", {"text": "New case for your grid.", "reply_markup": KEYBOARD}, status="sent"),

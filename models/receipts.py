@@ -17,7 +17,6 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base, UTCDateTime
 from models.db import Database
-from models.uow import UnitOfWork
 
 
 class InboundReceipt(Base):
@@ -65,22 +64,20 @@ class ReceiptBook:
             set_={"received_at": statement.excluded.received_at, "expires_at": statement.excluded.expires_at},
             where=table.c.expires_at <= now,
         )
-        async with UnitOfWork(self._db) as uow:
-            result = await uow.session.execute(statement)
-            await uow.commit()
-        return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+        # A bare connection: one statement per message on the callback's clock needs no ORM session.
+        async with self._db.engine.begin() as connection:
+            result = await connection.execute(statement)
+        return bool(result.rowcount == 1)
 
     async def release(self, key: str) -> None:
         """Forget ``key``, so its redelivery is taken in again (its handling failed and changed nothing)."""
-        async with UnitOfWork(self._db) as uow:
-            await uow.session.execute(
+        async with self._db.engine.begin() as connection:
+            await connection.execute(
                 delete(InboundReceipt).where(InboundReceipt.channel == self._channel, InboundReceipt.key == key)
             )
-            await uow.commit()
 
     async def purge(self, now: datetime) -> int:
         """Delete every receipt expired at ``now`` (of any channel); return how many."""
-        async with UnitOfWork(self._db) as uow:
-            result = await uow.session.execute(delete(InboundReceipt).where(InboundReceipt.expires_at <= now))
-            await uow.commit()
-        return int(result.rowcount)  # type: ignore[attr-defined]
+        async with self._db.engine.begin() as connection:
+            result = await connection.execute(delete(InboundReceipt).where(InboundReceipt.expires_at <= now))
+        return int(result.rowcount)

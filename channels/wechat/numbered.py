@@ -29,15 +29,15 @@ _NUMBERED_LINE = re.compile(r"^(\d{1,3})\s*[.。、)）:：]\s*(.+)$")
 
 
 @dataclass(frozen=True)
-class Choice:
-    """One item: the label shown, other texts that also pick it (the other language's label), and its token."""
+class NumberedChoice:
+    """One item: the label shown, other texts that also pick it (its label in the other language), its action token."""
 
     label: str
-    token: str
+    action: str
     aliases: tuple[str, ...] = ()
 
 
-def render_numbered(choices: Sequence[Choice], t: Translator, *, head: str = "") -> str:
+def render_numbered(choices: Sequence[NumberedChoice], t: Translator, *, head: str = "") -> str:
     """``head``, then one ``n. label`` line per choice, then how to answer, in the reader's language."""
     lines = [head] if head else []
     lines += [f"{number}. {choice.label}" for number, choice in enumerate(choices, start=1)]
@@ -57,7 +57,7 @@ def not_understood(count: int, t: Translator) -> str:
     return t("Sorry, that is not one of the choices.") + "\n" + answer_hint(count, t)
 
 
-def render_msgmenu(choices: Sequence[Choice], *, head: str = "", tail: str = "") -> dict[str, Any] | None:
+def render_msgmenu(choices: Sequence[NumberedChoice], *, head: str = "", tail: str = "") -> dict[str, Any] | None:
     """The ``msgmenu`` object of a custom-send message, or None when WeChat's limits rule one out."""
     if not choices or len(choices) > MSGMENU_MAX_ITEMS:
         return None
@@ -66,23 +66,23 @@ def render_msgmenu(choices: Sequence[Choice], *, head: str = "", tail: str = "")
         if len(choice.label.encode()) > MSGMENU_MAX_CONTENT_BYTES:
             return None
         # The token itself when it fits: a click on an older menu then still says what it meant.
-        menu_id = choice.token if len(choice.token.encode()) <= MSGMENU_MAX_ID_BYTES else str(number)
+        menu_id = choice.action if len(choice.action.encode()) <= MSGMENU_MAX_ID_BYTES else str(number)
         items.append({"id": menu_id, "content": choice.label})
     return {"head_content": head, "list": items, "tail_content": tail}
 
 
-def parse_choice(answer: str, choices: Sequence[Choice], *, menu_id: str | None = None) -> str | None:
+def parse_choice(answer: str, choices: Sequence[NumberedChoice], *, menu_id: str | None = None) -> str | None:
     """The token the user's answer picks, or None when it picks nothing (or could mean more than one item)."""
     if menu_id:
         for number, choice in enumerate(choices, start=1):
-            if menu_id in (choice.token, str(number)):
-                return choice.token
+            if menu_id in (choice.action, str(number)):
+                return choice.action
     text = _normalise(answer)
     if not text:
         return None
     picked = _number(text)
     if picked is not None:
-        return choices[picked - 1].token if 1 <= picked <= len(choices) else None
+        return choices[picked - 1].action if 1 <= picked <= len(choices) else None
     by_text = _match_text(text, choices)
     if by_text is not None:
         return by_text
@@ -91,7 +91,7 @@ def parse_choice(answer: str, choices: Sequence[Choice], *, menu_id: str | None 
         # A copied line only counts when its number and its text agree.
         index = int(line.group(1))
         if 1 <= index <= len(choices) and _match_text(line.group(2), choices[index - 1 : index]):
-            return choices[index - 1].token
+            return choices[index - 1].action
     return None
 
 
@@ -108,9 +108,9 @@ def _number(text: str) -> int | None:
     return _CHINESE_NUMERALS[digits] if digits in _CHINESE_NUMERALS else int(digits)
 
 
-def _match_text(text: str, choices: Sequence[Choice]) -> str | None:
+def _match_text(text: str, choices: Sequence[NumberedChoice]) -> str | None:
     wanted = _normalise(text).rstrip(".。!！")
     found = {
-        choice.token for choice in choices for label in (choice.label, *choice.aliases) if _normalise(label) == wanted
+        choice.action for choice in choices for label in (choice.label, *choice.aliases) if _normalise(label) == wanted
     }
     return found.pop() if len(found) == 1 else None

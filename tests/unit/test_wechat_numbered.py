@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from channels.wechat.numbered import (
-    Choice,
+    NumberedChoice,
     not_understood,
     parse_choice,
     render_msgmenu,
@@ -14,15 +14,17 @@ from channels.wechat.numbered import (
 from services.i18n import Translator
 
 CATEGORIES = [
-    Choice("暴露垃圾", "category:0102", aliases=("Exposed litter",)),
-    Choice("非法小广告", "category:0201", aliases=("Illegal small ads / posters",)),
-    Choice("机动车乱停放", "category:0505", aliases=("Illegal parking (motor vehicles)",)),
+    NumberedChoice("暴露垃圾", "category:0102", aliases=("Exposed litter",)),
+    NumberedChoice("非法小广告", "category:0201", aliases=("Illegal small ads / posters",)),
+    NumberedChoice("机动车乱停放", "category:0505", aliases=("Illegal parking (motor vehicles)",)),
 ]
 
 
 def test_the_list_numbers_each_item_and_says_how_to_answer_in_the_readers_language() -> None:
     zh = render_numbered(CATEGORIES, Translator("zh_CN"), head="请选择类别：")
-    en = render_numbered([Choice("Submit", "draft:submit"), Choice("Cancel", "draft:cancel")], Translator("en"))
+    en = render_numbered(
+        [NumberedChoice("Submit", "draft:submit"), NumberedChoice("Cancel", "draft:cancel")], Translator("en")
+    )
     assert zh == "请选择类别：\n1. 暴露垃圾\n2. 非法小广告\n3. 机动车乱停放\n请回复 1 到 3 之间的数字，或选项文字。"
     assert en == "1. Submit\n2. Cancel\nReply with a number from 1 to 2, or the item's text."
 
@@ -75,7 +77,7 @@ def test_garbage_answers_pick_nothing(answer: str) -> None:
 
 
 def test_an_answer_that_matches_two_items_picks_neither() -> None:
-    twins = [Choice("Yes", "a:yes"), Choice("yes", "b:yes")]
+    twins = [NumberedChoice("Yes", "a:yes"), NumberedChoice("yes", "b:yes")]
     assert parse_choice("YES", twins) is None
 
 
@@ -100,16 +102,19 @@ def test_the_msgmenu_names_items_by_their_token_and_keeps_head_and_tail() -> Non
 
 
 def test_a_token_too_long_for_a_menu_id_is_named_by_its_number() -> None:
-    menu = render_msgmenu([Choice("Accept", "case:accept:" + "9" * 60)])
+    menu = render_msgmenu([NumberedChoice("Accept", "case:accept:" + "9" * 60)])
     assert menu is not None and menu["list"] == [{"id": "1", "content": "Accept"}]
-    assert parse_choice("", [Choice("Accept", "case:accept:" + "9" * 60)], menu_id="1") == "case:accept:" + "9" * 60
+    assert (
+        parse_choice("", [NumberedChoice("Accept", "case:accept:" + "9" * 60)], menu_id="1")
+        == "case:accept:" + "9" * 60
+    )
 
 
 def test_no_msgmenu_beyond_wechats_limits() -> None:
-    eleven = [Choice(f"item {n}", f"t:{n}") for n in range(11)]
+    eleven = [NumberedChoice(f"item {n}", f"t:{n}") for n in range(11)]
     assert render_msgmenu(eleven) is None
     assert render_msgmenu([]) is None
-    assert render_msgmenu([Choice("长" * 50, "t:long")]) is None  # 150 bytes of UTF-8
+    assert render_msgmenu([NumberedChoice("长" * 50, "t:long")]) is None  # 150 bytes of UTF-8
 
 
 def test_an_answer_that_picks_nothing_is_told_how_to_answer_in_each_language() -> None:

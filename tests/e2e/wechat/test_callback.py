@@ -8,7 +8,7 @@ from aiohttp import ClientSession
 from geopy.distance import geodesic
 
 from channels.wechat.events import Image, InboundEvent, Location, MenuClick, Other, Subscribe, Text, Unsubscribe, Voice
-from channels.wechat.numbered import Choice, not_understood, parse_choice, render_msgmenu, render_numbered
+from channels.wechat.numbered import NumberedChoice, not_understood, parse_choice, render_msgmenu, render_numbered
 from geo.crs import wgs84_to_gcj02
 from models.db import Database
 from sandbox.wechat import WeChatSandboxClient, WeChatSandboxServer, crypto
@@ -229,7 +229,7 @@ async def test_messages_from_several_users_at_once_each_get_their_own_answer(
 async def test_a_choice_is_answered_by_number_by_menu_click_or_refused_with_the_hint(
     callback: CallbackProcess, wx: WeChatSandboxClient, conversation: FakeConversation
 ) -> None:
-    choices = [Choice("暴露垃圾", "category:0102"), Choice("非法小广告", "category:0201")]
+    choices = [NumberedChoice("暴露垃圾", "category:0102"), NumberedChoice("非法小广告", "category:0201")]
     t = Translator("zh_CN")
 
     async def ask_or_read(event: InboundEvent) -> list[str]:

@@ -93,8 +93,9 @@ async def echo(event: InboundEvent) -> list[str]:
     return [f"echo: {event.text}" if isinstance(event, Text) else "?"]
 
 
-async def measure(url: str, wx: WeChatSandboxClient, kind: str, workdir: Path) -> float:
-    """Messages/s with the ``kind`` callback ("bare", "plaintext" or "safe") serving the account."""
+async def measure(url: str, wx: WeChatSandboxClient, kind: str, workdir: Path) -> tuple[float, float]:
+    """Messages/s with the ``kind`` callback ("bare", "plaintext" or "safe") serving the account, and the CPU
+    milliseconds this process (the callback's) spent per message."""
     aes_key = AES_KEY if kind == "safe" else None
     db: Database | None = None
     if kind == "bare":
@@ -121,7 +122,10 @@ async def measure(url: str, wx: WeChatSandboxClient, kind: str, workdir: Path) -
             aes_key=aes_key,
             callback_url=f"http://127.0.0.1:{port}/wechat",
         )
-        return await run_driver(url)
+        cpu = time.process_time()
+        speed = await run_driver(url)
+        cpu_ms = 1000 * (time.process_time() - cpu) / (USERS * (MESSAGES_PER_USER + 1))
+        return speed, cpu_ms
     finally:
         await runner.cleanup()
         if api is not None:
@@ -130,7 +134,7 @@ async def measure(url: str, wx: WeChatSandboxClient, kind: str, workdir: Path) -
             await db.dispose()
 
 
-async def run(rounds: int = ROUNDS) -> dict[str, list[float]]:
+async def run(rounds: int = ROUNDS) -> dict[str, list[tuple[float, float]]]:
     """Interleaved rounds of the bare, plaintext and safe-mode callbacks against one sandbox process."""
     port = _free_port()
     sandbox = await asyncio.create_subprocess_exec(
@@ -143,7 +147,7 @@ async def run(rounds: int = ROUNDS) -> dict[str, list[float]]:
         stderr=asyncio.subprocess.DEVNULL,
     )
     url = f"http://127.0.0.1:{port}"
-    results: dict[str, list[float]] = {"bare": [], "plaintext": [], "safe": []}
+    results: dict[str, list[tuple[float, float]]] = {"bare": [], "plaintext": [], "safe": []}
     try:
         await _wait_until_listening(port)
         async with WeChatSandboxClient(url) as wx:
@@ -160,10 +164,10 @@ async def run(rounds: int = ROUNDS) -> dict[str, list[float]]:
     return results
 
 
-def ratios(results: dict[str, list[float]], kind: str) -> list[float]:
-    """Each round's figure over the mean of the bare runs just before and after that round."""
-    bare = results["bare"]
-    return [value / ((bare[n] + bare[n + 1]) / 2) for n, value in enumerate(results[kind])]
+def ratios(results: dict[str, list[tuple[float, float]]], kind: str) -> list[float]:
+    """Each round's messages/s over the mean of the bare runs just before and after that round."""
+    bare = [speed for speed, _ in results["bare"]]
+    return [speed / ((bare[n] + bare[n + 1]) / 2) for n, (speed, _) in enumerate(results[kind])]
 
 
 def main() -> None:
@@ -174,16 +178,21 @@ def main() -> None:
         f"{USERS} concurrent users × {MESSAGES_PER_USER} texts, each answered by a passive reply; "
         f"{ROUNDS} interleaved rounds; sandbox and users in their own processes"
     )
-    print(f"{'':46}{'messages/s':>11}{'ratio':>8}{'ms/message':>12}")
-    bare = statistics.median(results["bare"])
-    print(f"{'bare callback (baseline)':46}{bare:11.1f}{1:8.2f}{1000 * USERS / bare:12.1f}")
-    for kind, label in (("plaintext", "citybot callback, plaintext"), ("safe", "citybot callback, safe mode (AES)")):
-        value = statistics.median(results[kind])
-        ratio = statistics.median(ratios(results, kind))
-        print(f"{label:46}{value:11.1f}{ratio:8.2f}{1000 * USERS / value:12.1f}")
-    print("ms/message: the time a user waits for the answer (users × 1000 / messages per second)")
+    print(f"{'':40}{'messages/s':>11}{'ratio':>7}{'wait ms':>9}{'CPU ms/msg':>12}")
+    rows = (
+        ("bare", "bare callback (baseline)"),
+        ("plaintext", "citybot callback, plaintext"),
+        ("safe", "citybot callback, safe mode (AES)"),
+    )
+    for kind, label in rows:
+        speed = statistics.median(speed for speed, _ in results[kind])
+        cpu = statistics.median(cpu for _, cpu in results[kind])
+        ratio = 1.0 if kind == "bare" else statistics.median(ratios(results, kind))
+        print(f"{label:40}{speed:11.1f}{ratio:7.2f}{1000 * USERS / speed:9.1f}{cpu:12.2f}")
+    print("ratio: median over rounds of messages/s against the bare runs on either side")
+    print("wait ms: how long a user waits for the answer; CPU ms/msg: the callback process's CPU per message")
     for kind, values in results.items():
-        print(f"  {kind:>10} runs: " + ", ".join(f"{v:.1f}" for v in values))
+        print(f"  {kind:>10} runs (msg/s, CPU ms): " + ", ".join(f"{s:.1f}/{c:.2f}" for s, c in values))
 
 
 if __name__ == "__main__":

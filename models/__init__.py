@@ -16,6 +16,7 @@ from models.cases import (
 from models.grid import BindingRole, GridUnit, Invite, OfficerBinding, Place, UnitLevel
 from models.identities import UserIdentity
 from models.outbox import DeliveryStatus, OutboxMessage
+from models.receipts import InboundReceipt
 from models.status import CaseStatus, IllegalTransition, transition
 from models.users import Role, User
 
@@ -30,6 +31,7 @@ __all__ = [
     "DraftStep",
     "GridUnit",
     "IllegalTransition",
+    "InboundReceipt",
     "Invite",
     "OfficerBinding",
     "OutboxMessage",

@@ -21,6 +21,7 @@ from models.users import Role, User
 from services.context import Services
 from services.i18n import N_, Translator
 from services.outbox import enqueue, enqueue_text, inline_keyboard
+from services.photos import photo_reference
 
 #: Outbox kinds of a case's messages (the card is the message with the officer's action buttons).
 KIND_ASSIGNMENT = "assignment"
@@ -105,13 +106,13 @@ async def send_case_media(
 ) -> None:
     """Queue the case's report photos (one photo or an album) with ``caption``, then its location pin."""
     now = services.clock.now()
-    photos = [p.file_id for p in case.photos if p.kind == PhotoKind.REPORT]
+    photos = [photo_reference(services, p) for p in case.photos if p.kind == PhotoKind.REPORT]
     common: dict[str, Any] = {"kind": kind, "now": now, "user_id": user.id, "case_id": case.id}
     if len(photos) == 1:
         params: dict[str, Any] = {"photo": photos[0], "caption": caption}
         await enqueue(session, chat_id=user.telegram_id, method="sendPhoto", params=params, **common)
     elif photos:
-        media: list[dict[str, str]] = [{"type": "photo", "media": file_id} for file_id in photos[:10]]
+        media: list[dict[str, Any]] = [{"type": "photo", "media": file_id} for file_id in photos[:10]]
         media[0]["caption"] = caption
         await enqueue(session, chat_id=user.telegram_id, method="sendMediaGroup", params={"media": media}, **common)
     location = {"latitude": case.lat, "longitude": case.lon}
@@ -309,8 +310,8 @@ async def _resolved_notice(
 ) -> None:
     """Before/after photos, the officer's note, and the Fixed / Not fixed question."""
     now = services.clock.now()
-    before = [p.file_id for p in case.photos if p.kind == PhotoKind.REPORT][:5]
-    after = [p.file_id for p in case.photos if p.kind == PhotoKind.PROOF][:5]
+    before = [photo_reference(services, p) for p in case.photos if p.kind == PhotoKind.REPORT][:5]
+    after = [photo_reference(services, p) for p in case.photos if p.kind == PhotoKind.PROOF][:5]
     common: dict[str, Any] = {"kind": KIND_STATUS, "now": now, "user_id": person.id, "case_id": case.id}
     caption = t("Report {number}: before and after.", number=case.number)
     if len(before) + len(after) == 1:
@@ -318,7 +319,7 @@ async def _resolved_notice(
         params: dict[str, Any] = {"photo": photo, "caption": caption}
         await enqueue(session, chat_id=person.telegram_id, method="sendPhoto", params=params, **common)
     elif before or after:
-        media: list[dict[str, str]] = [{"type": "photo", "media": file_id} for file_id in before + after]
+        media: list[dict[str, Any]] = [{"type": "photo", "media": file_id} for file_id in before + after]
         media[0]["caption"] = caption
         await enqueue(session, chat_id=person.telegram_id, method="sendMediaGroup", params={"media": media}, **common)
     text = t(RESOLVED_QUESTION, number=case.number)

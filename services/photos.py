@@ -78,6 +78,38 @@ def check_upload(services: Services, mime_type: str | None, file_size: int | Non
     return None
 
 
+@dataclass(frozen=True)
+class SniffedImage:
+    """What the bytes of an upload turned out to be."""
+
+    mime_type: str
+    width: int
+    height: int
+
+
+def sniff_image(data: bytes) -> SniffedImage | None:
+    """The image type and size read from the bytes themselves (a client's declared type can lie), or None."""
+    from io import BytesIO
+
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(BytesIO(data)) as image:
+            mime = Image.MIME.get(image.format or "", "")
+            width, height = image.size
+            image.verify()  # a truncated or corrupt file fails here, before anyone is sent it
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
+        return None
+    return SniffedImage(mime, width, height) if mime else None
+
+
+def photo_reference(services: Services, photo: Photo) -> str | dict[str, str]:
+    """How a chat message names the photo: its chat-platform file id, else the evidence copy on disk to upload."""
+    if photo.file_id or not photo.local_path:
+        return photo.file_id
+    return {"path": str(absolute_path(services, photo.local_path).resolve())}
+
+
 def suffix_for(mime_type: str | None) -> str:
     """A file name suffix for the image type (compressed Telegram photos are JPEG)."""
     return _SUFFIXES.get((mime_type or "image/jpeg").lower(), ".img")

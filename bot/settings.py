@@ -25,3 +25,8 @@ class Settings(BaseSettings):
     webhook_url: str | None = None
     webhook_listen: str = "127.0.0.1"
     webhook_port: int = 8443
+    #: The Open311 GeoReport v2 API: ``citybot api`` always serves it, ``citybot run`` when a port is set.
+    open311_port: int | None = None
+    open311_listen: str = "127.0.0.1"
+    #: The API's address as clients see it (behind a reverse proxy), e.g. https://city.example/open311/v2.
+    open311_public_url: str | None = None

@@ -1,0 +1,1 @@
+"""Channel adapters: each turns one outside system's protocol into calls of the services."""

@@ -103,7 +103,7 @@ def check_photo(services: Services, data: bytes) -> str:
         limit = f"{services.config.reporting.max_file_mb:g}"
         raise IntakeRefused(N_("The photo is too large (at most {limit} MB)."), limit=limit)
     if problem is not None or sniffed is None:
-        raise IntakeRefused(N_("The media is not a photo (JPEG, PNG, WebP, HEIC...)."))
+        raise IntakeRefused(N_("The media is not a photo (JPEG, PNG, WebP...)."))
     return sniffed.mime_type
 
 

@@ -116,7 +116,7 @@ async def file_case(
     )
     for photo in photos:
         photo.draft_id = None
-        case.photos.append(photo)
+    case.photos = list(photos)  # set, not appended to: a report without photos must not lazy-load the list
     session.add(case)
     await session.flush()
     session.add(CaseFollower(case_id=case.id, user_id=report.reporter_id))

@@ -35,6 +35,7 @@ LIMITER: web.AppKey[apikeys.RateLimiter] = web.AppKey("rate_limiter", apikeys.Ra
 PUBLIC_URL: web.AppKey[str] = web.AppKey("public_url", str)
 CHANGESET: web.AppKey[str] = web.AppKey("changeset", str)
 
+_LOCALE: web.RequestKey[str] = web.RequestKey("open311_locale", str)
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
@@ -44,8 +45,11 @@ def _fmt(request: web.Request) -> str:
 
 
 def _t(request: web.Request, fields: Any = None) -> Translator:
-    requested = (fields or request.query).get("locale")
-    return Translator(resources.locale_of(requested if isinstance(requested, str) else None, request.headers.get("Accept-Language")))
+    """The reader's language: ``locale`` (in the query, or the form of a POST), else Accept-Language."""
+    requested = (fields or request.query).get("locale") or request.get(_LOCALE)
+    locale = resources.locale_of(requested if isinstance(requested, str) else None, request.headers.get("Accept-Language"))
+    request[_LOCALE] = locale  # the error handler answers in it too
+    return Translator(locale)
 
 
 def base_url(request: web.Request) -> str:
@@ -56,22 +60,22 @@ def base_url(request: web.Request) -> str:
 @web.middleware
 async def errors(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Turn refusals and unknown paths into the specification's error document."""
-    fmt, t = _fmt(request), _t(request)
+    fmt = _fmt(request)
     try:
         return await handler(request)
     except BadRequest as exc:
-        return error_response(fmt, exc.status, t(exc.message, **exc.values), headers=exc.headers)
+        return error_response(fmt, exc.status, _t(request)(exc.message, **exc.values), headers=exc.headers)
     except IntakeRefused as exc:
-        return error_response(fmt, 400, t(exc.message, **exc.values))
+        return error_response(fmt, 400, _t(request)(exc.message, **exc.values))
     except web.HTTPNotFound:
-        return error_response(fmt, 404, t("There is no such resource: {path}", path=request.path))
+        return error_response(fmt, 404, _t(request)("There is no such resource: {path}", path=request.path))
     except web.HTTPMethodNotAllowed as exc:
-        return error_response(fmt, 405, t("Method {method} is not allowed here.", method=exc.method))
+        return error_response(fmt, 405, _t(request)("Method {method} is not allowed here.", method=exc.method))
     except web.HTTPException:
         raise
     except Exception:
         log.exception("open311 %s %s failed", request.method, request.path)
-        return error_response(fmt, 500, t("Something went wrong on our side; the request was not stored."))
+        return error_response(fmt, 500, _t(request)("Something went wrong on our side; the request was not stored."))
 
 
 # ---------------------------------------------------------------- discovery and services

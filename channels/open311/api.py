@@ -17,7 +17,7 @@ from aiohttp import web
 from channels.open311 import params, resources
 from channels.open311.formats import FORMATS, error_response, render, respond
 from channels.open311.intake import filing_from, read_form
-from channels.open311.media import MediaFetcher, published_bytes
+from channels.open311.media import published_bytes
 from channels.open311.params import BadRequest
 from channels.open311.resources import CLOSED, OPEN
 from services import apikeys, filing, public_cases
@@ -30,7 +30,6 @@ log = logging.getLogger(__name__)
 
 BASE = "/open311/v2"
 SERVICES: web.AppKey[Services] = web.AppKey("services", Services)
-FETCHER: web.AppKey[MediaFetcher] = web.AppKey("media_fetcher", MediaFetcher)
 LIMITER: web.AppKey[apikeys.RateLimiter] = web.AppKey("rate_limiter", apikeys.RateLimiter)
 PUBLIC_URL: web.AppKey[str] = web.AppKey("public_url", str)
 CHANGESET: web.AppKey[str] = web.AppKey("changeset", str)
@@ -137,10 +136,10 @@ async def _key(request: web.Request, value: str | None) -> apikeys.KeyInfo:
 async def create_request(request: web.Request) -> web.Response:
     """File a request as a case; answers its id and what happens next."""
     services, fmt = request.app[SERVICES], _fmt(request)
-    fields = await read_form(request)
+    fields = await read_form(request, services)
     t = _t(request, fields)
     key = await _key(request, params.single(fields, "api_key"))
-    report, contact = await filing_from(services, fields, key, t.locale, request.app[FETCHER])
+    report, contact = await filing_from(services, fields, key, t.locale)
     filed = await filing.file_report(services, report)
     log.info("open311 %s filed case %s (%s)", key.name, filed.case_id, filed.outcome)
     notice = resources.service_notice(filed.outcome, filed.unit_name, filed.due_at, filed.parent_id, t, services.tz)

@@ -8,7 +8,7 @@ from aiohttp import web
 from multidict import MultiMapping
 
 from channels.open311 import params
-from channels.open311.media import MediaFetcher
+from channels.open311.media import fetch_media
 from channels.open311.params import BadRequest
 from geo.crs import to_wgs84
 from services.apikeys import KeyInfo
@@ -20,19 +20,15 @@ from services.photos import max_bytes
 ADDRESS_MAX = 200
 
 
-async def read_form(request: web.Request) -> MultiMapping[Any]:
+async def read_form(request: web.Request, services: Services) -> MultiMapping[Any]:
     """The form-encoded or multipart body; a body over the size limit is a clear 400."""
     try:
         return await request.post()
     except web.HTTPRequestEntityTooLarge:
-        raise BadRequest(N_("The request is too large (a photo may be at most {limit} MB)."), limit=_mb(request)) from None
+        limit = f"{services.config.reporting.max_file_mb:g}"
+        raise BadRequest(N_("The request is too large (a photo may be at most {limit} MB)."), limit=limit) from None
     except (ValueError, UnicodeDecodeError):
         raise BadRequest(N_("The request body could not be read: send it form-encoded or multipart.")) from None
-
-
-def _mb(request: web.Request) -> str:
-    services: Services = request.app["services"]
-    return f"{services.config.reporting.max_file_mb:g}"
 
 
 def service_code(services: Services, fields: MultiMapping[Any]) -> str:
@@ -46,7 +42,7 @@ def service_code(services: Services, fields: MultiMapping[Any]) -> str:
     return code
 
 
-async def _photo(services: Services, fields: MultiMapping[Any], fetcher: MediaFetcher) -> bytes | None:
+async def _photo(services: Services, fields: MultiMapping[Any]) -> bytes | None:
     uploads = fields.getall("media", [])
     if len(uploads) > 1:
         raise BadRequest(N_("{field} was given more than once."), field="media")
@@ -62,7 +58,7 @@ async def _photo(services: Services, fields: MultiMapping[Any], fetcher: MediaFe
             raise BadRequest(N_("The photo is too large (at most {limit} MB)."), limit=f"{services.config.reporting.max_file_mb:g}")
         return data
     url = params.media_url(fields)
-    return None if url is None else await fetcher.fetch(url)
+    return None if url is None else await fetch_media(services, url)
 
 
 async def _place(services: Services, fields: MultiMapping[Any]) -> tuple[float, float, str | None]:
@@ -84,7 +80,7 @@ async def _place(services: Services, fields: MultiMapping[Any]) -> tuple[float, 
 
 
 async def filing_from(
-    services: Services, fields: MultiMapping[Any], key: KeyInfo, locale: str, fetcher: MediaFetcher
+    services: Services, fields: MultiMapping[Any], key: KeyInfo, locale: str
 ) -> tuple[Filing, params.Reporter]:
     """Check every field of the form and build the filing (the point resolved, the photo fetched)."""
     params.jurisdiction(fields)
@@ -93,7 +89,7 @@ async def filing_from(
     description = params.plain_text("description", params.single(fields, "description"), limit, lines=True)
     contact = params.reporter(fields)
     lat, lon, address = await _place(services, fields)
-    photo = await _photo(services, fields, fetcher)
+    photo = await _photo(services, fields)
     filing = Filing(
         category=code,
         lat=lat,

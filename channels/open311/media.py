@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
+import yarl
 from aiohttp.abc import AbstractResolver, ResolveResult
 
 from channels.open311.params import BadRequest
@@ -45,43 +46,41 @@ class PublicOnlyResolver(AbstractResolver):
         await self._inner.close()
 
 
-class MediaFetcher:
-    """Downloads reporters' photos; one HTTP client per API process, closed with it."""
+async def fetch_media(services: Services, url: str) -> bytes:
+    """The bytes at ``url``; ``BadRequest`` when they cannot be had or are too large.
 
-    def __init__(self, services: Services) -> None:
-        self._services = services
-        self._session: aiohttp.ClientSession | None = None
+    A client per fetch: filings with a ``media_url`` are few, and each then follows the configuration in force.
+    """
+    cfg = services.config.open311
+    limit = max_bytes(services)
+    resolver = None if cfg.media_private_hosts else PublicOnlyResolver()
+    if resolver is not None and not _public_literal(url):
+        raise BadRequest(N_("media_url could not be fetched."))
+    timeout = aiohttp.ClientTimeout(total=cfg.media_timeout_seconds)
+    try:
+        async with (
+            aiohttp.ClientSession(connector=aiohttp.TCPConnector(resolver=resolver), timeout=timeout) as http,
+            http.get(url, max_redirects=3) as response,
+        ):
+            if response.status != 200:
+                raise BadRequest(N_("media_url could not be fetched (HTTP {code})."), code=response.status)
+            if (response.content_length or 0) > limit:
+                raise _too_big(services)
+            data = await response.content.read(limit + 1)
+    except (aiohttp.ClientError, OSError, TimeoutError, ValueError):
+        raise BadRequest(N_("media_url could not be fetched.")) from None
+    if len(data) > limit:
+        raise _too_big(services)
+    return data
 
-    def _client(self) -> aiohttp.ClientSession:
-        if self._session is None:
-            cfg = self._services.config.open311
-            resolver = None if cfg.media_private_hosts else PublicOnlyResolver()
-            connector = aiohttp.TCPConnector(resolver=resolver, limit=8)
-            timeout = aiohttp.ClientTimeout(total=cfg.media_timeout_seconds)
-            self._session = aiohttp.ClientSession(connector=connector, timeout=timeout)
-        return self._session
 
-    async def fetch(self, url: str) -> bytes:
-        """The bytes at ``url``; ``BadRequest`` when they cannot be had or are too large."""
-        limit = max_bytes(self._services)
-        try:
-            async with self._client().get(url, max_redirects=3) as response:
-                if response.status != 200:
-                    raise BadRequest(N_("media_url could not be fetched (HTTP {status})."), status=response.status)
-                if (response.content_length or 0) > limit:
-                    raise _too_big(self._services)
-                data = await response.content.read(limit + 1)
-        except (aiohttp.ClientError, OSError, TimeoutError, ValueError):
-            raise BadRequest(N_("media_url could not be fetched.")) from None
-        if len(data) > limit:
-            raise _too_big(self._services)
-        return data
-
-    async def close(self) -> None:
-        """Close the HTTP client."""
-        if self._session is not None:
-            await self._session.close()
-            self._session = None
+def _public_literal(url: str) -> bool:
+    """False for a URL whose host is a non-public IP address (those are connected to without any resolving)."""
+    host = (yarl.URL(url).host or "").strip("[]")
+    try:
+        return ipaddress.ip_address(host).is_global
+    except ValueError:
+        return True  # a name: the resolver checks it
 
 
 def _too_big(services: Services) -> BadRequest:

@@ -8,8 +8,7 @@ from pathlib import Path
 
 from aiohttp import web
 
-from channels.open311.api import BASE, CHANGESET, FETCHER, LIMITER, PUBLIC_URL, SERVICES, add_routes, errors
-from channels.open311.media import MediaFetcher
+from channels.open311.api import BASE, CHANGESET, LIMITER, PUBLIC_URL, SERVICES, add_routes, errors
 from services.apikeys import RateLimiter
 from services.config import DEFAULT_CONFIG_PATH
 from services.context import Services
@@ -33,15 +32,9 @@ def build_app(services: Services, *, public_url: str | None = None, changeset: s
     # Room for a photo at the size limit plus the form around it; larger bodies get the API's own 400.
     app = web.Application(middlewares=[errors], client_max_size=max_bytes(services) + 256 * 1024)
     app[SERVICES] = services
-    app[FETCHER] = MediaFetcher(services)
     app[LIMITER] = RateLimiter()
     app[PUBLIC_URL] = (public_url or "").rstrip("/")
     app[CHANGESET] = changeset or changeset_of(None)
-
-    async def close_fetcher(app: web.Application) -> None:
-        await app[FETCHER].close()
-
-    app.on_cleanup.append(close_fetcher)
     add_routes(app)
     return app
 

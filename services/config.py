@@ -115,6 +115,9 @@ class Open311Config(BaseModel):
     media_timeout_seconds: float = Field(default=10.0, gt=0)
     #: Allow ``media_url`` on loopback or private addresses (tests, a city's own intranet photo store).
     media_private_hosts: bool = False
+    #: A kept GET answer is reused while the data version is unchanged; the version is read again at most this
+    #: often (0: on every request, so a change shows at once).
+    cache_check_seconds: float = Field(default=0.0, ge=0)
 
 
 class AppConfig(BaseModel):

@@ -10,9 +10,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Select, and_, func, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import Select, and_, func, select, text
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from models.cases import Case, CaseEvent, Photo, PhotoKind
 from models.grid import GridUnit
@@ -76,7 +77,7 @@ _COLUMNS = (
 )
 
 
-def _query(wanted: CaseFilter) -> Select[tuple[object, ...]]:
+def _query(wanted: CaseFilter) -> Select[*tuple[Any, ...]]:
     query = select(*_COLUMNS).outerjoin(GridUnit, GridUnit.id == Case.unit_id)
     if wanted.ids:
         return query.where(Case.id.in_(wanted.ids)).order_by(Case.id).limit(wanted.limit)
@@ -90,11 +91,12 @@ def _query(wanted: CaseFilter) -> Select[tuple[object, ...]]:
 
 async def list_cases(services: Services, wanted: CaseFilter, *, with_photos: bool = False) -> list[PublicCase]:
     """The published view of the cases ``wanted`` names, newest first (by id when ids are given)."""
-    async with UnitOfWork(services.db) as uow:
-        rows = (await uow.session.execute(_query(wanted))).all()
-        ids = [row[0] for row in rows]
-        history = await _history(uow.session, ids)
-        photos = await _first_photos(uow.session, ids) if with_photos and ids else {}
+    # Core statements on a bare connection: plain rows, no session or identity map for a read-only list.
+    async with services.db.engine.connect() as conn:
+        rows: list[Any] = list((await conn.execute(_query(wanted))).all())
+        ids: list[int] = [row[0] for row in rows]
+        history = await _history(conn, ids)
+        photos = await _first_photos(conn, ids) if with_photos and ids else {}
     found = []
     for row in rows:
         status = CaseStatus(row[1])
@@ -122,7 +124,7 @@ async def list_cases(services: Services, wanted: CaseFilter, *, with_photos: boo
     return found
 
 
-async def _history(session: AsyncSession, ids: Sequence[int]) -> dict[int, tuple[datetime, str | None, str]]:
+async def _history(conn: AsyncConnection, ids: Sequence[int]) -> dict[int, tuple[datetime, str | None, str]]:
     """Each case's last change, and the newest note the reporter was shown with the action that gave it."""
     if not ids:
         return {}
@@ -132,7 +134,7 @@ async def _history(session: AsyncSession, ids: Sequence[int]) -> dict[int, tuple
         .order_by(CaseEvent.case_id, CaseEvent.id)
     )
     found: dict[int, tuple[datetime, str | None, str]] = {}
-    for case_id, at, action, note in await session.execute(query):
+    for case_id, at, action, note in await conn.execute(query):
         last, public, given_with = found.get(case_id, (at, None, ""))
         if action in PUBLIC_NOTES and note:
             public, given_with = note, action
@@ -140,13 +142,13 @@ async def _history(session: AsyncSession, ids: Sequence[int]) -> dict[int, tuple
     return found
 
 
-async def _first_photos(session: AsyncSession, ids: Sequence[int]) -> dict[int, int]:
+async def _first_photos(conn: AsyncConnection, ids: Sequence[int]) -> dict[int, int]:
     query = (
         select(Photo.case_id, func.min(Photo.id))
         .where(and_(Photo.case_id.in_(ids), Photo.kind == PhotoKind.REPORT, Photo.local_path.is_not(None)))
         .group_by(Photo.case_id)
     )
-    return {int(case_id): int(photo_id) for case_id, photo_id in await session.execute(query)}
+    return {case_id: int(photo_id) for case_id, photo_id in await conn.execute(query) if case_id is not None}
 
 
 async def published_photo(services: Services, photo_id: int) -> str | None:
@@ -156,3 +158,17 @@ async def published_photo(services: Services, photo_id: int) -> str | None:
     )
     async with UnitOfWork(services.db) as uow:
         return await uow.session.scalar(query)
+
+
+_VERSION_SQL = "SELECT (SELECT max(id) FROM case_events), (SELECT max(id) FROM photos)"
+
+
+async def data_version(services: Services) -> tuple[object, ...]:
+    """A stamp that changes whenever a published case changes: every change to a case appends to its history
+    (events are never edited) and new photos get new ids. (Unit names are not in it: renames are rare and
+    answers are kept a minute at most.) Two primary-key look-ups, asked before every kept answer."""
+    reader = services.db.quick_reader()
+    if reader is not None:
+        return tuple(reader.execute(_VERSION_SQL).fetchone())
+    async with services.db.engine.connect() as conn:
+        return tuple((await conn.execute(text(_VERSION_SQL))).one())

@@ -15,6 +15,7 @@ from typing import Any
 from aiohttp import web
 
 from channels.open311 import params, resources
+from channels.open311.cache import ResponseCache
 from channels.open311.formats import FORMATS, error_response, render, respond
 from channels.open311.intake import filing_from, read_form
 from channels.open311.media import published_bytes
@@ -33,6 +34,7 @@ SERVICES: web.AppKey[Services] = web.AppKey("services", Services)
 LIMITER: web.AppKey[apikeys.RateLimiter] = web.AppKey("rate_limiter", apikeys.RateLimiter)
 PUBLIC_URL: web.AppKey[str] = web.AppKey("public_url", str)
 CHANGESET: web.AppKey[str] = web.AppKey("changeset", str)
+CACHE: web.AppKey[ResponseCache] = web.AppKey("response_cache", ResponseCache)
 
 _LOCALE: web.RequestKey[str] = web.RequestKey("open311_locale", str)
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -46,7 +48,9 @@ def _fmt(request: web.Request) -> str:
 def _t(request: web.Request, fields: Any = None) -> Translator:
     """The reader's language: ``locale`` (in the query, or the form of a POST), else Accept-Language."""
     requested = (fields or request.query).get("locale") or request.get(_LOCALE)
-    locale = resources.locale_of(requested if isinstance(requested, str) else None, request.headers.get("Accept-Language"))
+    locale = resources.locale_of(
+        requested if isinstance(requested, str) else None, request.headers.get("Accept-Language")
+    )
     request[_LOCALE] = locale  # the error handler answers in it too
     return Translator(locale)
 
@@ -175,11 +179,32 @@ async def _records(request: web.Request, wanted: CaseFilter) -> list[dict[str, A
     return [resources.request_record(case, t, categories, services.tz, media) for case in cases]
 
 
+def _cache_key(request: web.Request) -> str:
+    """What the answer depends on: the query, the language, the public address and, for the default window
+    (the 90 days up to now), the minute."""
+    moving = "" if "start_date" in request.query or "end_date" in request.query else str(int(time.time() // 60))
+    language = request.query.get("locale") or request.headers.get("Accept-Language") or ""
+    return "\x1f".join((request.path_qs, language[:40], base_url(request), moving))
+
+
+async def _cached(request: web.Request, make: Callable[[], Awaitable[list[dict[str, Any]]]]) -> web.Response:
+    """The answer kept for this request while nothing changed, else a fresh one (then kept)."""
+    cache, fmt, key = request.app[CACHE], _fmt(request), _cache_key(request)
+    body = await cache.get(key)
+    if body is None:
+        version = await cache.version()
+        body = render(fmt, "service_requests", "request", await make())
+        cache.put(key, version, body)
+    return respond(fmt, body)
+
+
 async def list_requests(request: web.Request) -> web.Response:
     """Requests by id, category, status and reporting time: at most 90 days and 1,000 rows, newest first."""
-    records = await _records(request, _filter(request, request.app[SERVICES]))
-    fmt = _fmt(request)
-    return respond(fmt, render(fmt, "service_requests", "request", records))
+
+    async def make() -> list[dict[str, Any]]:
+        return await _records(request, _filter(request, request.app[SERVICES]))
+
+    return await _cached(request, make)
 
 
 async def one_request(request: web.Request) -> web.Response:
@@ -189,12 +214,15 @@ async def one_request(request: web.Request) -> web.Response:
     if not (raw.isascii() and raw.isdigit() and len(raw) <= 18):
         raise BadRequest(N_("There is no request {id}."), status=404, id=raw)
     services = request.app[SERVICES]
-    now = services.clock.now()
-    records = await _records(request, CaseFilter(start=now, end=now, ids=(int(raw),), limit=1))
-    if not records:
-        raise BadRequest(N_("There is no request {id}."), status=404, id=raw)
-    fmt = _fmt(request)
-    return respond(fmt, render(fmt, "service_requests", "request", records))
+
+    async def make() -> list[dict[str, Any]]:
+        now = services.clock.now()
+        records = await _records(request, CaseFilter(start=now, end=now, ids=(int(raw),), limit=1))
+        if not records:
+            raise BadRequest(N_("There is no request {id}."), status=404, id=raw)
+        return records
+
+    return await _cached(request, make)
 
 
 async def media(request: web.Request) -> web.Response:

@@ -8,11 +8,13 @@ from pathlib import Path
 
 from aiohttp import web
 
-from channels.open311.api import BASE, CHANGESET, LIMITER, PUBLIC_URL, SERVICES, add_routes, errors
+from channels.open311.api import BASE, CACHE, CHANGESET, LIMITER, PUBLIC_URL, SERVICES, add_routes, errors
+from channels.open311.cache import ResponseCache
 from services.apikeys import RateLimiter
 from services.config import DEFAULT_CONFIG_PATH
 from services.context import Services
 from services.photos import max_bytes
+from services.public_cases import data_version
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +35,11 @@ def build_app(services: Services, *, public_url: str | None = None, changeset: s
     app = web.Application(middlewares=[errors], client_max_size=max_bytes(services) + 256 * 1024)
     app[SERVICES] = services
     app[LIMITER] = RateLimiter()
+
+    async def read_version() -> tuple[object, ...]:
+        return await data_version(services)
+
+    app[CACHE] = ResponseCache(read_version, check_seconds=services.config.open311.cache_check_seconds)
     app[PUBLIC_URL] = (public_url or "").rstrip("/")
     app[CHANGESET] = changeset or changeset_of(None)
     add_routes(app)

@@ -42,7 +42,9 @@ def attach_open311(settings: Settings, application: Any) -> None:
 
 
 def api_command(
-    port: int | None = typer.Option(None, help=f"Port to listen on (default CITYBOT_OPEN311_PORT, else {DEFAULT_PORT})"),
+    port: int | None = typer.Option(
+        None, help=f"Port to listen on (default CITYBOT_OPEN311_PORT, else {DEFAULT_PORT})"
+    ),
 ) -> None:
     """Serve only the Open311 GeoReport v2 API at /open311/v2 (CITYBOT_OPEN311_LISTEN, default 127.0.0.1)."""
     from bot.app import build_services
@@ -59,7 +61,9 @@ def api_command(
         for hook in services.extras.get("startup_hooks", []):
             await hook(services)
         runner = await _serve(services, settings, chosen)
-        typer.echo(f"Open311 API at http://{settings.open311_listen}:{chosen}/open311/v2/discovery.json (Ctrl-C to stop)")
+        typer.echo(
+            f"Open311 API at http://{settings.open311_listen}:{chosen}/open311/v2/discovery.json (Ctrl-C to stop)"
+        )
         try:
             await asyncio.Event().wait()
         finally:

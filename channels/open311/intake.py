@@ -55,7 +55,9 @@ async def _photo(services: Services, fields: MultiMapping[Any]) -> bytes | None:
             raise BadRequest(N_("The media is not a photo (JPEG, PNG, WebP...)."))
         data = upload.file.read(max_bytes(services) + 1)
         if len(data) > max_bytes(services):
-            raise BadRequest(N_("The photo is too large (at most {limit} MB)."), limit=f"{services.config.reporting.max_file_mb:g}")
+            raise BadRequest(
+                N_("The photo is too large (at most {limit} MB)."), limit=f"{services.config.reporting.max_file_mb:g}"
+            )
         return data
     url = params.media_url(fields)
     return None if url is None else await fetch_media(services, url)

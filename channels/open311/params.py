@@ -42,7 +42,9 @@ _SQL = re.compile(
 class BadRequest(Exception):
     """The request cannot be served: HTTP ``status`` and a message id with its values."""
 
-    def __init__(self, message: str, status: int = 400, headers: dict[str, str] | None = None, **values: object) -> None:
+    def __init__(
+        self, message: str, status: int = 400, headers: dict[str, str] | None = None, **values: object
+    ) -> None:
         super().__init__(message)
         self.message, self.status, self.values, self.headers = message, status, values, headers
 

@@ -93,7 +93,9 @@ def request_record(
     }
 
 
-def service_notice(outcome: Outcome, unit: str | None, due: datetime | None, parent: int | None, t: Translator, tz: ZoneInfo) -> str:
+def service_notice(
+    outcome: Outcome, unit: str | None, due: datetime | None, parent: int | None, t: Translator, tz: ZoneInfo
+) -> str:
     """What happens next, as the chat reporter is told it."""
     if outcome is Outcome.DUPLICATE:
         return t("This was already reported as request {id}; this request follows it.", id=parent)

@@ -58,7 +58,10 @@ def test_list_shows_keys_without_the_secret_and_revoke_stops_the_key(
     runner.invoke(app, ["apikeys", "add", "app-311", "--rate", "10/s"])
     listed = runner.invoke(app, ["apikeys", "list"])
     lines = [line.split("\t") for line in listed.stdout.strip().splitlines()]
-    assert [(row[0], row[2], row[4]) for row in lines] == [("fixmystreet", "60/min", "active"), ("app-311", "10/s", "active")]
+    assert [(row[0], row[2], row[4]) for row in lines] == [
+        ("fixmystreet", "60/min", "active"),
+        ("app-311", "10/s", "active"),
+    ]
     assert lines[0][1] == key[:9] + "…" and key not in listed.stdout
 
     result = runner.invoke(app, ["apikeys", "revoke", "fixmystreet"])
@@ -72,7 +75,10 @@ def test_list_shows_keys_without_the_secret_and_revoke_stops_the_key(
     [
         (["add", "bad name!"], "citybot: name 'bad name!' must be 1-64 letters, digits, '.', '_' or '-'"),
         (["add", "x", "--rate", "lots"], "citybot: rate 'lots' is not like 60/min (per s, min, h or day, at least 1)"),
-        (["add", "x", "--rate", "0/min"], "citybot: rate '0/min' is not like 60/min (per s, min, h or day, at least 1)"),
+        (
+            ["add", "x", "--rate", "0/min"],
+            "citybot: rate '0/min' is not like 60/min (per s, min, h or day, at least 1)",
+        ),
         (["revoke", "nobody"], "citybot: there is no key named 'nobody'; see `citybot apikeys list`"),
     ],
 )
@@ -87,4 +93,7 @@ def test_a_name_is_used_once(city_db: Path) -> None:
     runner.invoke(app, ["apikeys", "add", "hotline"])
     result = runner.invoke(app, ["apikeys", "add", "hotline"])
     assert result.exit_code == 2
-    assert result.output.strip() == "citybot: there is already a key named 'hotline' (names stay with the cases they filed)"
+    assert (
+        result.output.strip()
+        == "citybot: there is already a key named 'hotline' (names stay with the cases they filed)"
+    )

@@ -44,7 +44,11 @@ async def test_a_filed_report_is_dispatched_to_the_units_officer_with_a_deadline
     await routing.load_grid_index(services)
     base = await hotline(services)
     filed = await file_report(services, Filing(**{**base.__dict__, "photo": jpeg_bytes()}))
-    assert filed.outcome is Outcome.DISPATCHED and filed.unit_name == "东华门网格一" and filed.number == f"#{filed.case_id}"
+    assert (
+        filed.outcome is Outcome.DISPATCHED
+        and filed.unit_name == "东华门网格一"
+        and filed.number == f"#{filed.case_id}"
+    )
     assert filed.due_at == services.clock.now() + timedelta(days=1)  # 0201: one working day, Monday 10:00
     async with UnitOfWork(services.db) as uow:
         case = await uow.session.get(Case, filed.case_id)

@@ -137,14 +137,18 @@ async def test_a_field_given_twice_is_refused(api: Api) -> None:
 
 
 async def test_media_that_is_not_an_image_or_too_large_is_refused(api: Api) -> None:
-    await refused(api, 400, "The media is not a photo (JPEG, PNG, WebP...).", valid(api), (b"%PDF-1.4 not a photo", "image/jpeg"))
+    await refused(
+        api, 400, "The media is not a photo (JPEG, PNG, WebP...).", valid(api), (b"%PDF-1.4 not a photo", "image/jpeg")
+    )
     await refused(api, 400, "The media is not a photo (JPEG, PNG, WebP...).", valid(api), (b"hello", "text/plain"))
     svg = b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>'
     await refused(api, 400, "The media is not a photo (JPEG, PNG, WebP...).", valid(api), (svg, "image/svg+xml"))
     big = jpeg_bytes((600, 600)) + b"\0" * 60_000  # a real JPEG padded past 0.05 MB
     await refused(api, 400, "The photo is too large (at most 0.05 MB).", valid(api), (big, "image/jpeg"))
     huge = b"\xff\xd8" + b"\0" * 400_000  # past the body limit itself
-    await refused(api, 400, "The request is too large (a photo may be at most 0.05 MB).", valid(api), (huge, "image/jpeg"))
+    await refused(
+        api, 400, "The request is too large (a photo may be at most 0.05 MB).", valid(api), (huge, "image/jpeg")
+    )
     await refused(api, 400, "media must be an uploaded file.", valid(api, media="just text"))
 
 
@@ -228,8 +232,12 @@ async def test_media_url_is_fetched_once_and_only_from_where_the_city_allows(
             # By default a media_url may not point into the city's own network (nor at this machine).
             await refused(api, 400, "media_url could not be fetched.", valid(api, media_url=f"{here}/p.jpg"))
             services.config.open311.media_private_hosts = True
-            await refused(api, 400, "media_url could not be fetched (HTTP 404).", valid(api, media_url=f"{here}/gone.jpg"))
-            await refused(api, 400, "The media is not a photo (JPEG, PNG, WebP...).", valid(api, media_url=f"{here}/notes.txt"))
+            await refused(
+                api, 400, "media_url could not be fetched (HTTP 404).", valid(api, media_url=f"{here}/gone.jpg")
+            )
+            await refused(
+                api, 400, "The media is not a photo (JPEG, PNG, WebP...).", valid(api, media_url=f"{here}/notes.txt")
+            )
             status, _body, _ = await post(api, valid(api, media_url=f"{here}/p.jpg"))
             assert status == 200
             async with UnitOfWork(services.db) as uow:

@@ -164,7 +164,9 @@ async def _both(api: Api, path: str) -> tuple[Any, bytes]:
 
 
 async def test_every_resource_has_the_specified_fields_in_json_and_xml(api: Api) -> None:
-    created = await file(api, service_code="0201", lat=INSIDE[0], lng=INSIDE[1], description='O\'Brien St & 5th "corner"')
+    created = await file(
+        api, service_code="0201", lat=INSIDE[0], lng=INSIDE[1], description='O\'Brien St & 5th "corner"'
+    )
     request_id = created[0]["service_request_id"]
 
     discovery, xml = await _both(api, "discovery")

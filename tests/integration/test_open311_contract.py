@@ -223,3 +223,30 @@ async def test_photos_stay_private_unless_the_city_publishes_them(api: Api) -> N
             assert (await resp.json())[0]["media_url"] is None
         async with http.get(f"{api.url}/media/1.jpg") as resp:
             assert resp.status == 404
+
+
+async def test_staff_notes_stay_private_and_the_reporters_notes_are_published(api: Api) -> None:
+    from models.users import Role, User
+    from services import cases
+
+    answer = await file(api, service_code="0201", lat=INSIDE[0], lng=INSIDE[1])
+    case_id = int(answer[0]["service_request_id"])
+    async with UnitOfWork(api.services.db) as uow:
+        officer = await uow.session.get(User, api.officer.id if api.officer else 0)
+        assert officer is not None
+        await cases.return_case(api.services, uow.session, case_id, officer, "Wall belongs to the rail company")
+        admin = User(telegram_id=777, first_name="Admin", role=Role.ADMIN, created_at=api.services.clock.now())
+        uow.session.add(admin)
+        await uow.commit()
+    client = GeoReport(api.url)
+    returned = await asyncio.to_thread(client.get_service_request, str(case_id))
+    assert returned["status"] == "open" and returned["status_notes"] == "returned"
+    async with UnitOfWork(api.services.db) as uow:
+        admin = await uow.session.scalar(select(User).where(User.telegram_id == 777))
+        assert admin is not None
+        await cases.reject(api.services, uow.session, case_id, admin, "Private property, not a public space")
+        await uow.commit()
+    rejected = await asyncio.to_thread(client.get_service_request, str(case_id))
+    assert rejected["status"] == "closed"
+    assert rejected["status_notes"] == "rejected: Private property, not a public space"
+    assert "rail company" not in str(rejected)

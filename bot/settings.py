@@ -34,3 +34,8 @@ class Settings(BaseSettings):
     wechat_listen: str = "127.0.0.1"
     wechat_port: int = 8090
     wechat_reply_budget: float = Field(default=4.0, description="seconds to wait before answering `success`")
+    #: The Open311 GeoReport v2 API: ``citybot api`` always serves it, ``citybot run`` when a port is set.
+    open311_port: int | None = None
+    open311_listen: str = "127.0.0.1"
+    #: The API's address as clients see it (behind a reverse proxy), e.g. https://city.example/open311/v2.
+    open311_public_url: str | None = None

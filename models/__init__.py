@@ -1,5 +1,6 @@
 """Typed ORM, the case state machine, the database and the unit of work."""
 
+from models.apikeys import ApiKey
 from models.base import Base
 from models.broadcast import Subscription, WeeklySummary
 from models.cases import (
@@ -21,6 +22,7 @@ from models.status import CaseStatus, IllegalTransition, transition
 from models.users import Role, User
 
 __all__ = [
+    "ApiKey",
     "Base",
     "BindingRole",
     "Case",

@@ -41,6 +41,9 @@ class Case(Base):
     address: Mapped[str | None] = mapped_column(String(300))
     note: Mapped[str | None] = mapped_column(Text)
     language: Mapped[str] = mapped_column(String(8), default="en")
+    #: The channel the report came in by: "telegram", "wechat", "open311:<key name>".
+    #: Where the case came from: a chat channel's name, or ``open311:<key name>``.
+    source: Mapped[str] = mapped_column(String(80), default="")
 
     unit_id: Mapped[str | None] = mapped_column(ForeignKey("grid_units.id", ondelete="SET NULL"))
     #: Unit ids from the grid up to the district, '>'-separated (kept so escalation survives re-imports).

@@ -44,6 +44,8 @@ class Services:
     #: The grid index routing reads, the database state it was built from, and when that was last checked.
     grid_index: GridIndex | None = None
     grid_version: tuple[int, datetime | None] | None = None
+    #: Each unit's parent, kept with the index so routing walks up the chain without a query per level.
+    grid_parents: dict[str, str | None] | None = None
     grid_checked_at: datetime | None = None
     #: The online geocoder, built on first use (None until then, and with the offline provider).
     geocoder: Geocoder | None = None

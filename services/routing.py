@@ -42,6 +42,7 @@ class RouteDecision:
     chain: tuple[str, ...]
     routed_by: RoutedBy
     snap_distance_m: float | None = None
+    unit_name: str | None = None  # known when the grid index found the unit
 
     @property
     def chain_text(self) -> str:
@@ -68,9 +69,12 @@ async def load_grid_index(services: Services) -> None:
     async with UnitOfWork(services.db) as uow:
         version = await _grid_version(uow.session)
         rows = await _routable_rows(uow.session)
+        parents = await unit_parents(uow.session)
     # Parsing and indexing 100k polygons takes seconds: keep the event loop free meanwhile.
     index = await asyncio.to_thread(_build_index, rows, services.config.routing.snap_distance_m)
     services.grid_index = index
+    # Kept with the index (and rebuilt with it), so routing a report walks up the chain without a query per level.
+    services.grid_parents = parents
     services.grid_version = version
     services.grid_checked_at = services.clock.now()
     log.info("grid index built with %d units", len(index))
@@ -119,10 +123,11 @@ async def route(services: Services, session: AsyncSession, lat: float, lon: floa
     found = grid_index(services).locate(lat, lon, snap_distance_m=services.config.routing.snap_distance_m)
     if found is None:
         return RouteDecision(None, (), RoutedBy.UNROUTED)
-    chain = await unit_chain(session, found.unit_id)
+    parents = services.grid_parents
+    chain = chain_from(parents, found.unit_id) if parents else await unit_chain(session, found.unit_id)
     if found.snapped:
-        return RouteDecision(found.unit_id, chain, RoutedBy.SNAPPED, found.distance_m)
-    return RouteDecision(found.unit_id, chain, RoutedBy.INSIDE)
+        return RouteDecision(found.unit_id, chain, RoutedBy.SNAPPED, found.distance_m, found.name)
+    return RouteDecision(found.unit_id, chain, RoutedBy.INSIDE, unit_name=found.name)
 
 
 async def _category_unit(services: Services, session: AsyncSession, category: str) -> str | None:

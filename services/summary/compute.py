@@ -13,6 +13,7 @@ from services.config import SummaryConfig
 from services.summary.figures import UnitFigures, WeekSummary
 from services.summary.kpis import chain_categories, chain_counts, load_units, roll_up, roll_up_categories
 from services.summary.leaderboard import leaderboard
+from services.summary.sources import counts_by_source
 from services.summary.weeks import IsoWeek
 
 
@@ -28,7 +29,8 @@ async def compute_summary(
     roll_up(units, city, await chain_counts(session, prev_start, prev_end, now), previous=True)
     roll_up_categories(units, city, await chain_categories(session, start, end))
     board = await leaderboard(session, start, end, config.leaderboard_size)
-    return WeekSummary(str(week), now.isoformat(), city, units, board)
+    sources = await counts_by_source(session, start, end)
+    return WeekSummary(str(week), now.isoformat(), city, units, board, sources)
 
 
 async def summary_for(

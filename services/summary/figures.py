@@ -177,6 +177,8 @@ class WeekSummary:
     city: UnitFigures
     units: dict[str, UnitFigures] = field(default_factory=dict)
     leaderboard: list[LeaderEntry] = field(default_factory=list)
+    #: City-wide cases received by channel, e.g. {"telegram": 120, "open311:hotline": 30}.
+    sources: dict[str, int] = field(default_factory=dict)
 
     def scope(self, unit_id: str | None) -> UnitFigures:
         """The figures of ``unit_id`` (the city for None or an unknown unit)."""
@@ -205,6 +207,7 @@ class WeekSummary:
             city=_unit_from_json(data["city"]),
             units={key: _unit_from_json(value) for key, value in data["units"].items()},
             leaderboard=[LeaderEntry(**entry) for entry in data["leaderboard"]],
+            sources=dict(data.get("sources", {})),
         )
 
 

@@ -130,6 +130,9 @@ def render_text(
         blocks.append([t("No cases this week.")])
     else:
         blocks += [_headline(t, figures), _categories(t, config, figures)]
+        if figures.id == "" and len(summary.sources) > 1:  # one channel only: nothing to compare
+            counts = " · ".join(f"{source} {n}" for source, n in summary.sources.items())
+            blocks.append([t("Received by source: {counts}", counts=counts)])
         blocks.append(_ranking(t, config, summary.children(unit_id, config.summary.rank_level)))
     if figures.id == "" and summary.leaderboard:
         board = [t("Volunteer leaderboard (valid reports):")]

@@ -69,9 +69,9 @@ def complete_city(path: Path) -> None:
             )
         first = 500_000
         conn.executemany(
-            "INSERT INTO users (id, telegram_id, first_name, role, banned, blocked_bot, leaderboard_opt_in, created_at)"
-            " VALUES (?, ?, 'Officer', 'officer', 0, 0, 0, ?)",
-            [(first + n, 90_000_000 + n, created) for n in range(len(grids))],
+            "INSERT INTO users (id, contact_channel, contact_address, first_name, role, banned, leaderboard_opt_in,"
+            " created_at) VALUES (?, 'telegram', ?, 'Officer', 'officer', 0, 0, ?)",
+            [(first + n, str(90_000_000 + n), created) for n in range(len(grids))],
         )
         conn.executemany(
             "INSERT INTO officer_bindings (user_id, unit_id, role, display_name, created_at)"

@@ -41,7 +41,6 @@ class Case(Base):
     address: Mapped[str | None] = mapped_column(String(300))
     note: Mapped[str | None] = mapped_column(Text)
     language: Mapped[str] = mapped_column(String(8), default="en")
-    #: The channel the report came in by: "telegram", "wechat", "open311:<key name>".
     #: Where the case came from: a chat channel's name, or ``open311:<key name>``.
     source: Mapped[str] = mapped_column(String(80), default="")
 

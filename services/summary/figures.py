@@ -177,7 +177,7 @@ class WeekSummary:
     city: UnitFigures
     units: dict[str, UnitFigures] = field(default_factory=dict)
     leaderboard: list[LeaderEntry] = field(default_factory=list)
-    #: City-wide cases received by channel, e.g. {"telegram": 120, "open311:hotline": 30}.
+    #: City-wide cases received by channel, e.g. {"wechat": 120, "open311:hotline": 30}.
     sources: dict[str, int] = field(default_factory=dict)
 
     def scope(self, unit_id: str | None) -> UnitFigures:

@@ -1,4 +1,4 @@
-"""Cases received in a period, counted by the channel they came in by (telegram, wechat, open311:<key>)."""
+"""Cases received in a period, counted by the channel they came in by (a chat channel, or open311:<key>)."""
 
 from __future__ import annotations
 

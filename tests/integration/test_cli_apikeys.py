@@ -44,10 +44,12 @@ def test_add_prints_the_key_once_and_stores_only_its_hash(city_db: Path, clock: 
     assert key.startswith("c311_") and len(key) > 40
     with sqlite3.connect(city_db) as conn:
         stored = conn.execute("select name, key_hash, rate_limit, rate_seconds, callback_url from api_keys").fetchall()
-        reporter = conn.execute("select telegram_id, blocked_bot from users").fetchall()
+        reporter = conn.execute(
+            "select i.channel, i.external_id, u.contact_address from users u join identities i on i.user_id = u.id"
+        ).fetchall()
     assert stored == [("hotline-12345", hash_key(key), 120, 60, None)]
     assert key not in str(stored)
-    assert reporter == [(-1, 1)]  # the key's stand-in reporter, never messaged
+    assert reporter == [("open311", "1", None)]  # the key's client as reporter, never messaged
     assert works(city_db, key, clock, tmp_path)
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from datetime import timedelta
 
 import pytest
@@ -17,11 +16,14 @@ from services import routing
 from services.apikeys import create_key
 from services.context import Services
 from services.filing import Filing, file_report
+from services.i18n import Translator
 from services.intake_limits import IntakeRefused
 from services.intake_submit import Outcome, submit_draft
+from services.messages import PhotoRef, from_json, render_lines
 from services.summary.compute import compute_summary
 from services.summary.render import render_text
 from services.summary.weeks import IsoWeek
+from services.users import user_by_identity
 from tests.integration.open311_world import jpeg_bytes
 from tests.integration.test_intake_submit import INSIDE, OUTSIDE, fill_draft, make_grid, make_user
 
@@ -32,9 +34,9 @@ async def hotline(services: Services) -> Filing:
                   client_id=info.id, client_name=info.name)  # fmt: skip
 
 
-async def outbox_to(services: Services, telegram_id: int) -> list[OutboxMessage]:
+async def outbox_to(services: Services, address: str | None) -> list[OutboxMessage]:
     async with UnitOfWork(services.db) as uow:
-        query = select(OutboxMessage).where(OutboxMessage.chat_id == telegram_id).order_by(OutboxMessage.id)
+        query = select(OutboxMessage).where(OutboxMessage.address == address).order_by(OutboxMessage.id)
         return list(await uow.session.scalars(query))
 
 
@@ -54,14 +56,16 @@ async def test_a_filed_report_is_dispatched_to_the_units_officer_with_a_deadline
         case = await uow.session.get(Case, filed.case_id)
         assert case is not None and case.source == "open311:hotline" and case.status == CaseStatus.DISPATCHED
         reporter = await uow.session.get(User, case.reporter_id)
-        assert reporter is not None and reporter.telegram_id == -base.client_id and reporter.blocked_bot
+        # The client is an account on the open311 channel with no contact: it is never messaged.
+        assert reporter is not None and reporter.contact_address is None
+        assert await user_by_identity(uow.session, "open311", base.client_id) == reporter
         photo = await uow.session.scalar(select(Photo).where(Photo.case_id == case.id))
         assert photo is not None and photo.file_id == "" and photo.local_path is not None
-    sent = await outbox_to(services, officer.telegram_id)
-    assert [m.method for m in sent] == ["sendPhoto", "sendLocation", "sendMessage"]
-    assert json.loads(sent[0].params)["photo"] == {"path": str((services.data_dir / photo.local_path).resolve())}
-    assert "Posters" in json.loads(sent[2].params)["text"]
-    assert await outbox_to(services, -base.client_id) == []
+    photos, pin, card = (from_json(m.payload) for m in await outbox_to(services, officer.contact_address))
+    assert photos.photos == (PhotoRef(photo_id=photo.id),)  # no channel file id yet: the sender uploads the copy
+    assert pin.location == (INSIDE[0], INSIDE[1])
+    assert "Posters" in render_lines(services, card.lines, Translator("en"))
+    assert await outbox_to(services, str(base.client_id)) == []
 
 
 async def test_no_grid_queues_it_and_a_second_report_is_a_duplicate(services: Services) -> None:

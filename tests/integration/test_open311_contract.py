@@ -23,8 +23,10 @@ from models.cases import Case
 from models.db import Database
 from models.uow import UnitOfWork
 from services.clock import ManualClock
+from services.users import user_by_identity
 from tests.conftest import make_services
 from tests.integration.open311_world import INSIDE, OUTSIDE, Api, jpeg_bytes, running_api
+from tests.people import tg_user
 
 SERVICE_FIELDS = ["service_code", "service_name", "description", "metadata", "type", "keywords", "group"]
 REQUEST_FIELDS = [
@@ -235,14 +237,14 @@ async def test_staff_notes_stay_private_and_the_reporters_notes_are_published(ap
         officer = await uow.session.get(User, api.officer.id if api.officer else 0)
         assert officer is not None
         await cases.return_case(api.services, uow.session, case_id, officer, "Wall belongs to the rail company")
-        admin = User(telegram_id=777, first_name="Admin", role=Role.ADMIN, created_at=api.services.clock.now())
+        admin = tg_user(777, first_name="Admin", role=Role.ADMIN, created_at=api.services.clock.now())
         uow.session.add(admin)
         await uow.commit()
     client = GeoReport(api.url)
     returned = await asyncio.to_thread(client.get_service_request, str(case_id))
     assert returned["status"] == "open" and returned["status_notes"] == "returned"
     async with UnitOfWork(api.services.db) as uow:
-        admin = await uow.session.scalar(select(User).where(User.telegram_id == 777))
+        admin = await user_by_identity(uow.session, "telegram", 777)
         assert admin is not None
         await cases.reject(api.services, uow.session, case_id, admin, "Private property, not a public space")
         await uow.commit()

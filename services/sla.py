@@ -176,7 +176,8 @@ async def _handle(services: Services, session: AsyncSession, cases: list[SweptCa
         return done
     plans = {case.id: deadlines.due_actions(services, case, now) for case in cases}
     closing = {case.id for case in cases if any(action.kind == "close" for action in plans[case.id])}
-    directory = await Directory.load(session, [case for case in cases if case.id not in closing])
+    followed = {case.id for case in cases if any(action.kind == "escalated" for action in plans[case.id])}
+    directory = await Directory.load(session, [case for case in cases if case.id not in closing], followed=followed)
     rows: list[dict[str, Any]] = []
     markers: list[dict[str, Any]] = []
     for case in cases:

@@ -76,12 +76,16 @@ def notice_rows(
     """Outbox rows for one notice, one per reachable recipient."""
     if action.kind == "escalation":
         recipients = directory.escalation_targets(case, action.number)
+    elif action.kind == "escalated":
+        recipients = directory.followers_of(case.id)
     else:
         recipients = directory.handlers_of(case)
     assert case.due_at is not None
     # The deadline is part of the key: after an extension or a rework the same notice is a new one.
     stem = f"sla:{case.id}:{int(case.due_at.timestamp())}:{action.kind}"
-    if action.kind in ("escalation", "chase"):
+    if action.kind == "escalation":
+        stem += f":{action.number}"
+    elif action.kind == "chase":
         stem += f":{action.number}"
     kind = f"sla_{action.kind}"
     rows = []
@@ -189,6 +193,13 @@ def render(
     if deadline is None:
         deadline = memo[case.due_at] = local_time(services, case.due_at)
     values = {"number": case.number, "category": label, "unit": directory.unit_name(case), "deadline": deadline}
+    if action.kind == "escalated":
+        text = t(
+            "🔔 Your report {number} ({category}, {unit}) was not handled by its deadline, {deadline}: it has been "
+            "escalated to the supervisors (督办). We will tell you when it is handled.",
+            **values,
+        )
+        return text + "\n" + t("Send /my to see your reports.")
     if action.kind == "reminder":
         left = format_duration(t, case.due_at - now)
         text = t(

@@ -62,6 +62,7 @@ def test_catch_up_after_days_sends_one_overdue_notice_and_the_top_escalation(dat
         "case #1: overdue -> user 1 (chat 101)",
         "case #1: overdue -> user 2 (chat 102)",
         "case #1: escalation 3 -> user 5 (chat 401)",
+        "case #1: escalated 3 -> user 6 (chat 900)",
     ]
 
 

@@ -2,7 +2,9 @@
 
 Texts name the case, its category, its unit and its deadline in the city's time zone, and say how much time is
 left or how overdue it is. Each row carries a ``dedupe_key`` (``sla:<case>:<deadline>:<notice>:<user>``), so
-even a sweep that lost its claim to another one cannot queue a notice twice.
+even a sweep that lost its claim to another one cannot queue a notice twice. The key is made of what the
+sweep read from the case, never of the sweep's own time: an escalation names its level, a chase the notice it
+follows (``last_chase_at``), so two sweeps at different times that read the same markers write the same keys.
 """
 
 from __future__ import annotations
@@ -86,7 +88,8 @@ def notice_rows(
     if action.kind == "escalation":
         stem += f":{action.number}"
     elif action.kind == "chase":
-        stem += f":{action.number}"
+        assert case.last_chase_at is not None, "a chase follows an overdue notice or a chase"
+        stem += f":{int(case.last_chase_at.timestamp() * 1_000_000)}"
     kind = f"sla_{action.kind}"
     rows = []
     params: dict[str, str] = {}  # the text depends only on the reader's language

@@ -82,9 +82,13 @@ def _pct(value: float | None) -> str:
 
 
 def chart_style() -> dict[Any, Any]:
-    """rc settings that draw text with the packaged CJK font (Latin glyphs come from it too)."""
+    """rc settings that draw text with the packaged CJK font (Latin glyphs come from it too), as plain text.
+
+    Unit names come from third-party GeoJSON: with mathtext on, a name with two ``$`` would be read as a formula
+    (and a malformed one would stop the chart from being drawn at all).
+    """
     name, _path = cjk_font()
-    return {"font.family": [name, "DejaVu Sans"], "axes.unicode_minus": False}
+    return {"font.family": [name, "DejaVu Sans"], "axes.unicode_minus": False, "text.parse_math": False}
 
 
 def render_chart(summary: WeekSummary, config: AppConfig, locale: str, path: Path, unit_id: str | None = None) -> Path:

@@ -175,12 +175,26 @@ def _rate(value: float | None) -> str:
     return "" if value is None else f"{value:.4f}"
 
 
+#: What makes a spreadsheet read a cell as a formula (or, for tab and CR, lets it hide one behind them).
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value: object) -> object:
+    """A text cell that a spreadsheet would run as a formula, prefixed with ``'``; anything else unchanged.
+
+    Unit names come from third-party GeoJSON, and Excel or WPS opening the export must show them, not run them.
+    """
+    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
 def render_csv(summary: WeekSummary, locale: str = "zh_CN") -> str:
     """One row per unit (the city first, with an empty id) and the KPIs as columns; rates as fractions."""
     t = Translator(locale)
     rows = [_csv_row(t, f) for f in [summary.city, *sorted(summary.units.values(), key=lambda u: (u.level, u.id))]]
     out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=list(rows[0]), lineterminator="\n")
+    writer = csv.DictWriter(out, fieldnames=list(rows[0]), lineterminator="\r\n")  # RFC 4180: a cell with CR is quoted
     writer.writeheader()
-    writer.writerows(rows)
+    writer.writerows({key: csv_cell(value) for key, value in row.items()} for row in rows)
     return out.getvalue()

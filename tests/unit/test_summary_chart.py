@@ -68,3 +68,15 @@ def test_an_english_chart_has_english_axis_labels() -> None:
         figure = build_figure(summary(), load_config(), "en")
         labels = {t.get_text() for t in figure.findobj(Text)}
     assert {"Received", "Closed", "On-time closure rate (%)", "东华门街道"} <= labels
+
+
+@pytest.mark.parametrize("name", [r"Cost $\frac{1}$ street", "景山$街道$", "$5 and $6 street"])
+def test_unit_names_with_dollar_signs_are_drawn_as_they_are_written(tmp_path: Path, name: str) -> None:
+    data = summary()
+    data.units["S2"].name = name
+    render_chart(data, load_config(), "zh_CN", tmp_path / "w47.png")  # a formula parser would fail on the first
+    with matplotlib.rc_context(chart_style()):
+        figure = build_figure(data, load_config(), "zh_CN")
+        FigureCanvasAgg(figure).draw()
+        drawn = [t for t in figure.findobj(Text) if t.get_text() == name]
+    assert drawn and all(not t._preprocess_math(name)[1] for t in drawn)  # plain text, not mathtext

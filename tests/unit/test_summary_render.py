@@ -98,3 +98,21 @@ def test_csv_has_one_row_per_unit_with_ids_names_and_kpis() -> None:
     assert s1["unit_name"] == "东华门街道" and s1["level"] == "street" and s1["parent_id"] == "D1"
     assert s1["received"] == "3" and s1["overdue_now"] == "1" and s1["top_category"] == "0201"
     assert rows[4]["on_time_rate"] == ""  # nothing fell due: no rate, not 0
+
+
+@pytest.mark.parametrize(
+    "name", ['=HYPERLINK("http://x.invalid","点我")', "+1 街道", "-2 街道", "@SUM(A1)", "\t=1+1", "\r=1+1"]
+)
+def test_csv_cells_that_a_spreadsheet_would_run_are_neutralised(name: str) -> None:
+    data = summary()
+    data.units["S1"].name = name
+    data.units["S1"].id = name  # ids come from the same GeoJSON
+    rows = list(csv.DictReader(io.StringIO(render_csv(data, "zh_CN"), newline="")))
+    s1 = next(row for row in rows if row["unit_name"].endswith(name))
+    assert (s1["unit_name"], s1["unit_id"]) == ("'" + name, "'" + name)
+    assert s1["received"] == "3"  # numbers stay numbers
+
+
+def test_csv_leaves_ordinary_names_alone() -> None:
+    rows = list(csv.DictReader(io.StringIO(render_csv(summary(), "zh_CN"))))
+    assert [row["unit_name"] for row in rows[1:]] == ["多福巷社区", "东华门街道", "景山街道", "交道口街道"]

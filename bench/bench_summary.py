@@ -230,7 +230,7 @@ async def aggregation(services: Services) -> None:
 
     async def everything() -> None:
         async with services.db.sessions() as session:
-            await chain_counts(session, first, end, NOW)
+            await chain_counts(session, first, end)
             await chain_categories(session, first, end)
 
     async def scan_all() -> None:

@@ -104,6 +104,8 @@ class SummaryConfig(BaseModel):
     channel_language: Literal["zh_CN", "en"] = "zh_CN"
     leaderboard_size: int = Field(default=5, ge=0, le=50)
     chart_units: int = Field(default=15, ge=1, le=60)
+    #: A unit is ranked only with at least this many cases due in the week (the on-time rate's denominator).
+    rank_min_cases: int = Field(default=5, ge=1)
 
 
 class Open311Config(BaseModel):

@@ -37,6 +37,8 @@ class Services:
     pacer: Any = None
     #: A delivery pass of this process is running (the next tick does not start another).
     delivering: bool = False
+    #: Someone asked for one more delivery pass after the running one (the demo's clock).
+    delivery_wanted: bool = False
     #: The channel of bare addresses in the configuration (e.g. summary broadcast chat ids).
     default_channel: str = ""
     #: Coroutines run once when the process starts serving (the grid index is built by one).

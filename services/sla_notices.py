@@ -2,7 +2,9 @@
 
 Texts name the case, its category, its unit and its deadline in the city's time zone, and say how much time is
 left or how overdue it is. Each row carries a ``dedupe_key`` (``sla:<case>:<deadline>:<notice>:<user>``), so
-even a sweep that lost its claim to another one cannot queue a notice twice.
+even a sweep that lost its claim to another one cannot queue a notice twice. The key is made of what the
+sweep read from the case, never of the sweep's own time: an escalation names its level, a chase the notice it
+follows (``last_chase_at``), so two sweeps at different times that read the same markers write the same keys.
 """
 
 from __future__ import annotations
@@ -74,13 +76,18 @@ def notice_rows(
     """Outbox rows for one notice, one per reachable recipient (the text is rendered in each one's language later)."""
     if action.kind == "escalation":
         recipients = directory.escalation_targets(case, action.number)
+    elif action.kind == "escalated":
+        recipients = directory.followers_of(case.id)
     else:
         recipients = directory.handlers_of(case)
     assert case.due_at is not None
     # The deadline is part of the key: after an extension or a rework the same notice is a new one.
     stem = f"sla:{case.id}:{int(case.due_at.timestamp())}:{action.kind}"
-    if action.kind in ("escalation", "chase"):
+    if action.kind == "escalation":
         stem += f":{action.number}"
+    elif action.kind == "chase":
+        assert case.last_chase_at is not None, "a chase follows an overdue notice or a chase"
+        stem += f":{int(case.last_chase_at.timestamp() * 1_000_000)}"
     kind = f"sla_{action.kind}"
     rows = []
     payload: str | None = None  # the same message for everyone: it is rendered per reader at delivery
@@ -116,6 +123,13 @@ def notice_lines(case: SweptCase, action: SlaAction, directory: Directory, now: 
         "unit": directory.unit_name(case),
         "deadline": when(case.due_at),
     }
+    if action.kind == "escalated":
+        line = text(
+            "🔔 Your report {number} ({category}, {unit}) was not handled by its deadline, {deadline}: it has been "
+            "escalated to the supervisors (督办). We will tell you when it is handled.",
+            **values,
+        )
+        return (line, text("Send /my to see your reports."))
     if action.kind == "reminder":
         line = text(
             "⏰ Reminder: case {number} ({category}, {unit}) is due at {deadline}, in {left}.",
@@ -140,14 +154,14 @@ def notice_lines(case: SweptCase, action: SlaAction, directory: Directory, now: 
             "🔔 Escalation, level {level}: case {number} ({category}, {unit}) is {overdue}; "
             "the deadline was {deadline}. Handled by: {handler}.",
             level=action.number,
-            overdue=_overdue_by(now - case.due_at),
+            overdue=overdue_ref(now - case.due_at),
             handler=handler if handler is not None else msg("not accepted yet"),
             **values,
         )
     return (line, text("Send /case {id} for details.", id=case.id))
 
 
-def _overdue_by(late: timedelta) -> Ref:
+def overdue_ref(late: timedelta) -> Ref:
     """ "3 h overdue", or "just overdue" at the deadline itself."""
     if late < timedelta(minutes=1):
         return msg("just overdue")

@@ -58,14 +58,15 @@ async def test_repeated_sweeps_at_the_same_moment_queue_nothing_new(services: Se
 async def test_two_overlapping_sweeps_share_the_work(services: Services, clock: ManualClock) -> None:
     ids = await many_cases(services, 40)
     services.config.sla.batch_size = 7  # several rounds each, interleaved
-    for moment, per_case in ((REMINDER, 2), (DEADLINE, 3)):
+    # At the deadline: both officers, the community supervisor and the reporter (told of the escalation).
+    for moment, per_case in ((REMINDER, 2), (DEADLINE, 4)):
         clock.set(moment)
         first, second = await asyncio.gather(sweep(services, worker="a"), sweep(services, worker="b"))
         assert first.claimed + second.claimed == len(ids)
         assert len(first.notices) + len(second.notices) == len(ids) * per_case
     queued = await notices_per_recipient(services)
     assert set(queued.values()) == {1}
-    assert len(queued) == 40 * 5  # 2 reminders, 2 overdue notices, 1 escalation per case
+    assert len(queued) == 40 * 6  # 2 reminders, 2 overdue notices, 1 escalation, the reporter's news per case
 
 
 async def test_two_processes_on_one_database_never_double_notify(
@@ -87,8 +88,9 @@ async def test_two_processes_on_one_database_never_double_notify(
     finally:
         await other_db.dispose()
     queued = await notices_per_recipient(services)
-    # Per case and officer: one reminder, one overdue notice, two chases; one escalation per level.
-    assert Counter(queued.values()) == Counter({1: 30 * 7, 2: 30 * 2})
+    # Per case and officer: one reminder, one overdue notice, two chases; one escalation per level; the
+    # reporter's news of the escalation once.
+    assert Counter(queued.values()) == Counter({1: 30 * 8, 2: 30 * 2})
     assert {kind for _chat, kind, _case in queued if queued[(_chat, kind, _case)] == 2} == {"sla_chase"}
 
 

@@ -62,6 +62,7 @@ def test_catch_up_after_days_sends_one_overdue_notice_and_the_top_escalation(dat
         "case #1: overdue -> user 1 (telegram 101)",
         "case #1: overdue -> user 2 (telegram 102)",
         "case #1: escalation 3 -> user 5 (telegram 401)",
+        "case #1: escalated 3 -> user 6 (telegram 900)",
     ]
 
 

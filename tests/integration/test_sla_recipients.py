@@ -59,6 +59,7 @@ async def test_escalation_over_an_empty_level_reaches_the_next_one_up(services: 
         (101, "overdue"),
         (102, "overdue"),
         (301, "escalation"),
+        (900, "escalated"),
     ]
     texts = [text for chat, _kind, text in await sla_messages(services) if chat == 301]
     assert texts[0].startswith("🔔 督办（第1级）：")

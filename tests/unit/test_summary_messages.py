@@ -18,7 +18,7 @@ def summary(streets: int) -> WeekSummary:
     units = {
         f"S{i}": UnitFigures(
             id=f"S{i}", name=f"第{i}街道办事处", level="street",
-            counts=Counts(received=5, due=4, due_closed_on_time=i % 4, overdue_now=1 + i % 3),
+            counts=Counts(received=6, due=6, due_closed_on_time=i % 4, overdue_at_end=1 + i % 3),
         )
         for i in range(streets)
     }  # fmt: skip

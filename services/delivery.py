@@ -330,9 +330,7 @@ async def _retry(services: Services, row: OutboxMessage, delay: float, error: st
     }
     if counts:
         values["attempts"] = row.attempts + 1
-    async with UnitOfWork(services.db) as uow:
-        await uow.session.execute(update(OutboxMessage).where(OutboxMessage.id == row.id).values(**values))
-        await uow.commit()
+    await _record(services, row, values)
 
 
 async def _finish(
@@ -355,8 +353,22 @@ async def _finish(
         values["delivered_ids"] = ",".join(map(str, ids))[:200] if ids else None
     if error is not None:
         values["last_error"] = error[:500]
+    await _record(services, row, values)
+
+
+async def _record(services: Services, row: OutboxMessage, values: dict[str, Any]) -> None:
+    """Write an outcome only while this pass still holds the row's claim.
+
+    A pass slower than its claim (or a clock moved past it) may find its row claimed again by another pass; that
+    pass records its own outcome, and this one must not overwrite it (a SENT row turned back into PENDING would be
+    sent once more).
+    """
     async with UnitOfWork(services.db) as uow:
-        await uow.session.execute(update(OutboxMessage).where(OutboxMessage.id == row.id).values(**values))
+        await uow.session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id == row.id, OutboxMessage.claimed_by == row.claimed_by)
+            .values(**values)
+        )
         await uow.commit()
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import sys
 from collections.abc import Awaitable
 from typing import Any
 
@@ -11,17 +12,33 @@ from telegram.ext import BaseUpdateProcessor
 
 
 class PerChatUpdateProcessor(BaseUpdateProcessor):
-    """Handles updates of different chats concurrently and those of one chat strictly in arrival order."""
+    """Handles updates of different chats concurrently and those of one chat strictly in arrival order.
+
+    At most ``max_concurrent_updates`` updates run at once, counted only once their chat's turn has come: an
+    update waiting behind earlier ones of its own chat holds no slot, so a flood from one chat never keeps
+    another chat waiting for a slot.
+    """
 
     def __init__(self, max_concurrent_updates: int = 256) -> None:
-        super().__init__(max_concurrent_updates)
+        if max_concurrent_updates < 1:
+            raise ValueError("max_concurrent_updates must be a positive integer")
+        # PTB's own semaphore is taken before do_process_update, that is before the chat's turn: leave it
+        # unbounded and bound the updates that actually run, below.
+        super().__init__(sys.maxsize)
+        self._slots = asyncio.Semaphore(max_concurrent_updates)
+        self._running = 0
         self._tails: dict[int, asyncio.Future[None]] = {}
 
+    @property
+    def running(self) -> int:
+        """How many updates hold a slot right now (their chat's turn came and they run)."""
+        return self._running
+
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
-        """Wait for the chat's previous update to finish, then handle this one."""
+        """Wait for the chat's previous update to finish, then take a slot and handle this one."""
         key = _chat_key(update)
         if key is None:
-            await coroutine
+            await self._run(coroutine)
             return
         previous = self._tails.get(key)
         done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
@@ -29,11 +46,19 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
         try:
             if previous is not None:
                 await asyncio.shield(previous)
-            await coroutine
+            await self._run(coroutine)
         finally:
             done.set_result(None)
             if self._tails.get(key) is done:
                 del self._tails[key]
+
+    async def _run(self, coroutine: Awaitable[Any]) -> None:
+        async with self._slots:
+            self._running += 1
+            try:
+                await coroutine
+            finally:
+                self._running -= 1
 
     async def initialize(self) -> None:
         """Nothing to set up."""

@@ -1,14 +1,28 @@
-"""How the bot takes updates: different chats at the same time, each chat's updates strictly in order."""
+"""How the bot takes updates: different chats at the same time, each chat's updates strictly in order, and no
+more from one person than the configured rate."""
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import sys
 from collections.abc import Awaitable
 from typing import Any
 
 from telegram import Update
-from telegram.ext import BaseUpdateProcessor
+from telegram.error import TelegramError
+from telegram.ext import ApplicationHandlerStop, BaseHandler, BaseUpdateProcessor, ContextTypes, TypeHandler
+
+from services.context import Services
+from services.i18n import N_, Translator
+from services.inbound_limit import Admission, InboundLimiter
+from services.users_admin import UserRef, sender_locale
+
+log = logging.getLogger(__name__)
+TOO_FAST = N_(
+    "You are sending too much at once (more than {limit} messages a minute). "
+    "I will ignore what you send for the next minute; then carry on."
+)
 
 
 class PerChatUpdateProcessor(BaseUpdateProcessor):
@@ -73,3 +87,37 @@ def _chat_key(update: object) -> int | None:
     if update.effective_chat is not None:
         return update.effective_chat.id
     return update.effective_user.id if update.effective_user is not None else None
+
+
+def inbound_limit_handler(services: Services, limiter: InboundLimiter) -> BaseHandler[Update, Any, None]:
+    """A handler for a group before all others that stops updates of a sender over the limit before any other runs."""
+
+    async def check(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        sender = update.effective_user
+        if sender is None:  # channel posts and service updates come from nobody in particular
+            return
+        verdict = limiter.admit(sender.id)
+        if verdict is Admission.ACCEPT:
+            return
+        if verdict is Admission.REFUSE_AND_TELL:
+            log.info("Telegram user %s sent over %d updates a minute; ignoring them for a minute", sender.id,
+                     limiter.per_minute)  # fmt: skip
+            await _tell(update, services, limiter.per_minute)
+        raise ApplicationHandlerStop
+
+    return TypeHandler(Update, check)
+
+
+async def _tell(update: Update, services: Services, limit: int) -> None:
+    """Say once, in the sender's language, why they get no answers for a while."""
+    sender = update.effective_user
+    assert sender is not None
+    t = Translator(await sender_locale(services, UserRef(telegram_id=sender.id), sender.language_code))
+    text = t(TOO_FAST, limit=limit)
+    try:
+        if update.callback_query is not None:
+            await update.callback_query.answer(text, show_alert=True)
+        elif update.effective_chat is not None:
+            await update.get_bot().send_message(update.effective_chat.id, text)
+    except TelegramError:  # the answer is a courtesy; the update is dropped either way
+        log.warning("could not tell %s about the rate limit", sender.id, exc_info=True)

@@ -1,27 +1,70 @@
 """Typed addresses: resolve them through the configured geocoder.
 
-The offline geocoder knows the names of grid units (at a point inside them) and of the ``Place`` rows; it
-is rebuilt from the database for each lookup, so a grid import or a new place is found at once. An online
-provider (geopy) is built once per process and kept in ``services.extras``.
+The offline geocoder knows the names of grid units (at a point inside them) and of the ``Place`` rows. Its
+index is built once and kept beside the grid index in ``services.extras``: it is rebuilt whenever the grid
+index is (a grid import in this process at once, one in another process within the grid index's re-check
+interval), never per query. Places added to the database without a grid import are found after the next one
+or a restart. An online provider (geopy) is built once per process.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from geo.geocoding import Geocoder, GeocodeResult, GeocodingError, make_geocoder
+from geo.geocoding import Geocoder, GeocodeResult, GeocodingError, OfflineGeocoder, make_geocoder
+from geo.grid_index import GridIndex
+from models.uow import UnitOfWork
 from services.context import Services
 from services.grids import offline_places
 from services.i18n import N_
 from services.intake_limits import IntakeRefused
+from services.routing import GRID_INDEX, refresh_grid_index
 
 log = logging.getLogger(__name__)
 
 GEOCODER = "geocoder"
+OFFLINE_GEOCODER = "offline_geocoder"
 QUERY_MAX = 200
+
+
+@dataclass(frozen=True)
+class _OfflineIndex:
+    """The offline geocoder and the grid index it was built beside (a new grid index means new names)."""
+
+    grid_index: GridIndex | None
+    geocoder: OfflineGeocoder
+
+
+def is_offline(services: Services) -> bool:
+    """Whether typed addresses are looked up in the database's names rather than by a service."""
+    return services.config.geocoding.provider.lower() == "offline"
+
+
+async def offline_geocoder(services: Services, session: AsyncSession) -> OfflineGeocoder:
+    """The offline geocoder over the current units and places, rebuilt only when the grid index was."""
+    await refresh_grid_index(services, session)
+    grid = services.extras.get(GRID_INDEX)
+    cached: _OfflineIndex | None = services.extras.get(OFFLINE_GEOCODER)
+    if cached is not None and cached.grid_index is grid:
+        return cached.geocoder
+    places = await offline_places(session)
+    # Normalising a city's names takes a while (about 0.3 s for 100k): not on the event loop.
+    geocoder = await asyncio.to_thread(OfflineGeocoder, places)
+    services.extras[OFFLINE_GEOCODER] = _OfflineIndex(grid, geocoder)
+    log.info("offline geocoder built with %d places", len(geocoder))
+    return geocoder
+
+
+async def load_offline_geocoder(services: Services) -> None:
+    """Start-up hook: build the offline geocoder's index before the first address is typed."""
+    if is_offline(services):
+        async with UnitOfWork(services.db) as uow:
+            await offline_geocoder(services, uow.session)
 
 
 def online_geocoder(services: Services) -> Geocoder:
@@ -49,8 +92,8 @@ async def resolve_address(services: Services, session: AsyncSession, text: str) 
             N_("That is too long for an address (at most {limit} characters). Please type a shorter one."),
             limit=QUERY_MAX,
         )
-    if services.config.geocoding.provider.lower() == "offline":
-        geocoder: Geocoder = make_geocoder("offline", places=await offline_places(session))
+    if is_offline(services):
+        geocoder: Geocoder = await offline_geocoder(services, session)
     else:
         geocoder = online_geocoder(services)
     try:

@@ -170,6 +170,7 @@ async def handle_file(request: web.Request) -> web.Response:
     stored = state.files.by_path(request.match_info["file_path"])
     if stored is None:
         return web.json_response(ApiError(404, "Not Found").payload(), status=404)
+    stored.downloads += 1
     return web.Response(body=stored.data, content_type=stored.mime_type or "application/octet-stream")
 
 

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import sys
 from pathlib import Path
 from typing import Annotated, Any
+from urllib.parse import urlsplit
 
 import typer
 
@@ -71,15 +73,40 @@ def _deployed_application(*, jobs: bool) -> tuple[Settings, Any]:
     return settings, build_application(settings, jobs=jobs)
 
 
+_WEBHOOK_SECRET = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
+GENERATE_SECRET = """python -c 'import secrets; print(secrets.token_urlsafe(32))'"""
+
+
+def webhook_secret(settings: Settings) -> str:
+    """The secret Telegram must send with every webhook request; a one-line error when it is missing or unusable."""
+    secret = settings.webhook_secret or ""
+    if not secret:
+        fail(
+            "CITYBOT_WEBHOOK_SECRET is not set; webhook mode needs it so that only Telegram can post updates. "
+            f"Generate one with: {GENERATE_SECRET}"
+        )
+    if not _WEBHOOK_SECRET.match(secret):
+        fail("CITYBOT_WEBHOOK_SECRET may hold only 1-256 of A-Z a-z 0-9 _ - (Telegram's rule)")
+    return secret
+
+
 @app.command()
 def run(
     jobs: bool = typer.Option(True, help="Also run the outbox sender, SLA sweep and weekly summary here"),
 ) -> None:
     """Migrate the database and serve Telegram (polling, or a webhook when CITYBOT_WEBHOOK_URL is set)."""
+    settings = load_settings()
+    secret = webhook_secret(settings) if settings.webhook_url else None
     settings, application = _deployed_application(jobs=jobs)
     if settings.webhook_url:
+        # Telegram posts to CITYBOT_WEBHOOK_URL; a reverse proxy forwards the same path here, where PTB answers 403
+        # to any request without the secret header.
         application.run_webhook(
-            listen=settings.webhook_listen, port=settings.webhook_port, webhook_url=settings.webhook_url
+            listen=settings.webhook_listen,
+            port=settings.webhook_port,
+            url_path=urlsplit(settings.webhook_url).path,
+            webhook_url=settings.webhook_url,
+            secret_token=secret,
         )
     else:
         application.run_polling()

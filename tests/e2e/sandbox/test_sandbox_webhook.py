@@ -104,6 +104,6 @@ async def test_after_delete_webhook_updates_wait_for_getupdates_again(
 
 
 async def test_a_secret_with_unallowed_characters_is_refused(bot: Bot, receiver: Receiver) -> None:
-    with pytest.raises(BadRequest, match="(?i)secret token contains unallowed characters"):
+    with pytest.raises(BadRequest, match=r"(?i)secret token contains unallowed characters"):
         await bot.set_webhook(receiver.url, secret_token="no spaces!")
     assert (await bot.get_webhook_info()).url == ""

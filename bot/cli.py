@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import re
 import sys
+import traceback
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlsplit
@@ -16,6 +18,7 @@ from bot.cli_grids import grids_app
 from bot.cli_jobs import jobs_app
 from bot.cli_officers import officers_app
 from bot.cli_summary import summary_command
+from bot.redaction import RedactingFormatter, Redactor, database_passwords, safe_url
 from bot.settings import Settings
 
 app = typer.Typer(help="citybot: city-appearance reports routed to grid officers.", no_args_is_help=True)
@@ -42,11 +45,14 @@ def load_settings() -> Settings:
         raise  # unreachable
 
 
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+
+
 def setup_logging(settings: Settings) -> None:
-    """Plain logging to stderr at the configured level."""
-    logging.basicConfig(
-        level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr
-    )
+    """Plain logging to stderr at the configured level, with the token and passwords masked."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(RedactingFormatter(Redactor.for_settings(settings), LOG_FORMAT))
+    logging.basicConfig(level=settings.log_level.upper(), handlers=[handler])
     logging.getLogger("httpx").setLevel(logging.WARNING)
 
 
@@ -57,7 +63,7 @@ def db_upgrade(revision: str = typer.Argument("head", help="Alembic revision to 
 
     settings = load_settings()
     upgrade_sync(settings.database_url, revision)
-    typer.echo(f"database at {settings.database_url} is at revision {revision}")
+    typer.echo(f"database at {safe_url(settings.database_url)} is at revision {revision}")
 
 
 def _deployed_application(*, jobs: bool) -> tuple[Settings, Any]:
@@ -171,7 +177,23 @@ def demo(
 
 def main() -> None:
     """Entry point of the ``citybot`` console script."""
-    app()
+    try:
+        app()
+    except Exception as exc:  # the last resort: libraries put tokens and URLs into their messages
+        redact = _redactor()
+        sys.stderr.write(redact("".join(traceback.format_exception(exc))))
+        first_line = (str(exc).strip().splitlines() or [""])[0]
+        sys.stderr.write(redact(f"citybot: {type(exc).__name__}: {first_line}") + "\n")
+        sys.exit(1)
+
+
+def _redactor() -> Redactor:
+    try:
+        return Redactor.for_settings(Settings())
+    except Exception:  # settings that do not load are still secrets
+        names = ("CITYBOT_TELEGRAM_TOKEN", "CITYBOT_WEBHOOK_SECRET", "CITYBOT_DATABASE_URL")
+        values = [os.environ.get(name) for name in names]
+        return Redactor([*values[:2], *database_passwords(values[2] or "")])
 
 
 if __name__ == "__main__":

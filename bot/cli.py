@@ -18,6 +18,7 @@ from bot.cli_grids import grids_app
 from bot.cli_jobs import jobs_app
 from bot.cli_officers import officers_app
 from bot.cli_summary import summary_command
+from bot.cli_users import users_app
 from bot.redaction import RedactingFormatter, Redactor, database_passwords, safe_url
 from bot.settings import Settings
 
@@ -27,6 +28,7 @@ app.add_typer(db_app, name="db")
 app.add_typer(jobs_app, name="jobs")
 app.add_typer(grids_app, name="grids")
 app.add_typer(officers_app, name="officers")
+app.add_typer(users_app, name="users")
 app.command("summary")(summary_command)
 
 

@@ -21,10 +21,7 @@ import asyncio
 import importlib
 import json
 import logging
-import os
-import socket
 import time
-import uuid
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any, Protocol, runtime_checkable
@@ -37,6 +34,7 @@ from models.uow import UnitOfWork
 from models.users import User
 from services.config import OutboxConfig
 from services.context import Services
+from services.workers import worker_name
 
 log = logging.getLogger(__name__)
 
@@ -144,14 +142,10 @@ def pacer_for(services: Services) -> Pacer:
 
 
 # ---------------------------------------------------------------- claiming
-def _worker_name() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
-
-
 async def claim_due(services: Services, limit: int) -> tuple[str, list[OutboxMessage]]:
     """Claim up to ``limit`` due rows whose chat has no earlier row still waiting; returns the claim token too."""
     now = services.clock.now()
-    token = _worker_name()
+    token = worker_name("outbox")
     row, earlier = aliased(OutboxMessage), aliased(OutboxMessage)
     waiting_before = (
         select(earlier.id)

@@ -48,6 +48,11 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
         """How many updates hold a slot right now (their chat's turn came and they run)."""
         return self._running
 
+    @property
+    def busy_chats(self) -> int:
+        """How many chats have an update running or waiting (0: everything received so far is handled)."""
+        return len(self._tails)
+
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         """Wait for the chat's previous update to finish, then take a slot and handle this one."""
         key = _chat_key(update)

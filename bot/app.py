@@ -11,6 +11,8 @@ from telegram.ext import Application, ApplicationBuilder, Defaults
 
 from bot.settings import Settings
 from bot.updates import PerChatUpdateProcessor, inbound_limit_handler
+from channels.telegram import CHANNEL as TELEGRAM
+from channels.telegram.sender import TelegramSender
 from handlers import register_all
 from handlers.common import EVERYONE, commands_for
 from models.db import Database
@@ -36,6 +38,7 @@ def build_services(settings: Settings, *, clock: Clock | None = None, config: Ap
     db = Database(settings.database_url)
     data_dir = Path(settings.data_dir)
     svc = Services.build(db, config, clock or SystemClock(), settings.timezone, data_dir)
+    svc.default_channel = TELEGRAM
     routing.install(svc)
     return svc
 
@@ -58,7 +61,8 @@ def build_application(
     owns_services = services is None
 
     async def post_init(app: Application) -> None:  # type: ignore[type-arg]
-        for hook in svc.extras.get("startup_hooks", []):
+        svc.channels.register(TelegramSender(app.bot, svc))
+        for hook in svc.startup_hooks:
             await hook(svc)
         await _publish_commands(app)
 

@@ -14,6 +14,8 @@ from urllib.parse import urlsplit
 
 import typer
 
+from bot.cli_api import api_command, attach_open311
+from bot.cli_apikeys import apikeys_app
 from bot.cli_grids import grids_app
 from bot.cli_jobs import jobs_app
 from bot.cli_officers import officers_app
@@ -28,8 +30,10 @@ app.add_typer(db_app, name="db")
 app.add_typer(jobs_app, name="jobs")
 app.add_typer(grids_app, name="grids")
 app.add_typer(officers_app, name="officers")
+app.add_typer(apikeys_app, name="apikeys")
 app.add_typer(users_app, name="users")
 app.command("summary")(summary_command)
+app.command("api")(api_command)
 
 
 def fail(message: str, code: int = 2) -> None:
@@ -106,6 +110,7 @@ def run(
     settings = load_settings()
     secret = webhook_secret(settings) if settings.webhook_url else None
     settings, application = _deployed_application(jobs=jobs)
+    attach_open311(settings, application)
     if settings.webhook_url:
         # Telegram posts to CITYBOT_WEBHOOK_URL; a reverse proxy forwards the same path here, where PTB answers 403
         # to any request without the secret header.

@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from bot.cli_grids import fail, run_with_services
+from channels.telegram import CHANNEL as TELEGRAM
 from services import users_admin
 from services.users_admin import BanResult, UnknownUser, UserRef, UserView
 
@@ -14,7 +15,7 @@ users_app = typer.Typer(help="People who write to the bot: ban, unban, list.", n
 def _ref(telegram_id: int | None) -> UserRef:
     if telegram_id is None:
         fail("say who: --telegram-id ID (the person's numeric Telegram user id)")
-    return UserRef(telegram_id=telegram_id)
+    return UserRef.account(TELEGRAM, telegram_id)
 
 
 def _set(ref: UserRef, banned: bool) -> BanResult:
@@ -49,13 +50,13 @@ def users_list(
     banned: bool = typer.Option(False, "--banned", help="Only banned people (the ban list)"),
     limit: int = typer.Option(users_admin.LIST_LIMIT, min=1, help="At most this many, most recently seen first"),
 ) -> None:
-    """List people: Telegram id, name, @username, role, banned, last seen (UTC)."""
+    """List people: their accounts (channel:id), name, role, banned, last seen (UTC)."""
     people = run_with_services(lambda services: users_admin.list_users(services, banned_only=banned, limit=limit))
     for person in people:
         seen = person.last_seen_at.strftime("%Y-%m-%d %H:%M") if person.last_seen_at else "never"
         flag = "banned" if person.banned else "-"
-        username = f"@{person.username}" if person.username else "-"
-        typer.echo(f"{person.telegram_id}\t{_name(person)}\t{username}\t{person.role.value}\t{flag}\t{seen}")
+        accounts = ",".join(person.accounts) or "-"
+        typer.echo(f"{accounts}\t{_name(person)}\t{person.role.value}\t{flag}\t{seen}")
     if not people:
         typer.echo("Nobody is banned." if banned else "Nobody has written to the bot yet.")
 

@@ -13,6 +13,7 @@ from telegram import Update
 from telegram.error import TelegramError
 from telegram.ext import ApplicationHandlerStop, BaseHandler, BaseUpdateProcessor, ContextTypes, TypeHandler
 
+from channels.telegram import CHANNEL as TELEGRAM
 from services.context import Services
 from services.i18n import N_, Translator
 from services.inbound_limit import Admission, InboundLimiter
@@ -117,7 +118,7 @@ async def _tell(update: Update, services: Services, limit: int) -> None:
     """Say once, in the sender's language, why they get no answers for a while."""
     sender = update.effective_user
     assert sender is not None
-    t = Translator(await sender_locale(services, UserRef(telegram_id=sender.id), sender.language_code))
+    t = Translator(await sender_locale(services, UserRef.account(TELEGRAM, sender.id), sender.language_code))
     text = t(TOO_FAST, limit=limit)
     try:
         if update.callback_query is not None:

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from telegram import Update
 from telegram.ext import ContextTypes
 
+from channels.telegram import CHANNEL as TELEGRAM
 from models.uow import UnitOfWork
 from models.users import Role, User
 from services.context import Services
@@ -32,7 +33,7 @@ def identity(update: Update) -> Identity:
     who = update.effective_user
     if who is None:
         raise ValueError("update without a sender")
-    return Identity(who.id, who.first_name or "", who.username, who.language_code)
+    return Identity(who.id, who.first_name or "", who.username, who.language_code, channel=TELEGRAM)
 
 
 @dataclass

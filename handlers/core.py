@@ -16,10 +16,11 @@ from telegram.ext import (
     filters,
 )
 
+from channels.telegram import CHANNEL as TELEGRAM
 from handlers.common import GROUP_COMMANDS, commands_for, services, turn
 from models.uow import UnitOfWork
 from services.i18n import Translator
-from services.users import identity_locale, set_language, user_by_telegram_id
+from services.users import identity_locale, set_language, user_by_identity
 
 log = logging.getLogger(__name__)
 
@@ -121,7 +122,7 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     locale = identity_locale(update.effective_user.language_code)
     try:
         async with UnitOfWork(services(context).db) as uow:
-            user = await user_by_telegram_id(uow.session, update.effective_user.id)
+            user = await user_by_identity(uow.session, TELEGRAM, update.effective_user.id)
             if user is not None:
                 locale = user.locale
     except Exception:  # the database itself may be what failed

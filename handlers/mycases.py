@@ -11,6 +11,7 @@ from models.status import CaseStatus
 from services.i18n import N_, Translator
 from services.intake_history import STATUS_LABELS, CaseLine, case_for_follower, history, reporter_cases
 from services.notify import category_label, local_time, place_text
+from services.sla_status import deadline_note
 
 Context = ContextTypes.DEFAULT_TYPE
 PAGE = 10
@@ -33,8 +34,8 @@ def case_line(tn: Turn, line: CaseLine) -> str:
     details = [status_text(case, t)]
     if line.unit_name:
         details.append(line.unit_name)
-    if case.due_at is not None and case.status not in (CaseStatus.CLOSED, CaseStatus.REJECTED):
-        details.append(t("due {deadline}", deadline=local_time(tn.services, case.due_at)))
+    if deadline := deadline_note(tn.services, case, tn.services.clock.now(), t):
+        details.append(deadline)
     return head + "\n   " + " · ".join(details)
 
 

@@ -7,24 +7,26 @@ presser's language and changes nothing.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes
 
+from channels.telegram.sender import keyboard
 from handlers.common import GROUP_COMMANDS, OFFICERS, Turn, add_command, turn
 from models.cases import Case
 from services import cases, notify
 from services.cases import CaseActionError
+from services.context import Services
 from services.i18n import N_, Translator
+from services.notify import Choices
 
 Context = ContextTypes.DEFAULT_TYPE
 BUTTON_PATTERN = r"^case:(accept|resolve|return|fixed|notfixed):(\d{1,12})$"
 
 
-def markup(keyboard: dict[str, Any] | None) -> InlineKeyboardMarkup | None:
-    """A Bot API keyboard (as the services build it) for PTB."""
-    return InlineKeyboardMarkup.de_json(keyboard, None) if keyboard else None
+def markup(services: Services, choices: Choices | None, t: Translator) -> InlineKeyboardMarkup | None:
+    """Inline buttons for the choices the services offer."""
+    return keyboard(services, choices, t) if choices else None
 
 
 async def on_case_button(update: Update, context: Context) -> None:
@@ -44,12 +46,12 @@ async def on_case_button(update: Update, context: Context) -> None:
     if refusal is not None:
         await query.answer(refusal, show_alert=True)
         return
-    toast, edit, keyboard, follow_up = outcome
+    toast, edit, choices, follow_up = outcome
     await query.answer(toast or None)
     if edit is not None:
         await query.edit_message_text(edit)
-    elif keyboard is not None:
-        await query.edit_message_reply_markup(markup(keyboard))
+    elif choices is not None:
+        await query.edit_message_reply_markup(markup(tn.services, choices, tn.t))
     if follow_up is not None and query.message is not None:
         await context.bot.send_message(query.message.chat.id, follow_up)
 
@@ -76,14 +78,14 @@ async def _not_fixed(tn: Turn, case_id: int) -> Case:
 
 _ACTIONS = {"accept": _accept, "resolve": _resolve, "return": _return, "fixed": _fixed, "notfixed": _not_fixed}
 
-Outcome = tuple[str, str | None, dict[str, Any] | None, str | None]
+Outcome = tuple[str, str | None, Choices | None, str | None]
 
 
 def _outcome(action: str, case: Case, t: Translator) -> Outcome:
     """(toast, new text for the pressed message, new keyboard, follow-up message) after a successful press."""
     n = case.number
     if action == "accept":
-        return t("You accepted case {number}.", number=n), None, notify.officer_buttons(case, t, accepted=True), None
+        return t("You accepted case {number}.", number=n), None, notify.officer_choices(case, accepted=True), None
     if action == "resolve":
         ask = t("Send a photo of the fixed place for case {number}. /cancel to stop.", number=n)
         return "", None, None, ask

@@ -12,9 +12,10 @@ from sqlalchemy import select
 from telegram import Message, Update
 from telegram.ext import Application, ApplicationHandlerStop, CommandHandler, ContextTypes, MessageHandler, filters
 
+from channels.telegram import CHANNEL as TELEGRAM
 from handlers.common import GROUP_COMMANDS, GROUP_PROMPTS, Turn, services, turn
 from models.cases import PendingInput
-from models.users import User
+from models.identities import UserIdentity
 from services import cases
 from services.cases import CaseActionError, ProofPhoto
 from services.i18n import N_
@@ -32,8 +33,8 @@ async def _has_question(update: Update, context: Context) -> bool:
         return False
     query = (
         select(PendingInput.user_id)
-        .join(User, User.id == PendingInput.user_id)
-        .where(User.telegram_id == update.effective_user.id)
+        .join(UserIdentity, UserIdentity.user_id == PendingInput.user_id)
+        .where(UserIdentity.channel == TELEGRAM, UserIdentity.external_id == str(update.effective_user.id))
     )
     # A bare connection, not a unit of work: one statement needs no session, identity map or ORM results.
     async with services(context).db.engine.connect() as conn:
@@ -44,9 +45,10 @@ def proof_photo(message: Message) -> ProofPhoto | None:
     """The largest size of a photo, or an image sent as a file."""
     if message.photo:
         best = message.photo[-1]
-        return ProofPhoto(best.file_id, best.file_unique_id, best.width, best.height, best.file_size)
+        return ProofPhoto(best.file_id, best.file_unique_id, best.width, best.height, best.file_size, TELEGRAM)
     document = message.document
     if document is not None and (document.mime_type or "").startswith("image/"):
+        # A file's id cannot be shown as a photo: staff get the kept copy, stripped of its metadata.
         return ProofPhoto(document.file_id, document.file_unique_id, file_size=document.file_size)
     return None
 

@@ -54,7 +54,7 @@ async def report_command(update: Update, context: Context) -> None:
     assert chat is not None
     async with turn(update, context) as tn:
         try:
-            draft, started = await intake.open_draft(tn.services, tn.session, tn.user, chat.id)
+            draft, started = await intake.open_draft(tn.services, tn.session, tn.user)
         except IntakeRefused as err:
             answer = Answer(tn.t(err.message, **err.values))
         else:
@@ -124,7 +124,7 @@ async def _on_location(tn: Turn, message: Message) -> Answer:
 async def _locate(tn: Turn, chat_id: int, lat: float, lon: float, address: str | None, source: str) -> Answer:
     try:
         draft = await intake.receive_location(
-            tn.services, tn.session, tn.user, chat_id, lat, lon, address=address, source=source
+            tn.services, tn.session, tn.user, lat, lon, address=address, source=source
         )
     except IntakeRefused as err:
         return await _refused(tn, err)

@@ -13,6 +13,7 @@ from telegram import Bot, Message, PhotoSize, Update
 from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
+from channels.telegram import CHANNEL as TELEGRAM
 from geo.exif import read_gps_in_thread
 from handlers.common import Turn, services, turn
 from handlers.report_views import Reply, prompt, send_replies
@@ -23,7 +24,7 @@ from services.context import Services
 from services.i18n import Translator
 from services.intake_limits import BANNED, IntakeRefused
 from services.photos import IncomingPhoto, UploadProblem
-from services.users import user_by_telegram_id
+from services.users import user_by_identity
 from services.users_admin import UserRef, is_banned
 
 log = logging.getLogger(__name__)
@@ -97,7 +98,9 @@ async def _receive(
             stored.lead = _refusal(tn, problem, size)
         else:
             width, height = dimensions or (None, None)
-            photo = IncomingPhoto(file_id, unique_id, width, height, size, message.media_group_id)
+            # A compressed photo's id can be shown again; a file's cannot (staff get the kept copy, stripped).
+            channel = TELEGRAM if dimensions is not None else None
+            photo = IncomingPhoto(file_id, unique_id, width, height, size, message.media_group_id, channel=channel)
             stored = await _store(tn, message, photo, mime_type, data, in_album)
     if stored.copy_later is not None:
         context.application.create_task(_copy_later(context, stored.copy_later, file_id, mime_type))
@@ -142,7 +145,7 @@ async def _store(
         local_path = await photos.save_copy(svc, data, mime_type)
         photo = replace(photo, local_path=local_path, exif_location=await read_gps_in_thread(data))
     try:
-        result = await intake.add_photo(svc, tn.session, tn.user, message.chat_id, photo, message.caption)
+        result = await intake.add_photo(svc, tn.session, tn.user, photo, message.caption)
     except IntakeRefused as err:
         await photos.remove_copies(svc, [photo.local_path])  # refused uploads leave nothing on disk
         return Stored(t(err.message, **err.values))
@@ -168,7 +171,7 @@ async def _store(
 
 async def _banned(svc: Services, update: Update) -> bool:
     sender = update.effective_user
-    return sender is not None and await is_banned(svc, UserRef(telegram_id=sender.id))
+    return sender is not None and await is_banned(svc, UserRef.account(TELEGRAM, sender.id))
 
 
 async def _download(bot: Bot, file_id: str) -> bytes | None:
@@ -200,7 +203,7 @@ async def album_reply(context: Context) -> None:
     data: dict[str, int] = context.job.data  # type: ignore[assignment]
     svc = services(context)
     async with UnitOfWork(svc.db) as uow:
-        user = await user_by_telegram_id(uow.session, data["telegram_id"])
+        user = await user_by_identity(uow.session, TELEGRAM, data["telegram_id"])
         draft = await intake.find_draft(uow.session, user.id) if user is not None else None
         if user is None or draft is None:
             return

@@ -13,9 +13,11 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ChatType
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes
 
+from channels.telegram import CHANNEL as TELEGRAM
 from handlers.common import EVERYONE, GROUP_COMMANDS, Turn, add_command, turn
 from models.grid import GridUnit, UnitLevel
 from services.i18n import N_, Translator
+from services.outbox import Contact
 from services.summary.leaderboard import pseudonym, set_leaderboard
 from services.summary.subscriptions import (
     UnknownArea,
@@ -93,7 +95,7 @@ async def _subscribe_to(tn: Turn, update: Update, unit: GridUnit | None) -> str:
     private = chat.type == ChatType.PRIVATE
     await subscribe(
         tn.session,
-        chat_id=chat.id,
+        contact=Contact(TELEGRAM, str(chat.id)),
         unit_id=unit.id if unit is not None else None,
         language=tn.user.locale,
         now=tn.services.clock.now(),
@@ -118,7 +120,7 @@ async def subscribe_command(update: Update, context: ContextTypes.DEFAULT_TYPE) 
                 text = await _subscribe_to(tn, update, unit)
             keyboard = None
         else:
-            current = await subscription_of(tn.session, chat.id)
+            current = await subscription_of(tn.session, Contact(TELEGRAM, str(chat.id)))
             text = tn.t("Which area's weekly report would you like?")
             if current is not None and current.active:
                 unit = await tn.session.get(GridUnit, current.unit_id) if current.unit_id else None
@@ -159,7 +161,7 @@ async def unsubscribe_command(update: Update, context: ContextTypes.DEFAULT_TYPE
     chat = update.effective_chat
     assert message is not None and chat is not None
     async with turn(update, context) as tn:
-        ended = await unsubscribe(tn.session, chat.id, tn.services.clock.now())
+        ended = await unsubscribe(tn.session, Contact(TELEGRAM, str(chat.id)), tn.services.clock.now())
         if ended:
             text = tn.t("You will no longer receive the weekly report.")
         else:

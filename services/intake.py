@@ -74,7 +74,7 @@ async def draft_for_button(session: AsyncSession, user_id: int, draft_id: int) -
     return draft if draft is not None and draft.user_id == user_id else None
 
 
-async def open_draft(services: Services, session: AsyncSession, user: User, chat_id: int) -> tuple[ReportDraft, bool]:
+async def open_draft(services: Services, session: AsyncSession, user: User) -> tuple[ReportDraft, bool]:
     """The user's draft, started if there is none (refused when banned or over the hourly limit)."""
     if user.banned:
         raise IntakeRefused(BANNED)
@@ -84,9 +84,7 @@ async def open_draft(services: Services, session: AsyncSession, user: User, chat
     await ensure_may_report(services, session, user)
     now = services.clock.now()
     # An empty photo list given up front counts as loaded: no lazy load (I/O) when photos are added.
-    draft = ReportDraft(
-        user_id=user.id, chat_id=chat_id, step=DraftStep.PHOTOS, created_at=now, updated_at=now, photos=[]
-    )
+    draft = ReportDraft(user_id=user.id, step=DraftStep.PHOTOS, created_at=now, updated_at=now, photos=[])
     try:
         # Two updates of one album may race in two workers: the loser adopts the winner's draft.
         async with session.begin_nested():
@@ -104,12 +102,11 @@ async def add_photo(
     services: Services,
     session: AsyncSession,
     user: User,
-    chat_id: int,
     photo: IncomingPhoto,
     caption: str | None,
 ) -> PhotoAdded:
     """Attach ``photo`` to the user's draft (starting one), up to the configured number of photos."""
-    draft, started = await open_draft(services, session, user, chat_id)
+    draft, started = await open_draft(services, session, user)
     first_in_album = photo.media_group_id is not None and photo.media_group_id != draft.media_group_id
     if photo.media_group_id is not None:
         draft.media_group_id = photo.media_group_id
@@ -120,6 +117,7 @@ async def add_photo(
     if added:
         row = Photo(
             kind=PhotoKind.REPORT,
+            channel=photo.channel,
             file_id=photo.file_id,
             file_unique_id=photo.file_unique_id,
             local_path=photo.local_path,
@@ -165,7 +163,6 @@ async def receive_location(
     services: Services,
     session: AsyncSession,
     user: User,
-    chat_id: int,
     lat: float,
     lon: float,
     *,
@@ -177,7 +174,7 @@ async def receive_location(
         validate_latlon(lat, lon)
     except InvalidCoordinates:
         raise IntakeRefused(BAD_LOCATION) from None
-    draft, _ = await open_draft(services, session, user, chat_id)
+    draft, _ = await open_draft(services, session, user)
     set_location(services, draft, lat, lon, address=address, source=source)
     return draft
 

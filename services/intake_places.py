@@ -1,43 +1,31 @@
 """Typed addresses: resolve them through the configured geocoder.
 
 The offline geocoder knows the names of grid units (at a point inside them) and of the ``Place`` rows. Its
-index is built once and kept beside the grid index in ``services.extras``: it is rebuilt whenever the grid
-index is (a grid import in this process at once, one in another process within the grid index's re-check
-interval), never per query. Places added to the database without a grid import are found after the next one
-or a restart. An online provider (geopy) is built once per process.
+index is built once and kept on the services beside the grid index: it is rebuilt whenever the grid index is
+(a grid import in this process at once, one in another process within the grid index's re-check interval),
+never per query. Places added to the database without a grid import are found after the next one or a
+restart. An online provider (geopy) is built once per process and kept on the services.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from geo.geocoding import Geocoder, GeocodeResult, GeocodingError, OfflineGeocoder, make_geocoder
-from geo.grid_index import GridIndex
 from models.uow import UnitOfWork
 from services.context import Services
 from services.grids import offline_places
 from services.i18n import N_
 from services.intake_limits import IntakeRefused
-from services.routing import GRID_INDEX, refresh_grid_index
+from services.routing import refresh_grid_index
 
 log = logging.getLogger(__name__)
 
-GEOCODER = "geocoder"
-OFFLINE_GEOCODER = "offline_geocoder"
 QUERY_MAX = 200
-
-
-@dataclass(frozen=True)
-class _OfflineIndex:
-    """The offline geocoder and the grid index it was built beside (a new grid index means new names)."""
-
-    grid_index: GridIndex | None
-    geocoder: OfflineGeocoder
 
 
 def is_offline(services: Services) -> bool:
@@ -48,14 +36,14 @@ def is_offline(services: Services) -> bool:
 async def offline_geocoder(services: Services, session: AsyncSession) -> OfflineGeocoder:
     """The offline geocoder over the current units and places, rebuilt only when the grid index was."""
     await refresh_grid_index(services, session)
-    grid = services.extras.get(GRID_INDEX)
-    cached: _OfflineIndex | None = services.extras.get(OFFLINE_GEOCODER)
-    if cached is not None and cached.grid_index is grid:
-        return cached.geocoder
+    grid = services.grid_index
+    cached = services.offline_geocoder
+    if cached is not None and cached[0] is grid:
+        return cached[1]
     places = await offline_places(session)
     # Normalising a city's names takes a while (about 0.3 s for 100k): not on the event loop.
     geocoder = await asyncio.to_thread(OfflineGeocoder, places)
-    services.extras[OFFLINE_GEOCODER] = _OfflineIndex(grid, geocoder)
+    services.offline_geocoder = (grid, geocoder)
     log.info("offline geocoder built with %d places", len(geocoder))
     return geocoder
 
@@ -69,7 +57,7 @@ async def load_offline_geocoder(services: Services) -> None:
 
 def online_geocoder(services: Services) -> Geocoder:
     """The configured geopy provider, built on first use."""
-    geocoder = services.extras.get(GEOCODER)
+    geocoder = services.geocoder
     if geocoder is None:
         cfg = services.config.geocoding
         options: dict[str, Any] = {}
@@ -80,8 +68,8 @@ def online_geocoder(services: Services) -> Geocoder:
         # "wgs84" is the default of the setting: let the provider's own coordinate system apply then.
         crs = None if cfg.crs == "wgs84" else cfg.crs
         geocoder = make_geocoder(cfg.provider, crs=crs, **options)
-        services.extras[GEOCODER] = geocoder
-    return geocoder  # type: ignore[no-any-return]
+        services.geocoder = geocoder
+    return geocoder
 
 
 async def resolve_address(services: Services, session: AsyncSession, text: str) -> GeocodeResult | None:

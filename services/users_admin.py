@@ -1,7 +1,7 @@
 """What an operator does about people: ban and unban them, list them; and cheap look-ups about a sender.
 
-Every function names a person by a ``UserRef``: the internal user id or their Telegram id. ``_find`` is the one
-place that turns a reference into a row, so a new way of naming people (identities per channel) changes it alone.
+Every function names a person by a ``UserRef``: the internal user id, or an account on a channel (a Telegram
+user id, say). ``_find`` is the one place that turns a reference into a row.
 """
 
 from __future__ import annotations
@@ -12,10 +12,11 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from models.identities import UserIdentity
 from models.uow import UnitOfWork
 from models.users import Role, User
 from services.context import Services
-from services.users import identity_locale
+from services.users import Identity, ensure_user, identity_locale, user_by_identity
 
 #: Listings stop here unless asked for more; a city has many citizens.
 LIST_LIMIT = 100
@@ -23,17 +24,25 @@ LIST_LIMIT = 100
 
 @dataclass(frozen=True)
 class UserRef:
-    """A person as the operator names them: exactly one of the internal id or the Telegram id."""
+    """A person as the operator names them: exactly one of the internal id or an account (channel, external id)."""
 
     user_id: int | None = None
-    telegram_id: int | None = None
+    channel: str = ""
+    external_id: int | str | None = None
 
     def __post_init__(self) -> None:
-        if (self.user_id is None) == (self.telegram_id is None):
-            raise ValueError("name a person by exactly one of user_id or telegram_id")
+        if (self.user_id is None) == (self.external_id is None) or (self.external_id is not None and not self.channel):
+            raise ValueError("name a person by exactly one of user_id or (channel, external_id)")
+
+    @classmethod
+    def account(cls, channel: str, external_id: int | str) -> UserRef:
+        """The person with this account on ``channel``."""
+        return cls(channel=channel, external_id=external_id)
 
     def __str__(self) -> str:
-        return f"user {self.user_id}" if self.user_id is not None else f"Telegram user {self.telegram_id}"
+        if self.user_id is not None:
+            return f"user {self.user_id}"
+        return f"{self.channel.capitalize()} user {self.external_id}"
 
 
 class UnknownUser(LookupError):
@@ -45,12 +54,11 @@ class UserView:
     """One person as plain values, for the operator."""
 
     user_id: int
-    telegram_id: int
     first_name: str
-    username: str | None
     role: Role
     banned: bool
     last_seen_at: datetime | None
+    accounts: tuple[str, ...] = ()  # "channel:external id", e.g. "telegram:123456"
 
 
 @dataclass(frozen=True)
@@ -68,15 +76,14 @@ async def set_banned(services: Services, ref: UserRef, banned: bool) -> BanResul
         user = await _find(uow.session, ref)
         created = False
         if user is None:
-            if not banned or ref.telegram_id is None:
+            if not banned or ref.external_id is None:
                 raise UnknownUser(f"no {ref} has written to the bot")
-            user = User(telegram_id=ref.telegram_id, first_name="", created_at=services.clock.now(), banned=False)
-            uow.session.add(user)
+            user = await ensure_user(uow.session, Identity(ref.external_id, channel=ref.channel), services.clock.now())
             created = True
         changed = bool(user.banned) != banned
         user.banned = banned
         await uow.session.flush()
-        view = _view(user)
+        [view] = await _views(uow.session, [user])
         await uow.commit()
     return BanResult(view, changed, created)
 
@@ -87,7 +94,7 @@ async def list_users(services: Services, *, banned_only: bool = False, limit: in
     if banned_only:
         query = query.where(User.banned.is_(True))
     async with UnitOfWork(services.db) as uow:
-        return [_view(user) for user in await uow.session.scalars(query)]
+        return await _views(uow.session, list(await uow.session.scalars(query)))
 
 
 async def is_banned(services: Services, ref: UserRef) -> bool:
@@ -107,10 +114,18 @@ async def sender_locale(services: Services, ref: UserRef, language_code: str | N
 async def _find(session: AsyncSession, ref: UserRef) -> User | None:
     if ref.user_id is not None:
         return await session.get(User, ref.user_id)
-    return await session.scalar(select(User).where(User.telegram_id == ref.telegram_id))
+    assert ref.external_id is not None
+    return await user_by_identity(session, ref.channel, ref.external_id)
 
 
-def _view(user: User) -> UserView:
-    return UserView(
-        user.id, user.telegram_id, user.first_name, user.username, Role(user.role), bool(user.banned), user.last_seen_at
+async def _views(session: AsyncSession, users: list[User]) -> list[UserView]:
+    accounts: dict[int, list[str]] = {}
+    query = select(UserIdentity.user_id, UserIdentity.channel, UserIdentity.external_id).where(
+        UserIdentity.user_id.in_([u.id for u in users])
     )
+    for user_id, channel, external_id in await session.execute(query.order_by(UserIdentity.channel)):
+        accounts.setdefault(user_id, []).append(f"{channel}:{external_id}")
+    return [
+        UserView(u.id, u.first_name, Role(u.role), bool(u.banned), u.last_seen_at, tuple(accounts.get(u.id, ())))
+        for u in users
+    ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from channels.telegram import CHANNEL as TELEGRAM
 from sandbox.client import SandboxClient
 from sandbox.server import SandboxServer
 from services.users_admin import UserRef, set_banned
@@ -16,7 +17,7 @@ async def test_an_image_file_from_a_banned_user_is_refused_and_never_downloaded(
 ) -> None:
     li = await client.create_user(first_name="李雷", language_code="zh-hans")
     assert bot.services is not None
-    await set_banned(bot.services, UserRef(telegram_id=li.id), True)  # before they ever wrote
+    await set_banned(bot.services, UserRef.account(TELEGRAM, li.id), True)  # before they ever wrote
     sent = await client.send_document(li, jpeg(), "street.jpg", "image/jpeg")
     assert (await client.wait_for_message(li.chat_id)).text == BANNED_ZH
     stored = sandbox.state.files.get(sent.raw["document"]["file_id"])
@@ -28,8 +29,8 @@ async def test_after_an_unban_the_same_file_is_taken(
 ) -> None:
     anna = await client.create_user(first_name="Anna", language_code="en")
     assert bot.services is not None
-    await set_banned(bot.services, UserRef(telegram_id=anna.id), True)
-    await set_banned(bot.services, UserRef(telegram_id=anna.id), False)
+    await set_banned(bot.services, UserRef.account(TELEGRAM, anna.id), True)
+    await set_banned(bot.services, UserRef.account(TELEGRAM, anna.id), False)
     sent = await client.send_document(anna, jpeg(), "street.jpg", "image/jpeg")
     assert (await client.wait_for_message(anna.chat_id)).text.startswith("📷 Got it: 1/5 photos.")
     assert sandbox.state.files.get(sent.raw["document"]["file_id"]).downloads == 1

@@ -21,13 +21,14 @@ from models.grid import BindingRole, OfficerBinding, UnitLevel
 from models.migrate import upgrade
 from models.status import CaseStatus, transition
 from models.uow import UnitOfWork
-from models.users import Role, User
+from models.users import Role
 from sandbox.client import SandboxClient
 from sandbox.server import SandboxServer
 from sandbox.webhooks import SECRET_HEADER
 from services.clock import SystemClock
 from services.grids import save_unit
 from tests.e2e.conftest import TOKEN, process_env
+from tests.people import tg_user
 
 SECRET = "Wq7-test_secret-0123456789"
 
@@ -50,8 +51,8 @@ async def seed(url: str, supervisor_telegram_id: int) -> None:
             await save_unit(
                 s, unit_id="G-1", name="东华门网格一", level=UnitLevel.GRID, now=now, parent_id="C-1", geometry=area
             )
-            boss = User(telegram_id=supervisor_telegram_id, first_name="Boss", role=Role.SUPERVISOR, created_at=now)
-            citizen = User(telegram_id=555, first_name="Citizen", created_at=now)
+            boss = tg_user(supervisor_telegram_id, first_name="Boss", role=Role.SUPERVISOR, created_at=now)
+            citizen = tg_user(555, first_name="Citizen", created_at=now)
             s.add_all([boss, citizen])
             await s.flush()
             s.add(OfficerBinding(user_id=boss.id, unit_id="C-1", role=BindingRole.SUPERVISOR, created_at=now))

@@ -3,20 +3,23 @@
 from __future__ import annotations
 
 import asyncio
-import json
 from datetime import timedelta
 
 from sqlalchemy import func, select
 
+from channels.telegram import CHANNEL as TELEGRAM
 from models.cases import Photo, ReportDraft
+from models.identities import UserIdentity
 from models.outbox import OutboxMessage
 from models.uow import UnitOfWork
 from models.users import User
 from services.clock import ManualClock
 from services.context import Services
+from services.i18n import Translator
 from services.intake import add_photo, cancel_all, find_draft, open_draft, set_category
 from services.intake_expiry import expire_drafts
 from services.intake_history import case_for_follower, history, reporter_cases
+from services.messages import from_json, render_lines
 from services.photos import IncomingPhoto, attach_copy, backfill_copies
 from tests.integration.test_intake_submit import INSIDE, fill_draft, make_grid, make_user, submit
 
@@ -31,7 +34,6 @@ async def start_draft(services: Services, user: User, photos: int = 1) -> int:
                 services,
                 uow.session,
                 fresh,
-                fresh.telegram_id,
                 IncomingPhoto(f"file-{i}", f"unique-{i}", local_path=f"photos/x{i}.jpg"),
                 None,
             )
@@ -67,10 +69,12 @@ async def test_idle_drafts_expire_once_with_a_notice_in_the_owners_language(
         assert await find_draft(uow.session, zh.id) is None and await find_draft(uow.session, en.id) is not None
         assert await uow.session.scalar(select(func.count(Photo.id))) == 1
         [notice] = list(await uow.session.scalars(select(OutboxMessage)))
-    params = json.loads(notice.params)
-    assert notice.chat_id == zh.telegram_id
-    assert params["text"].startswith("您未完成的上报已超过 60 分钟无操作")
-    assert params["reply_markup"] == {"remove_keyboard": True}
+        query = select(UserIdentity.external_id).where(UserIdentity.user_id == zh.id, UserIdentity.channel == TELEGRAM)
+        zh_chat = await uow.session.scalar(query)
+    assert (notice.channel, notice.address) == (TELEGRAM, zh_chat)
+    message = from_json(notice.payload)
+    assert render_lines(services, message.lines, Translator(zh.locale)).startswith("您未完成的上报已超过 60 分钟无操作")
+    assert message.end_location and not message.choices  # the "send my location" keyboard goes away
 
 
 async def test_touching_a_draft_keeps_it_alive(services: Services, clock: ManualClock) -> None:
@@ -111,7 +115,7 @@ async def test_two_workers_starting_a_draft_at_once_share_one(services: Services
             assert fresh is not None
             fresh.last_seen_at = services.clock.now()  # a turn always writes the user row first
             await uow.session.flush()
-            draft, started = await open_draft(services, uow.session, fresh, fresh.telegram_id)
+            draft, started = await open_draft(services, uow.session, fresh)
             if wait:
                 first_flushed.set()
                 await first_may_commit.wait()
@@ -154,7 +158,7 @@ async def test_missing_photo_copies_are_fetched_later(services: Services, clock:
         fresh = await uow.session.get(User, user.id)
         assert fresh is not None
         for i in range(2):
-            await add_photo(services, uow.session, fresh, fresh.telegram_id, IncomingPhoto(f"tg-{i}", f"u-{i}"), None)
+            await add_photo(services, uow.session, fresh, IncomingPhoto(f"tg-{i}", f"u-{i}"), None)
         await uow.commit()
     asked: list[str] = []
 
@@ -180,7 +184,7 @@ async def test_a_late_copy_never_overwrites_one_already_kept(services: Services)
     async with UnitOfWork(services.db) as uow:
         fresh = await uow.session.get(User, user.id)
         assert fresh is not None
-        added = await add_photo(services, uow.session, fresh, fresh.telegram_id, IncomingPhoto("tg", "u"), None)
+        added = await add_photo(services, uow.session, fresh, IncomingPhoto("tg", "u"), None)
         await uow.commit()
     assert added.row is not None
     first = await attach_copy(services, added.row.id, b"first")

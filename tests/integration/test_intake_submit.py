@@ -22,6 +22,7 @@ from services.intake import add_photo, open_draft, set_category, set_location, s
 from services.intake_limits import IntakeRefused, RateLimited
 from services.intake_submit import ALREADY_SENT, Outcome, submit_draft
 from services.photos import IncomingPhoto
+from tests.people import tg_user
 
 INSIDE = (39.9100, 116.4000)  # inside grid G-1
 OUTSIDE = (31.2304, 121.4737)  # far from every grid
@@ -31,8 +32,8 @@ _ids = count(1000)
 async def make_user(services: Services, language: str = "zh-hans", **fields: object) -> User:
     """A citizen row."""
     async with UnitOfWork(services.db) as uow:
-        user = User(
-            telegram_id=next(_ids),
+        user = tg_user(
+            next(_ids),
             first_name="Li",
             telegram_language=language,
             created_at=services.clock.now(),
@@ -66,7 +67,7 @@ async def make_grid(services: Services, with_officer: bool = True) -> User | Non
         )
         officer = None
         if with_officer:
-            officer = User(telegram_id=next(_ids), first_name="Officer", created_at=now)
+            officer = tg_user(next(_ids), first_name="Officer", created_at=now)
             uow.session.add(officer)
             await uow.session.flush()
             uow.session.add(
@@ -92,7 +93,7 @@ async def fill_draft(
         user = await session.get(User, user.id)  # type: ignore[assignment]
         for i in range(photos):
             photo = IncomingPhoto(file_id=f"f-{user.id}-{i}", file_unique_id=f"u-{user.id}-{i}-{next(_ids)}")
-            added = await add_photo(services, session, user, user.telegram_id, photo, None)
+            added = await add_photo(services, session, user, photo, None)
         draft = added.draft
         set_category(services, draft, category)
         set_location(services, draft, *where, address=None, source="location")
@@ -165,7 +166,7 @@ async def test_an_incomplete_draft_cannot_be_submitted(services: Services) -> No
     async with UnitOfWork(services.db) as uow:
         fresh = await uow.session.get(User, user.id)
         assert fresh is not None
-        draft, started = await open_draft(services, uow.session, fresh, fresh.telegram_id)
+        draft, started = await open_draft(services, uow.session, fresh)
         assert started and draft.step == DraftStep.PHOTOS
         await uow.commit()
     with pytest.raises(IntakeRefused):
@@ -212,7 +213,7 @@ async def test_the_hourly_limit_refuses_with_the_time_to_come_back(services: Ser
         fresh = await uow.session.get(User, user.id)
         assert fresh is not None
         with pytest.raises(RateLimited) as limited:
-            await open_draft(services, uow.session, fresh, fresh.telegram_id)
+            await open_draft(services, uow.session, fresh)
     # 10:00 Beijing was the first report: one slot frees at 11:00.
     assert limited.value.values == {"limit": 2, "time": "11:00"}
     clock.advance(timedelta(minutes=51))
@@ -225,7 +226,7 @@ async def test_a_banned_user_can_not_start_a_report(services: Services) -> None:
         fresh = await uow.session.get(User, user.id)
         assert fresh is not None
         with pytest.raises(IntakeRefused) as refused:
-            await open_draft(services, uow.session, fresh, fresh.telegram_id)
+            await open_draft(services, uow.session, fresh)
     assert "nothing you send is accepted" in refused.value.message
 
 

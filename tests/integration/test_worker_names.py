@@ -10,8 +10,8 @@ from models.uow import UnitOfWork
 from services import workers
 from services.context import Services
 from services.delivery import claim_due
-from services.outbox import enqueue_text
 from services.workers import MAX_LENGTH, worker_name
+from tests.people import queue_text
 
 LONG_HOST = "build-runner-" + "x" * 200 + ".eu-central-1.compute.internal"  # 253 characters, as DNS allows
 
@@ -39,10 +39,10 @@ def test_a_short_host_name_is_kept_whole(monkeypatch: pytest.MonkeyPatch) -> Non
 
 async def test_an_outbox_claim_works_on_a_host_with_a_long_name(services: Services, long_host: None) -> None:
     async with UnitOfWork(services.db) as uow:
-        await enqueue_text(uow.session, chat_id=7, text="hello", kind="status", now=services.clock.now())
+        await queue_text(uow.session, 7, "hello", kind="status", now=services.clock.now())
         await uow.commit()
     token, claimed = await claim_due(services, 10)  # PostgreSQL refused a 270-character claim name
-    assert [row.chat_id for row in claimed] == [7]
+    assert [row.address for row in claimed] == ["7"]
     async with UnitOfWork(services.db) as uow:
         stored = await uow.session.scalar(select(OutboxMessage.claimed_by))
     assert stored == token and len(token) <= MAX_LENGTH

@@ -24,7 +24,6 @@ def run_sla(
     from bot.cli import fail, load_settings
     from services.clock import ManualClock, SystemClock
     from services.sla import sweep
-    from services.workers import worker_name
 
     settings = load_settings()
     services = build_services(settings)
@@ -38,7 +37,7 @@ def run_sla(
 
     async def one_sweep() -> None:
         try:
-            result = await sweep(services, now=at, worker=worker_name("sla"))
+            result = await sweep(services, now=at)
         finally:
             await services.db.dispose()
         local = at.astimezone(services.tz).isoformat(timespec="minutes")

@@ -7,8 +7,7 @@ import logging
 from telegram.ext import Application, ContextTypes
 
 from services.context import Services
-from services.sla import sweep
-from services.workers import worker_name
+from services.sla import default_worker, sweep
 
 log = logging.getLogger(__name__)
 JOB_NAME = "sla-sweep"
@@ -31,7 +30,7 @@ async def run_sweep(context: ContextTypes.DEFAULT_TYPE) -> None:
     """One sweep at ``services.clock.now()``: the scheduler only decides when to look, never what time it is."""
     assert context.job is not None
     services: Services = context.job.data  # type: ignore[assignment]
-    result = await sweep(services, now=services.clock.now(), worker=worker_name("sla"))
+    result = await sweep(services, now=services.clock.now(), worker=default_worker())
     if result.notices or result.closed or result.failed:
         log.info(
             "SLA sweep: %d cases, %d notices queued, %d closed unconfirmed, %d failed",

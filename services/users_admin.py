@@ -1,6 +1,6 @@
 """What an operator does about people: ban and unban them, list them; and cheap look-ups about a sender.
 
-Every function names a person by a ``UserRef``: the internal user id, or an account on a channel (a Telegram
+Every function names a person by a ``UserRef``: the internal user id, or an account on a channel (a chat
 user id, say). ``_find`` is the one place that turns a reference into a row.
 """
 
@@ -58,7 +58,7 @@ class UserView:
     role: Role
     banned: bool
     last_seen_at: datetime | None
-    accounts: tuple[str, ...] = ()  # "channel:external id", e.g. "telegram:123456"
+    accounts: tuple[str, ...] = ()  # "channel:external id" of each account
 
 
 @dataclass(frozen=True)

@@ -32,7 +32,7 @@ async def test_my_marks_a_case_past_its_deadline_and_the_escalation_is_told_once
     assert bot.services is not None
     for _ in range(2):  # a second sweep (or a sweep in another worker) tells nobody again
         await sweep(bot.services)
-        await deliver_due(bot.services, bot.app.bot)
+        await deliver_due(bot.services)
         clock.advance(timedelta(hours=1))
     news = [m.text for m in await client.bot_messages(li.chat_id) if m.text and "督办" in m.text]
     assert news == [

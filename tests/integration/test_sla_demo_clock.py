@@ -10,26 +10,34 @@ from __future__ import annotations
 import asyncio
 from collections import Counter
 from datetime import timedelta
-from typing import Any
 
 from bot import demo_jobs
+from services.channels import Outgoing
 from services.clock import ManualClock
 from services.context import Services
 from services.delivery import deliver_due
+from services.i18n import Translator
+from services.messages import render_lines
 from tests.integration.sla_world import beijing, build_world, change_case, dispatch_case
 
 
 class SlowApi:
     """Records every message it is asked to send, taking a while over each (as Telegram does)."""
 
-    def __init__(self) -> None:
+    channel = "telegram"
+
+    def __init__(self, services: Services) -> None:
+        self.services = services
         self.sent: list[tuple[int, str]] = []
 
-    async def call(self, method: str, params: dict[str, Any]) -> list[int]:
-        """Record the call; answer with a new message id."""
+    def interval(self, address: str) -> float:
+        return 0.0
+
+    async def deliver(self, item: Outgoing) -> list[str]:
+        """Record the message as its reader sees it; answer with a new message id."""
         await asyncio.sleep(0.02)
-        self.sent.append((params["chat_id"], params.get("text", "")))
-        return [len(self.sent)]
+        self.sent.append((int(item.address), render_lines(self.services, item.message.lines, Translator(item.locale))))
+        return [str(len(self.sent))]
 
 
 async def test_quick_clock_clicks_deliver_each_notice_once(services: Services, clock: ManualClock) -> None:
@@ -40,7 +48,7 @@ async def test_quick_clock_clicks_deliver_each_notice_once(services: Services, c
     for case_id in cases:
         await change_case(services, case_id, "accept", owner_id=world.user_ids[101])
     clock.set(beijing(2026, 11, 16, 11))
-    api = SlowApi()
+    api = SlowApi(services)
 
     async def flush() -> int:
         return await deliver_due(services, api)

@@ -102,6 +102,8 @@ def inbound_limit_handler(services: Services, limiter: InboundLimiter) -> BaseHa
         sender = update.effective_user
         if sender is None:  # channel posts and service updates come from nobody in particular
             return
+        if update.edited_message is not None and update.edited_message.location is not None:
+            return  # a live location's moves arrive every few seconds, are not the person's doing, and are ignored
         verdict = limiter.admit(sender.id)
         if verdict is Admission.ACCEPT:
             return

@@ -80,3 +80,19 @@ async def test_a_flooding_person_does_not_silence_anyone_else(
     await client.send_command(anna, "/start")
     reply = await client.wait_for_message(anna.chat_id, timeout=15)
     assert reply.text.startswith("Hello Anna!")
+
+
+async def test_a_live_location_moving_for_a_while_does_not_count(
+    limited_bot: RunningBot, client: SandboxClient, ticks: Ticks
+) -> None:
+    anna = await client.create_user(first_name="Anna", language_code="en")
+    live = await client.send_location(anna, 39.91, 116.40, live_period=900)
+    await client.wait_for_message(anna.chat_id, timeout=15)  # the one answer to the location itself
+    for step in range(20):  # the app moves the pin every few seconds; Anna does nothing
+        await client.move_live_location(anna, live, 39.91 + step * 1e-5, 116.40)
+    await client.send_command(anna, "/help")
+    await client.send_command(anna, "/start")
+    await client.wait_for_message(anna.chat_id, "Hello Anna", timeout=15)
+    texts = [m.text for m in await client.bot_messages(anna.chat_id)]
+    assert not any("too much" in text for text in texts)
+    assert limited_bot.limiter.dropped == 0

@@ -10,7 +10,7 @@ from telegram import BotCommand
 from telegram.ext import Application, ApplicationBuilder, Defaults
 
 from bot.settings import Settings
-from bot.updates import PerChatUpdateProcessor
+from bot.updates import PerChatUpdateProcessor, inbound_limit_handler
 from channels.telegram import CHANNEL as TELEGRAM
 from channels.telegram.sender import TelegramSender
 from handlers import register_all
@@ -23,6 +23,7 @@ from services.clock import Clock, SystemClock
 from services.config import AppConfig, load_config
 from services.context import Services
 from services.i18n import Translator
+from services.inbound_limit import InboundLimiter
 
 log = logging.getLogger(__name__)
 
@@ -48,8 +49,12 @@ def build_application(
     *,
     clock: Clock | None = None,
     jobs: bool = True,
+    limiter: InboundLimiter | None = None,
 ) -> Application:  # type: ignore[type-arg]
-    """The bot, pointed at ``settings.telegram_base_url``, with handlers and (optionally) scheduled jobs."""
+    """The bot, pointed at ``settings.telegram_base_url``, with handlers and (optionally) scheduled jobs.
+
+    ``limiter`` counts what each person sends (by default one per application, at the configured rate).
+    """
     if not settings.telegram_token:
         raise MissingToken("CITYBOT_TELEGRAM_TOKEN is not set")
     svc = services or build_services(settings, clock=clock)
@@ -77,7 +82,11 @@ def build_application(
         .build()
     )
     app.bot_data["services"] = svc
+    if limiter is None:
+        limiter = InboundLimiter(svc.config.limits.messages_per_minute)
     register_all(app)
+    # Before every other handler group: PTB runs one handler per group, so the check needs a group of its own.
+    app.add_handler(inbound_limit_handler(svc, limiter), group=min(app.handlers, default=0) - 1)
     if jobs:
         register_jobs(app, svc)
     return app

@@ -14,16 +14,18 @@ from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
 from channels.telegram import CHANNEL as TELEGRAM
-from geo.exif import read_gps
+from geo.exif import read_gps_in_thread
 from handlers.common import Turn, services, turn
 from handlers.report_views import Reply, prompt, send_replies
 from models.cases import DraftStep
 from models.uow import UnitOfWork
 from services import intake, photos
+from services.context import Services
 from services.i18n import Translator
 from services.intake_limits import BANNED, IntakeRefused
 from services.photos import IncomingPhoto, UploadProblem
 from services.users import user_by_identity
+from services.users_admin import UserRef, is_banned
 
 log = logging.getLogger(__name__)
 
@@ -80,7 +82,9 @@ async def _receive(
 ) -> None:
     svc = services(context)
     problem = photos.check_upload(svc, mime_type, size)
-    data = await _download(context.bot, file_id) if fetch_first and problem is None else None
+    # A banned sender's file is never fetched: the turn below refuses it anyway.
+    wanted = fetch_first and problem is None and not await _banned(svc, update)
+    data = await _download(context.bot, file_id) if wanted else None
     if data is not None and len(data) > photos.max_bytes(svc):
         problem, size = UploadProblem.TOO_BIG, len(data)
     # An album is answered once: its first photo schedules the reply, the others stay silent (refusals too).
@@ -139,7 +143,7 @@ async def _store(
     svc, t = tn.services, tn.t
     if data is not None:
         local_path = await photos.save_copy(svc, data, mime_type)
-        photo = replace(photo, local_path=local_path, exif_location=read_gps(data))
+        photo = replace(photo, local_path=local_path, exif_location=await read_gps_in_thread(data))
     try:
         result = await intake.add_photo(svc, tn.session, tn.user, photo, message.caption)
     except IntakeRefused as err:
@@ -163,6 +167,11 @@ async def _store(
     if (step is DraftStep.CATEGORY and result.count == 1) or step in (DraftStep.CONFIRM, DraftStep.LOCATION):
         stored.replies = prompt(svc, result.draft, t)
     return stored
+
+
+async def _banned(svc: Services, update: Update) -> bool:
+    sender = update.effective_user
+    return sender is not None and await is_banned(svc, UserRef.account(TELEGRAM, sender.id))
 
 
 async def _download(bot: Bot, file_id: str) -> bytes | None:

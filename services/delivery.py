@@ -18,10 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
-import socket
 import time
-import uuid
 from collections.abc import Awaitable, Callable, Iterable
 from datetime import timedelta
 from typing import Any
@@ -47,6 +44,7 @@ from services.context import Services
 from services.i18n import locale_for
 from services.messages import from_json
 from services.users import mark_unreachable
+from services.workers import worker_name
 
 log = logging.getLogger(__name__)
 
@@ -100,10 +98,6 @@ def pacer_for(services: Services) -> Pacer:
 
 
 # ---------------------------------------------------------------- claiming
-def _worker_name() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
-
-
 async def claim_due(
     services: Services, limit: int, channels: Iterable[str] | None = None
 ) -> tuple[str, list[OutboxMessage]]:
@@ -112,7 +106,7 @@ async def claim_due(
     ``channels`` limits the claim to the channels this process can deliver to.
     """
     now = services.clock.now()
-    token = _worker_name()
+    token = worker_name("outbox")
     row, earlier = aliased(OutboxMessage), aliased(OutboxMessage)
     waiting_before = (
         select(earlier.id)

@@ -11,6 +11,7 @@ from telegram.ext import Application, ApplicationBuilder, Defaults
 
 from bot.settings import Settings
 from bot.updates import PerChatUpdateProcessor, inbound_limit_handler
+from channels.open311.callback import Open311CallbackSender
 from channels.telegram import CHANNEL as TELEGRAM
 from channels.telegram.sender import TelegramSender
 from handlers import register_all
@@ -59,14 +60,17 @@ def build_application(
         raise MissingToken("CITYBOT_TELEGRAM_TOKEN is not set")
     svc = services or build_services(settings, clock=clock)
     owns_services = services is None
+    callbacks = Open311CallbackSender(svc)
 
     async def post_init(app: Application) -> None:  # type: ignore[type-arg]
         svc.channels.register(TelegramSender(app.bot, svc))
+        svc.channels.register(callbacks)  # status updates to Open311 clients' callback URLs
         for hook in svc.startup_hooks:
             await hook(svc)
         await _publish_commands(app)
 
     async def post_shutdown(app: Application) -> None:  # type: ignore[type-arg]
+        await callbacks.close()
         if owns_services:
             await svc.db.dispose()
 

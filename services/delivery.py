@@ -268,7 +268,7 @@ async def _deliver_one(
         await _finish(services, row, FAILED, error=f"unreadable message: {exc}")
         return FAILED
     locale = locales.get(row.user_id or 0, FALLBACK_LOCALE)
-    item = Outgoing(row.id, row.address, message, locale, row.kind, replaces)
+    item = Outgoing(row.id, row.address, message, locale, row.kind, replaces, row.case_id)
     await pacer_for(services).wait((row.channel, row.address), sender.interval(row.address))
     try:
         ids = await sender.deliver(item)

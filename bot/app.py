@@ -11,8 +11,8 @@ from telegram.ext import Application, ApplicationBuilder, Defaults
 
 from bot.settings import Settings
 from bot.updates import PerChatUpdateProcessor
-from handlers import register_all
-from handlers.common import EVERYONE, commands_for
+from channels.telegram import register_all
+from channels.telegram.common import EVERYONE, commands_for
 from models.db import Database
 from models.users import Role
 from scheduler import register_jobs

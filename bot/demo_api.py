@@ -16,7 +16,7 @@ from bot.demo_jobs import STEPS, advance, run_due_jobs
 from bot.demo_map import map_svg, open_case_pins
 from bot.demo_people import CHANNEL, PERSONAS, Person
 from bot.demo_ui import ui_strings
-from handlers.common import commands_for
+from channels.telegram.common import commands_for
 from models.status import OPEN_STATUSES, CaseStatus
 from models.uow import UnitOfWork
 from models.users import Role

@@ -12,7 +12,7 @@ from babel.messages.pofile import read_po
 from services.i18n import LOCALE_DIR
 
 ROOT = Path(__file__).resolve().parents[1]
-SOURCE_DIRS = ("bot", "handlers", "services", "scheduler", "sandbox")
+SOURCE_DIRS = ("bot", "channels", "services", "scheduler", "sandbox")
 KEYWORDS = {"t": None, "_": None, "N_": None, "gettext": None, "plural": (1, 2), "ngettext": (1, 2)}
 
 

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from telegram import Document, Message, PhotoSize, User
 
-from handlers.prompts import proof_photo
-from handlers.supervisor import case_number
+from channels.telegram.prompts import proof_photo
+from channels.telegram.supervisor import case_number
 from models.cases import Case
 from models.status import CaseStatus
 from services.cases import NOT_NOW, CaseActionError, ProofPhoto, _on_time

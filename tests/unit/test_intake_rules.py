@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from handlers.report_buttons import parse
-from handlers.report_views import place_text
+from channels.telegram.report_buttons import parse
+from channels.telegram.report_views import place_text
 from models.cases import DraftStep, Photo, ReportDraft
 from models.db import Database
 from services.clock import ManualClock

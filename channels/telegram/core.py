@@ -16,7 +16,7 @@ from telegram.ext import (
     filters,
 )
 
-from handlers.common import GROUP_COMMANDS, commands_for, services, turn
+from channels.telegram.common import GROUP_COMMANDS, commands_for, services, turn
 from models.uow import UnitOfWork
 from services.i18n import Translator
 from services.users import identity_locale, set_language, user_by_telegram_id

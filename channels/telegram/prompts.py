@@ -12,7 +12,7 @@ from sqlalchemy import select
 from telegram import Message, Update
 from telegram.ext import Application, ApplicationHandlerStop, CommandHandler, ContextTypes, MessageHandler, filters
 
-from handlers.common import GROUP_COMMANDS, GROUP_PROMPTS, Turn, services, turn
+from channels.telegram.common import GROUP_COMMANDS, GROUP_PROMPTS, Turn, services, turn
 from models.cases import PendingInput
 from models.users import User
 from services import cases

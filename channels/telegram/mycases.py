@@ -5,7 +5,7 @@ from __future__ import annotations
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes
 
-from handlers.common import GROUP_COMMANDS, Turn, add_command, turn
+from channels.telegram.common import GROUP_COMMANDS, Turn, add_command, turn
 from models.cases import Case
 from models.status import CaseStatus
 from services.i18n import N_, Translator

@@ -10,8 +10,8 @@ from collections.abc import Awaitable, Callable
 from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes
 
-from handlers.common import GROUP_COMMANDS, OFFICERS, SUPERVISORS, Turn, add_command, turn
-from handlers.officer import task_line
+from channels.telegram.common import GROUP_COMMANDS, OFFICERS, SUPERVISORS, Turn, add_command, turn
+from channels.telegram.officer import task_line
 from models.cases import Case
 from services import cases, notify
 from services.cases import CaseActionError, HistoryEntry

@@ -11,10 +11,10 @@ from dataclasses import dataclass, field
 from telegram import Message, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes, MessageHandler, filters
 
-from handlers.common import GROUP_COMMANDS, GROUP_INTAKE, Turn, add_command, turn
-from handlers.report_buttons import on_button
-from handlers.report_media import on_document, on_photo
-from handlers.report_views import Reply, place_text, prompt, send_replies
+from channels.telegram.common import GROUP_COMMANDS, GROUP_INTAKE, Turn, add_command, turn
+from channels.telegram.report_buttons import on_button
+from channels.telegram.report_media import on_document, on_photo
+from channels.telegram.report_views import Reply, place_text, prompt, send_replies
 from models.cases import DraftStep
 from services import intake, photos
 from services.i18n import N_

@@ -13,7 +13,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ChatType
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes
 
-from handlers.common import EVERYONE, GROUP_COMMANDS, Turn, add_command, turn
+from channels.telegram.common import EVERYONE, GROUP_COMMANDS, Turn, add_command, turn
 from models.grid import GridUnit, UnitLevel
 from services.i18n import N_, Translator
 from services.summary.leaderboard import pseudonym, set_leaderboard

@@ -5,8 +5,8 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import Application, ContextTypes
 
-from handlers.common import turn
-from handlers.core import START_PAYLOADS
+from channels.telegram.common import turn
+from channels.telegram.core import START_PAYLOADS
 from models.grid import BindingRole
 from services.i18n import N_
 from services.officers import InviteError, redeem_invite

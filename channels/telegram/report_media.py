@@ -13,9 +13,9 @@ from telegram import Bot, Message, PhotoSize, Update
 from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
+from channels.telegram.common import Turn, services, turn
+from channels.telegram.report_views import Reply, prompt, send_replies
 from geo.exif import read_gps
-from handlers.common import Turn, services, turn
-from handlers.report_views import Reply, prompt, send_replies
 from models.cases import DraftStep
 from models.uow import UnitOfWork
 from services import intake, photos

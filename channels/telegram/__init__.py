@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from telegram.ext import Application
 
-from handlers import core, join, mycases, officer, prompts, report, subscribe, supervisor
+from channels.telegram import core, join, mycases, officer, prompts, report, subscribe, supervisor
 
 #: Feature modules, each with ``register(app)``. Order matters inside a handler group: earlier wins.
 FEATURES: list = [core, subscribe, join, report, mycases, officer, supervisor, prompts]  # type: ignore[type-arg]

@@ -12,7 +12,7 @@ from typing import Any
 from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes
 
-from handlers.common import GROUP_COMMANDS, OFFICERS, Turn, add_command, turn
+from channels.telegram.common import GROUP_COMMANDS, OFFICERS, Turn, add_command, turn
 from models.cases import Case
 from services import cases, notify
 from services.cases import CaseActionError

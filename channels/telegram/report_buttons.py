@@ -14,8 +14,8 @@ from telegram import CallbackQuery, Update
 from telegram.error import BadRequest
 from telegram.ext import ContextTypes
 
-from handlers.common import Turn, turn
-from handlers.report_views import Reply, place_text, prompt, send_replies, submitted_text
+from channels.telegram.common import Turn, turn
+from channels.telegram.report_views import Reply, place_text, prompt, send_replies, submitted_text
 from models.cases import DraftStep, ReportDraft
 from services import intake, photos
 from services.i18n import N_

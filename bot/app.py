@@ -11,8 +11,7 @@ from telegram.ext import Application, ApplicationBuilder, Defaults
 
 from bot.settings import Settings
 from bot.updates import PerChatUpdateProcessor
-from channels.telegram import register_all
-from channels.telegram.common import EVERYONE, commands_for
+from channels import telegram
 from models.db import Database
 from models.users import Role
 from scheduler import register_jobs
@@ -20,6 +19,8 @@ from services import routing
 from services.clock import Clock, SystemClock
 from services.config import AppConfig, load_config
 from services.context import Services
+from services.conversation import Conversation
+from services.conversation.commands import EVERYONE, commands_for
 from services.i18n import Translator
 
 log = logging.getLogger(__name__)
@@ -73,7 +74,7 @@ def build_application(
         .build()
     )
     app.bot_data["services"] = svc
-    register_all(app)
+    telegram.register(app, Conversation(svc))
     if jobs:
         register_jobs(app, svc)
     return app

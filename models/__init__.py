@@ -3,6 +3,7 @@
 from models.base import Base
 from models.broadcast import Subscription, WeeklySummary
 from models.cases import (
+    AlbumReply,
     Case,
     CaseEvent,
     CaseFollower,
@@ -19,6 +20,7 @@ from models.status import CaseStatus, IllegalTransition, transition
 from models.users import Role, User
 
 __all__ = [
+    "AlbumReply",
     "Base",
     "BindingRole",
     "Case",

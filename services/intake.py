@@ -8,8 +8,9 @@ caption that already answers the note, one more photo while the category is aske
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, null, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
@@ -19,7 +20,7 @@ from models.cases import DraftStep, PendingInput, Photo, PhotoKind, ReportDraft
 from models.users import User
 from services.context import Services
 from services.i18n import N_
-from services.intake_limits import BANNED, IntakeRefused, ensure_may_report
+from services.intake_limits import BANNED, WINDOW, IntakeRefused, ensure_may_report, oldest_counted_report, refuse_until
 from services.photos import IncomingPhoto
 
 ADDRESS_MAX = 300
@@ -38,7 +39,36 @@ class PhotoAdded:
     added: bool  # False: the draft already holds the most photos allowed (or this very photo)
     count: int
     started: bool  # the photo opened a new draft
-    first_in_album: bool  # the first photo seen of its album (albums are answered once)
+
+
+@dataclass(frozen=True)
+class DraftState:
+    """What one query tells about a person's report: their draft, the question they owe, the hourly limit."""
+
+    draft: ReportDraft | None  # photos loaded
+    question: PendingInput | None  # a question the bot asked them (officers: an after-photo, a reason)
+    #: When the hourly limit lets them start a report again (None: it does now); meaningful if ``limit_read``.
+    limited_until: datetime | None = None
+    limit_read: bool = False
+
+
+async def load_state(services: Services, session: AsyncSession, user_id: int, *, limit: bool) -> DraftState:
+    """The user's draft (with photos), open question and, if ``limit``, the hourly limit: one statement."""
+    # The hourly limit matters only when a draft may be started; a constant keeps the row's shape the same.
+    oldest = oldest_counted_report(services, User.id) if limit else null()
+    query = (
+        select(ReportDraft, PendingInput, oldest)
+        .select_from(User)
+        .outerjoin(ReportDraft, ReportDraft.user_id == User.id)
+        .outerjoin(PendingInput, PendingInput.user_id == User.id)
+        .options(joinedload(ReportDraft.photos))
+        .where(User.id == user_id)
+    )
+    row = (await session.execute(query)).unique().first()
+    if row is None:
+        return DraftState(None, None)
+    draft, question, counted = row
+    return DraftState(draft, question, counted + WINDOW if counted is not None else None, limit)
 
 
 def next_step(draft: ReportDraft) -> DraftStep:
@@ -74,19 +104,25 @@ async def draft_for_button(session: AsyncSession, user_id: int, draft_id: int) -
     return draft if draft is not None and draft.user_id == user_id else None
 
 
-async def open_draft(services: Services, session: AsyncSession, user: User, chat_id: int) -> tuple[ReportDraft, bool]:
-    """The user's draft, started if there is none (refused when banned or over the hourly limit)."""
+async def open_draft(
+    services: Services, session: AsyncSession, user: User, state: DraftState | None = None
+) -> tuple[ReportDraft, bool]:
+    """The user's draft, started if there is none (refused when banned or over the hourly limit).
+
+    ``state`` is what ``load_state`` already read in this transaction; without it the draft and limit are read.
+    """
     if user.banned:
         raise IntakeRefused(BANNED)
-    draft = await find_draft(session, user.id)
+    draft = state.draft if state is not None else await find_draft(session, user.id)
     if draft is not None:
         return draft, False
-    await ensure_may_report(services, session, user)
+    if state is not None and state.limit_read:
+        refuse_until(services, state.limited_until)
+    else:
+        await ensure_may_report(services, session, user)
     now = services.clock.now()
     # An empty photo list given up front counts as loaded: no lazy load (I/O) when photos are added.
-    draft = ReportDraft(
-        user_id=user.id, chat_id=chat_id, step=DraftStep.PHOTOS, created_at=now, updated_at=now, photos=[]
-    )
+    draft = ReportDraft(user_id=user.id, step=DraftStep.PHOTOS, created_at=now, updated_at=now, photos=[])
     try:
         # Two updates of one album may race in two workers: the loser adopts the winner's draft.
         async with session.begin_nested():
@@ -104,15 +140,12 @@ async def add_photo(
     services: Services,
     session: AsyncSession,
     user: User,
-    chat_id: int,
     photo: IncomingPhoto,
     caption: str | None,
+    state: DraftState | None = None,
 ) -> PhotoAdded:
     """Attach ``photo`` to the user's draft (starting one), up to the configured number of photos."""
-    draft, started = await open_draft(services, session, user, chat_id)
-    first_in_album = photo.media_group_id is not None and photo.media_group_id != draft.media_group_id
-    if photo.media_group_id is not None:
-        draft.media_group_id = photo.media_group_id
+    draft, started = await open_draft(services, session, user, state)
     already = photo.file_unique_id and any(p.file_unique_id == photo.file_unique_id for p in draft.photos)
     full = len(draft.photos) >= services.config.reporting.max_photos
     added = not (already or full)
@@ -136,7 +169,7 @@ async def add_photo(
             set_note(services, draft, caption)
     _touch(services, draft)
     await session.flush()
-    return PhotoAdded(draft, row, added, len(draft.photos), started, first_in_album)
+    return PhotoAdded(draft, row, added, len(draft.photos), started)
 
 
 def set_category(services: Services, draft: ReportDraft, code: str) -> None:
@@ -165,19 +198,19 @@ async def receive_location(
     services: Services,
     session: AsyncSession,
     user: User,
-    chat_id: int,
     lat: float,
     lon: float,
     *,
     address: str | None,
     source: str,
+    state: DraftState | None = None,
 ) -> ReportDraft:
     """Set the location of the user's draft, starting one if needed; bad coordinates start nothing."""
     try:
         validate_latlon(lat, lon)
     except InvalidCoordinates:
         raise IntakeRefused(BAD_LOCATION) from None
-    draft, _ = await open_draft(services, session, user, chat_id)
+    draft, _ = await open_draft(services, session, user, state)
     set_location(services, draft, lat, lon, address=address, source=source)
     return draft
 
@@ -214,7 +247,7 @@ async def discard_draft(session: AsyncSession, draft: ReportDraft) -> list[str]:
     return paths
 
 
-async def cancel_all(session: AsyncSession, user_id: int) -> list[str] | None:
+async def cancel_all(session: AsyncSession, user_id: int, state: DraftState | None = None) -> list[str] | None:
     """Drop the user's draft and any question the bot was waiting on; None when there was neither.
 
     Returns the photo copies to remove once the transaction is committed.
@@ -222,7 +255,7 @@ async def cancel_all(session: AsyncSession, user_id: int) -> list[str] | None:
     pending = await session.execute(
         delete(PendingInput).where(PendingInput.user_id == user_id).execution_options(synchronize_session=False)
     )
-    draft = await find_draft(session, user_id)
+    draft = state.draft if state is not None else await find_draft(session, user_id)
     if draft is None:
         return [] if pending.rowcount else None  # type: ignore[attr-defined]
     return await discard_draft(session, draft)

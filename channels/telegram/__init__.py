@@ -1,17 +1,21 @@
-"""Telegram adapters: parse the update, call a service with plain values, render the reply."""
+"""The Telegram adapter: PTB handlers that parse updates into the conversation service's events, and the renderer
+that turns its replies into Bot API calls (keyboards, edits, alerts, Telegram's limits)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from telegram.ext import Application
 
-from channels.telegram import core, join, mycases, officer, prompts, report, subscribe, supervisor
-
-#: Feature modules, each with ``register(app)``. Order matters inside a handler group: earlier wins.
-FEATURES: list = [core, subscribe, join, report, mycases, officer, supervisor, prompts]  # type: ignore[type-arg]
+from channels.telegram.handlers import TelegramHandlers
+from services.conversation import Conversation
 
 
-def register_all(app: Application) -> None:  # type: ignore[type-arg]
-    """Register every feature's handlers, then the catch-alls."""
-    for module in FEATURES:
-        module.register(app)
-    core.register_fallbacks(app)
+def register(app: Application[Any, Any, Any, Any, Any, Any], conversation: Conversation) -> TelegramHandlers:
+    """Let ``app`` hand every message and button press to ``conversation``."""
+    handlers = TelegramHandlers(conversation)
+    handlers.register(app)
+    return handlers
+
+
+__all__ = ["TelegramHandlers", "register"]

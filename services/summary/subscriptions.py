@@ -33,8 +33,8 @@ async def area(session: AsyncSession, unit_id: str) -> GridUnit:
 
 async def subscribe(
     session: AsyncSession,
-    *,
     chat_id: int,
+    *,
     unit_id: str | None,
     language: str,
     now: datetime,

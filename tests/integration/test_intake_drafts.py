@@ -31,7 +31,6 @@ async def start_draft(services: Services, user: User, photos: int = 1) -> int:
                 services,
                 uow.session,
                 fresh,
-                fresh.telegram_id,
                 IncomingPhoto(f"file-{i}", f"unique-{i}", local_path=f"photos/x{i}.jpg"),
                 None,
             )
@@ -111,7 +110,7 @@ async def test_two_workers_starting_a_draft_at_once_share_one(services: Services
             assert fresh is not None
             fresh.last_seen_at = services.clock.now()  # a turn always writes the user row first
             await uow.session.flush()
-            draft, started = await open_draft(services, uow.session, fresh, fresh.telegram_id)
+            draft, started = await open_draft(services, uow.session, fresh)
             if wait:
                 first_flushed.set()
                 await first_may_commit.wait()
@@ -154,7 +153,7 @@ async def test_missing_photo_copies_are_fetched_later(services: Services, clock:
         fresh = await uow.session.get(User, user.id)
         assert fresh is not None
         for i in range(2):
-            await add_photo(services, uow.session, fresh, fresh.telegram_id, IncomingPhoto(f"tg-{i}", f"u-{i}"), None)
+            await add_photo(services, uow.session, fresh, IncomingPhoto(f"tg-{i}", f"u-{i}"), None)
         await uow.commit()
     asked: list[str] = []
 
@@ -180,7 +179,7 @@ async def test_a_late_copy_never_overwrites_one_already_kept(services: Services)
     async with UnitOfWork(services.db) as uow:
         fresh = await uow.session.get(User, user.id)
         assert fresh is not None
-        added = await add_photo(services, uow.session, fresh, fresh.telegram_id, IncomingPhoto("tg", "u"), None)
+        added = await add_photo(services, uow.session, fresh, IncomingPhoto("tg", "u"), None)
         await uow.commit()
     assert added.row is not None
     first = await attach_copy(services, added.row.id, b"first")

@@ -92,7 +92,7 @@ async def fill_draft(
         user = await session.get(User, user.id)  # type: ignore[assignment]
         for i in range(photos):
             photo = IncomingPhoto(file_id=f"f-{user.id}-{i}", file_unique_id=f"u-{user.id}-{i}-{next(_ids)}")
-            added = await add_photo(services, session, user, user.telegram_id, photo, None)
+            added = await add_photo(services, session, user, photo, None)
         draft = added.draft
         set_category(services, draft, category)
         set_location(services, draft, *where, address=None, source="location")
@@ -165,7 +165,7 @@ async def test_an_incomplete_draft_cannot_be_submitted(services: Services) -> No
     async with UnitOfWork(services.db) as uow:
         fresh = await uow.session.get(User, user.id)
         assert fresh is not None
-        draft, started = await open_draft(services, uow.session, fresh, fresh.telegram_id)
+        draft, started = await open_draft(services, uow.session, fresh)
         assert started and draft.step == DraftStep.PHOTOS
         await uow.commit()
     with pytest.raises(IntakeRefused):
@@ -212,7 +212,7 @@ async def test_the_hourly_limit_refuses_with_the_time_to_come_back(services: Ser
         fresh = await uow.session.get(User, user.id)
         assert fresh is not None
         with pytest.raises(RateLimited) as limited:
-            await open_draft(services, uow.session, fresh, fresh.telegram_id)
+            await open_draft(services, uow.session, fresh)
     # 10:00 Beijing was the first report: one slot frees at 11:00.
     assert limited.value.values == {"limit": 2, "time": "11:00"}
     clock.advance(timedelta(minutes=51))
@@ -225,7 +225,7 @@ async def test_a_banned_user_can_not_start_a_report(services: Services) -> None:
         fresh = await uow.session.get(User, user.id)
         assert fresh is not None
         with pytest.raises(IntakeRefused) as refused:
-            await open_draft(services, uow.session, fresh, fresh.telegram_id)
+            await open_draft(services, uow.session, fresh)
     assert "nothing you send is accepted" in refused.value.message
 
 

@@ -1,8 +1,9 @@
-"""A draft belongs to a person, not to a chat; albums are answered once, from a row every process can see.
+"""Albums are answered once, from a row every process can see; a draft belongs to a person, not to a chat.
 
-``report_drafts.chat_id`` goes: a draft's owner is reached through their own address on their channel.
 ``report_drafts.media_group_id`` goes: albums are tracked in ``album_replies`` (one row per person and album,
 with the time its one answer is due), which also covers refused photos that never make a draft.
+``report_drafts.chat_id`` goes too (a draft's owner is reached at their own address on their channel), unless the
+channels migration took it already; that migration also brings it back on downgrade.
 
 Revision ID: 0007
 Revises: 0001
@@ -21,12 +22,18 @@ branch_labels = None
 depends_on = None
 
 
+def _draft_columns() -> set[str]:
+    return {column["name"] for column in sa.inspect(op.get_bind()).get_columns("report_drafts")}
+
+
 def upgrade() -> None:
-    """Drop the draft's chat and album columns; add the album replies."""
+    """Drop the draft's album (and chat) columns; add the album replies."""
     # Plain ALTER TABLE ... DROP COLUMN (SQLite >= 3.35): a batch copy of report_drafts would lose its
     # AUTOINCREMENT high-water mark, and a new draft could then take the id of a finished draft whose buttons
     # are still on someone's screen.
-    op.drop_column("report_drafts", "chat_id")
+    columns = _draft_columns()
+    if "chat_id" in columns:
+        op.drop_column("report_drafts", "chat_id")
     op.drop_column("report_drafts", "media_group_id")
     op.create_table(
         "album_replies",
@@ -43,9 +50,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    """Bring the columns back (a draft's chat is its owner's Telegram id, as it always was for private chats)."""
+    """Bring the album column back; ``chat_id`` is the channels migration's to restore."""
     op.drop_index(op.f("ix_album_replies_created_at"), table_name="album_replies")
     op.drop_table("album_replies")
     op.add_column("report_drafts", sa.Column("media_group_id", sa.String(length=64), nullable=True))
-    op.add_column("report_drafts", sa.Column("chat_id", sa.BigInteger(), nullable=True))
-    op.execute("UPDATE report_drafts SET chat_id = (SELECT telegram_id FROM users WHERE users.id = report_drafts.user_id)")

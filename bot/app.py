@@ -12,6 +12,7 @@ from telegram.ext import Application, ApplicationBuilder, Defaults
 from bot.settings import Settings
 from bot.updates import PerChatUpdateProcessor
 from channels import telegram
+from channels.telegram.request import AiohttpRequest
 from models.db import Database
 from models.users import Role
 from scheduler import register_jobs
@@ -67,6 +68,8 @@ def build_application(
         .token(settings.telegram_token)
         .base_url(settings.telegram_base_url)
         .base_file_url(settings.telegram_base_file_url)
+        .request(AiohttpRequest())
+        .get_updates_request(AiohttpRequest(1))
         .defaults(Defaults(tzinfo=ZoneInfo(settings.timezone)))
         .concurrent_updates(PerChatUpdateProcessor())
         .post_init(post_init)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import ScalarSelect, select
+from sqlalchemy import Integer, ScalarSelect, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
@@ -41,22 +41,28 @@ class RateLimited(IntakeRefused):
 BANNED = N_("Your account may not send reports, so nothing you send is accepted.")
 
 
-def oldest_counted_report(services: Services, reporter_id: InstrumentedAttribute[int]) -> ScalarSelect[datetime]:
+def oldest_counted_report(reporter_id: InstrumentedAttribute[int]) -> ScalarSelect[datetime]:
     """A column for a larger query: the report whose leaving the window frees a slot, NULL if one is free.
 
     That is the ``limit``-th most recent report inside the window; with fewer reports there is no such row.
+    Its parameters come from ``limit_values``.
     """
-    limit = services.config.reporting.reports_per_hour
-    since = services.clock.now() - WINDOW
-    oldest_counted = (
+    return (
         select(Case.reported_at)
-        .where(Case.reporter_id == reporter_id, Case.reported_at > since)
+        .where(Case.reporter_id == reporter_id, Case.reported_at > bindparam("window_start"))
         .order_by(Case.reported_at.desc())
-        .offset(limit - 1)
+        .offset(bindparam("counted_before", type_=Integer))
         .limit(1)
         .scalar_subquery()
     )
-    return oldest_counted
+
+
+def limit_values(services: Services) -> dict[str, object]:
+    """The parameters of ``oldest_counted_report`` now."""
+    return {
+        "window_start": services.clock.now() - WINDOW,
+        "counted_before": services.config.reporting.reports_per_hour - 1,
+    }
 
 
 async def next_allowed_at(services: Services, session: AsyncSession, user_id: int) -> datetime | None:

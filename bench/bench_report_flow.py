@@ -49,12 +49,12 @@ from channels.telegram.request import AiohttpRequest
 from models.grid import BindingRole, OfficerBinding, UnitLevel
 from models.migrate import upgrade
 from models.uow import UnitOfWork
-from models.users import User
 from sandbox.client import SandboxClient
 from sandbox.testing import polling
 from sandbox.views import SandboxUser
 from services import routing
 from services.grids import save_unit
+from tests.people import tg_user
 
 USERS = 10
 FLOWS_PER_USER = 3
@@ -173,7 +173,7 @@ async def seed(settings: Settings) -> None:
         await save_unit(
             uow.session, unit_id="G-1", name="Bench grid", level=UnitLevel.GRID, now=now, geometry=box(*GRID)
         )
-        officer = User(telegram_id=990001, first_name="Officer", created_at=now)
+        officer = tg_user(990001, first_name="Officer", created_at=now)
         uow.session.add(officer)
         await uow.session.flush()
         uow.session.add(OfficerBinding(user_id=officer.id, unit_id="G-1", role=BindingRole.OFFICER, created_at=now))

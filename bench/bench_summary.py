@@ -46,6 +46,7 @@ from sqlalchemy import select, text
 from telegram import Bot
 from telegram.request import HTTPXRequest
 
+from channels.telegram.sender import TelegramSender
 from models.cases import Case
 from models.db import Database
 from models.migrate import upgrade
@@ -160,9 +161,9 @@ def build_city(path: Path, cases: int) -> None:
             [(*unit, created) for unit in UNITS],
         )
         conn.executemany(
-            "INSERT INTO users (id, telegram_id, first_name, role, banned, blocked_bot, leaderboard_opt_in,"
-            " created_at) VALUES (?, ?, 'R', 'citizen', 0, 0, ?, ?)",
-            [(i, 10_000_000 + i, int(i % 10 == 0), created) for i in range(1, REPORTERS + 1)],
+            "INSERT INTO users (id, contact_channel, contact_address, first_name, role, banned, leaderboard_opt_in,"
+            " created_at) VALUES (?, 'telegram', ?, 'R', 'citizen', 0, ?, ?)",
+            [(i, str(10_000_000 + i), int(i % 10 == 0), created) for i in range(1, REPORTERS + 1)],
         )
         columns = (
             "id, reporter_id, category, status, unit_id, chain, reported_at, dispatched_at, due_at, resolved_at,"
@@ -229,7 +230,7 @@ async def aggregation(services: Services) -> None:
 
     async def everything() -> None:
         async with services.db.sessions() as session:
-            await chain_counts(session, first, end, NOW)
+            await chain_counts(session, first, end)
             await chain_categories(session, first, end)
 
     async def scan_all() -> None:
@@ -274,14 +275,14 @@ def _store_subscribers(path: Path, subscribers: list[tuple[int, str, str | None]
     created = _stamp(NOW.timestamp())
     with sqlite3.connect(path) as conn:
         conn.executemany(
-            "INSERT INTO users (id, telegram_id, first_name, language, role, banned, blocked_bot, leaderboard_opt_in,"
-            " created_at) VALUES (?, ?, 'S', ?, 'citizen', 0, 0, 0, ?)",
-            [(chat, chat, lang, created) for chat, lang, _ in subscribers],
+            "INSERT INTO users (id, contact_channel, contact_address, first_name, language, role, banned,"
+            " leaderboard_opt_in, created_at) VALUES (?, 'telegram', ?, 'S', ?, 'citizen', 0, 0, ?)",
+            [(chat, str(chat), lang, created) for chat, lang, _ in subscribers],
         )
         conn.executemany(
-            "INSERT INTO subscriptions (chat_id, user_id, unit_id, language, active, created_at, subscribed_at)"
-            " VALUES (?, ?, ?, ?, 1, ?, ?)",
-            [(chat, chat, area, lang, created, created) for chat, lang, area in subscribers],
+            "INSERT INTO subscriptions (channel, address, user_id, unit_id, language, active, created_at,"
+            " subscribed_at) VALUES ('telegram', ?, ?, ?, ?, 1, ?, ?)",
+            [(str(chat), chat, area, lang, created, created) for chat, lang, area in subscribers],
         )
 
 
@@ -353,7 +354,7 @@ async def broadcast(services: Services, path: Path) -> None:
         async with Bot(TOKEN, base_url=f"{url}/bot", base_file_url=f"{url}/file/bot", request=request) as bot:
             started = time.perf_counter()
             while await _outbox_count(services, DeliveryStatus.PENDING):
-                await deliver_due(services, bot)
+                await deliver_due(services, TelegramSender(bot, services))
                 await asyncio.sleep(0.02)
             t_send = time.perf_counter() - started
         await asyncio.sleep(1.0)  # let the feed catch up

@@ -11,8 +11,10 @@ from telegram.ext import Application, ApplicationBuilder, Defaults
 
 from bot.settings import Settings
 from bot.updates import PerChatUpdateProcessor
-from channels import telegram
+from channels.telegram import CHANNEL as TELEGRAM
+from channels.telegram.handlers import register as register_telegram
 from channels.telegram.request import AiohttpRequest
+from channels.telegram.sender import TelegramSender
 from models.db import Database
 from models.users import Role
 from scheduler import register_jobs
@@ -37,6 +39,7 @@ def build_services(settings: Settings, *, clock: Clock | None = None, config: Ap
     db = Database(settings.database_url)
     data_dir = Path(settings.data_dir)
     svc = Services.build(db, config, clock or SystemClock(), settings.timezone, data_dir)
+    svc.default_channel = TELEGRAM
     routing.install(svc)
     return svc
 
@@ -55,7 +58,8 @@ def build_application(
     owns_services = services is None
 
     async def post_init(app: Application) -> None:  # type: ignore[type-arg]
-        for hook in svc.extras.get("startup_hooks", []):
+        svc.channels.register(TelegramSender(app.bot, svc))
+        for hook in svc.startup_hooks:
             await hook(svc)
         await _publish_commands(app)
 
@@ -77,7 +81,7 @@ def build_application(
         .build()
     )
     app.bot_data["services"] = svc
-    telegram.register(app, Conversation(svc))
+    register_telegram(app, Conversation(svc))
     if jobs:
         register_jobs(app, svc)
     return app

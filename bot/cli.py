@@ -10,6 +10,8 @@ from typing import Annotated, Any
 
 import typer
 
+from bot.cli_api import api_command, attach_open311
+from bot.cli_apikeys import apikeys_app
 from bot.cli_grids import grids_app
 from bot.cli_jobs import jobs_app
 from bot.cli_officers import officers_app
@@ -22,7 +24,9 @@ app.add_typer(db_app, name="db")
 app.add_typer(jobs_app, name="jobs")
 app.add_typer(grids_app, name="grids")
 app.add_typer(officers_app, name="officers")
+app.add_typer(apikeys_app, name="apikeys")
 app.command("summary")(summary_command)
+app.command("api")(api_command)
 
 
 def fail(message: str, code: int = 2) -> None:
@@ -77,6 +81,7 @@ def run(
 ) -> None:
     """Migrate the database and serve Telegram (polling, or a webhook when CITYBOT_WEBHOOK_URL is set)."""
     settings, application = _deployed_application(jobs=jobs)
+    attach_open311(settings, application)
     if settings.webhook_url:
         application.run_webhook(
             listen=settings.webhook_listen, port=settings.webhook_port, webhook_url=settings.webhook_url

@@ -44,7 +44,8 @@ def run_sla(
         typer.echo(f"SLA sweep at {local}: {result.claimed} case(s) checked, {len(result.notices)} notice(s) queued")
         for notice in result.notices:
             label = notice.kind if notice.kind in ("reminder", "overdue") else f"{notice.kind} {notice.number}"
-            typer.echo(f"  case #{notice.case_id}: {label} -> user {notice.user_id} (chat {notice.chat_id})")
+            where = f"{notice.channel} {notice.address}"
+            typer.echo(f"  case #{notice.case_id}: {label} -> user {notice.user_id} ({where})")
         for case_id in result.closed:
             typer.echo(f"  case #{case_id}: closed, the reporter did not confirm in time")
         for case_id in result.failed:
@@ -64,6 +65,7 @@ def run_outbox(
 
     from bot.app import build_services
     from bot.cli import fail, load_settings
+    from channels.telegram.sender import TelegramSender
     from services.delivery import deliver_due
 
     settings = load_settings()
@@ -77,7 +79,7 @@ def run_outbox(
         try:
             bot = Bot(token, base_url=settings.telegram_base_url, base_file_url=settings.telegram_base_file_url)
             async with bot:
-                return await deliver_due(services, bot, limit=limit)
+                return await deliver_due(services, TelegramSender(bot, services), limit=limit)
         finally:
             await services.db.dispose()
 

@@ -7,11 +7,13 @@ from datetime import timedelta
 import typer
 
 from bot.cli_grids import choice, fail, run_with_services
+from channels.telegram import CHANNEL as TELEGRAM
 from models.grid import BindingRole
 from models.uow import UnitOfWork
 from services import grids, officers
 from services.context import Services
 from services.grids import UnknownUnit
+from services.users import Identity
 
 officers_app = typer.Typer(help="Officers and supervisors bound to units; invite links.", no_args_is_help=True)
 _ROLES = [role.value for role in BindingRole]
@@ -34,7 +36,12 @@ def officers_add(
     async def work(services: Services) -> str:
         async with UnitOfWork(services.db) as uow:
             await officers.add_officer(
-                uow.session, telegram_id, grid, now=services.clock.now(), role=chosen, display_name=name
+                uow.session,
+                Identity(telegram_id, channel=TELEGRAM),
+                grid,
+                now=services.clock.now(),
+                role=chosen,
+                display_name=name,
             )
             unit = await grids.require_unit(uow.session, grid)
             await uow.commit()
@@ -57,7 +64,7 @@ def officers_list(grid: str | None = typer.Option(None, help="Only this unit")) 
 
     bindings = run_with_services(work)
     for b in bindings:
-        typer.echo(f"{b.unit_id}\t{b.unit_name}\t{b.role.value}\t{b.telegram_id}\t{b.display_name or b.user_name}")
+        typer.echo(f"{b.unit_id}\t{b.unit_name}\t{b.role.value}\t{b.accounts}\t{b.display_name or b.user_name}")
     if not bindings:
         typer.echo("Nobody is bound" + (f" to {grid}." if grid else " yet."))
 
@@ -71,7 +78,7 @@ def officers_remove(
 
     async def work(services: Services) -> int:
         async with UnitOfWork(services.db) as uow:
-            removed = await officers.remove_officer(uow.session, telegram_id, grid)
+            removed = await officers.remove_officer(uow.session, Identity(telegram_id, channel=TELEGRAM), grid)
             await uow.commit()
             return removed
 

@@ -122,7 +122,7 @@ def _flusher(application: Any, services: Services) -> Any:
     from services.delivery import deliver_due
 
     async def flush() -> int:
-        return await deliver_due(services, application.bot)
+        return await deliver_due(services)
 
     return flush
 

@@ -16,6 +16,7 @@ from bot.demo_jobs import STEPS, advance, run_due_jobs
 from bot.demo_map import map_svg, open_case_pins
 from bot.demo_people import CHANNEL, PERSONAS, Person
 from bot.demo_ui import ui_strings
+from channels.telegram import CHANNEL as TELEGRAM
 from models.status import OPEN_STATUSES, CaseStatus
 from models.uow import UnitOfWork
 from models.users import Role
@@ -25,7 +26,7 @@ from services.context import Services
 from services.conversation.commands import commands_for
 from services.i18n import Translator, locale_for
 from services.notify import status_label
-from services.users import set_language, user_by_telegram_id
+from services.users import set_language, user_by_identity
 
 PREFIX = "/demo/api"
 ASSETS = Path(__file__).parent / "demo_assets"
@@ -149,9 +150,9 @@ async def persona_language(request: web.Request) -> web.Response:
         return web.json_response({"ok": False, "description": "unknown persona"}, status=404)
     demo.state.users[person.telegram_id].language_code = code
     async with UnitOfWork(demo.services.db) as uow:
-        user = await user_by_telegram_id(uow.session, person.telegram_id)
+        user = await user_by_identity(uow.session, TELEGRAM, person.telegram_id)
         if user is not None:
-            user.telegram_language = code
+            user.channel_language = code
             set_language(user, locale_for(code))
         await uow.commit()
     return _ok(_persona_json(person, demo.state))

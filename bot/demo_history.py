@@ -14,10 +14,11 @@ from sqlalchemy import select
 
 from bot.demo_district import GridCell, cell_polygon, grid_cells
 from bot.demo_people import PERSONAS, Person, neighbours, staff
+from channels.telegram import CHANNEL as TELEGRAM
 from models.cases import Case, CaseEvent, CaseFollower, Photo, PhotoKind, RoutedBy
+from models.identities import UserIdentity
 from models.status import OPEN_STATUSES, CaseStatus, transition
 from models.uow import UnitOfWork
-from models.users import User
 from services import deadlines
 from services.context import Services
 
@@ -75,8 +76,10 @@ async def seed_history(services: Services, photo_ids: list[str], count: int = 72
     cells = grid_cells()
     weights = [4 if c.community.id in ("DC-DS-DB", "DC-DS-LT", "DC-CYM-SJ", "DC-CYM-NW") else 1 for c in cells]
     async with UnitOfWork(services.db) as uow:
-        rows = await uow.session.execute(select(User.telegram_id, User.id))
-        world = _World({telegram_id: user_id for telegram_id, user_id in rows})
+        rows = await uow.session.execute(
+            select(UserIdentity.external_id, UserIdentity.user_id).where(UserIdentity.channel == TELEGRAM)
+        )
+        world = _World({int(external_id): user_id for external_id, user_id in rows})
         stored: list[Case] = []
         for number in range(count):
             # A third of the cases came in over the last days and are still being worked on.
@@ -133,7 +136,9 @@ def _report(services: Services, rng: random.Random, world: _World, cell: GridCel
 
 def _photo(case: Case, rng: random.Random, ids: list[str], kind: PhotoKind, by: int | None, at: datetime) -> None:
     if ids:
-        case.photos.append(Photo(kind=kind, file_id=rng.choice(ids), uploaded_by_id=by, created_at=at))
+        case.photos.append(
+            Photo(kind=kind, channel=TELEGRAM, file_id=rng.choice(ids), uploaded_by_id=by, created_at=at)
+        )
 
 
 def _play(

@@ -3,6 +3,11 @@
 The JobQueue fires on wall-clock time, so after a jump of a day nothing would happen until its next tick. The
 clock control therefore runs the SLA sweep, the weekly summary's catch-up check and an outbox flush right away,
 the same functions the jobs call, so reminders, escalations and the summary appear as soon as time moves.
+
+One delivery pass at a time per process, shared with the outbox job: the outbox leases its claims in clock time,
+and a click moves the clock by an hour or more, so a second pass started while the first is still sending would
+find the first one's rows free again and send them twice. A click during a pass asks for one more pass after it;
+while the outbox job's own pass runs, its next tick delivers instead.
 """
 
 from __future__ import annotations
@@ -20,7 +25,8 @@ from services.context import Services
 log = logging.getLogger(__name__)
 
 STEPS = ("hour", "day", "monday")
-_FLUSHES: set[asyncio.Task[int]] = set()  # strong references until each background flush ends
+_FLUSHES: set[asyncio.Task[None]] = set()  # strong references until each background delivery ends
+#: Set when a click asked for a delivery pass that has not started yet.
 #: Lands just after the summary's cron minute, so the week's run is already due.
 _MONDAY_TIME = time(9, 0, 5)
 
@@ -90,15 +96,48 @@ async def run_due_jobs(services: Services, flush: Callable[[], Coroutine[Any, An
     async def outbox() -> None:
         if flush is not None:
             # Pacing keeps one message a second per chat: deliver in the background, the page sees them arrive.
-            task = asyncio.create_task(flush(), name="demo-outbox-flush")
-            _FLUSHES.add(task)
-            task.add_done_callback(_FLUSHES.discard)
+            request_delivery(services, flush)
             report.delivering = True
 
     await _guarded(report, "SLA sweep", sla)
     await _guarded(report, "weekly summary", summary)
     await _guarded(report, "outbox", outbox)
     return report
+
+
+def request_delivery(services: Services, flush: Callable[[], Coroutine[Any, Any, int]]) -> None:
+    """Have a delivery pass run soon: now if none is running in this process, else right after the running one."""
+    services.delivery_wanted = True
+    if any(task.get_name() == _task_name(services) and not task.done() for task in _FLUSHES):
+        return  # that loop sees the request when its pass ends
+    task = asyncio.create_task(_deliver_while_wanted(services, flush), name=_task_name(services))
+    _FLUSHES.add(task)
+    task.add_done_callback(_FLUSHES.discard)
+
+
+def _task_name(services: Services) -> str:
+    return f"demo-outbox-delivery-{id(services)}"
+
+
+async def _deliver_while_wanted(services: Services, flush: Callable[[], Coroutine[Any, Any, int]]) -> None:
+    """Run delivery passes one after another while clicks keep asking, never beside the outbox job's own pass."""
+    while services.delivery_wanted:
+        services.delivery_wanted = False
+        if services.delivering:
+            return  # the outbox job is delivering: its next tick, a second later, takes what this one leaves
+        services.delivering = True  # no await since the check: the job's next tick sees it
+        try:
+            await flush()
+        except Exception:  # the next click or the outbox job tries again; the rows stay in the outbox
+            log.exception("demo: outbox delivery after the clock moved failed")
+        finally:
+            services.delivering = False
+
+
+async def wait_background() -> None:
+    """Wait until the delivery passes the clock control started have ended."""
+    while _FLUSHES:
+        await asyncio.gather(*list(_FLUSHES), return_exceptions=True)
 
 
 async def cancel_background() -> None:

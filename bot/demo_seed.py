@@ -5,18 +5,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
-
 from bot.demo_district import LANDMARKS, cell_center, feature_collections, grid_cells
 from bot.demo_history import seed_history
 from bot.demo_people import Person, everyone
+from channels.telegram import CHANNEL as TELEGRAM
 from models.grid import BindingRole, UnitLevel
 from models.grid import Place as PlaceRow
 from models.uow import UnitOfWork
-from models.users import Role, User
 from services.context import Services
 from services.grids import ImportSummary, import_grid_file
 from services.officers import add_officer
+from services.users import Identity, ensure_user
 
 _LEVELS = (UnitLevel.DISTRICT, UnitLevel.STREET, UnitLevel.COMMUNITY, UnitLevel.GRID)
 
@@ -60,6 +59,10 @@ def _bound_units(person: Person) -> list[str]:
     return [cell.id for cell in grid_cells() if cell.community.id in person.units]
 
 
+def _account(person: Person) -> Identity:
+    return Identity(person.telegram_id, person.name, language_code=person.language, channel=TELEGRAM)
+
+
 async def _people(services: Services, people: Sequence[Person]) -> tuple[int, int]:
     now = services.clock.now()
     bindings = 0
@@ -67,17 +70,11 @@ async def _people(services: Services, people: Sequence[Person]) -> tuple[int, in
         for person in people:
             role = BindingRole.SUPERVISOR if person.kind == "supervisor" else BindingRole.OFFICER
             for unit_id in _bound_units(person):
-                await add_officer(
-                    uow.session, person.telegram_id, unit_id, now=now, role=role, display_name=person.name
-                )
+                await add_officer(uow.session, _account(person), unit_id, now=now, role=role, display_name=person.name)
                 bindings += 1
-            user = await uow.session.scalar(select(User).where(User.telegram_id == person.telegram_id))
-            if user is None:
-                user = User(telegram_id=person.telegram_id, role=Role.CITIZEN, created_at=now)
-                uow.session.add(user)
+            user = await ensure_user(uow.session, _account(person), now, display_name=person.name)
             # Notifications are rendered in the recipient's language before they ever write to the bot.
-            user.first_name = person.name
-            user.telegram_language = person.language
+            user.channel_language = person.language
             user.leaderboard_opt_in = person.kind == "volunteer"
         await uow.commit()
     return len(people), bindings

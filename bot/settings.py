@@ -25,3 +25,17 @@ class Settings(BaseSettings):
     webhook_url: str | None = None
     webhook_listen: str = "127.0.0.1"
     webhook_port: int = 8443
+    # The WeChat Official Account channel (channels/wechat/): on when wechat_app_id is set.
+    wechat_app_id: str | None = None
+    wechat_app_secret: str | None = None
+    wechat_token: str | None = None
+    wechat_aes_key: str | None = Field(default=None, description="EncodingAESKey (43 characters): safe mode")
+    wechat_api_base: str = "https://api.weixin.qq.com"
+    wechat_listen: str = "127.0.0.1"
+    wechat_port: int = 8090
+    wechat_reply_budget: float = Field(default=4.0, description="seconds to wait before answering `success`")
+    #: The Open311 GeoReport v2 API: ``citybot api`` always serves it, ``citybot run`` when a port is set.
+    open311_port: int | None = None
+    open311_listen: str = "127.0.0.1"
+    #: The API's address as clients see it (behind a reverse proxy), e.g. https://city.example/open311/v2.
+    open311_public_url: str | None = None

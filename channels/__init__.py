@@ -1,1 +1,2 @@
-"""Channel adapters: one package per channel, each turning its updates into the conversation service's events."""
+"""Channel adapters: one package per channel on the port in ``services.channels``, each turning its channel's
+traffic into plain events and back."""

@@ -1,6 +1,6 @@
 """Conversions between WGS-84, GCJ-02 and BD-09, and coordinate validation.
 
-Every function takes and returns ``(lat, lon)`` in decimal degrees, latitude first, as Telegram and
+Every function takes and returns ``(lat, lon)`` in decimal degrees, latitude first, as chat apps and
 WeChat's ``Location_X``/``Location_Y`` do. The ``*_arrays`` variants take numpy arrays of latitudes and
 longitudes and are what the GeoJSON importer uses to convert whole files at once.
 

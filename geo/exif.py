@@ -1,6 +1,6 @@
 """Read the GPS position a camera wrote into a photo's EXIF data.
 
-Telegram strips EXIF from photos sent "as photo"; a photo sent "as file" keeps it, so this is how a
+Chat apps strip EXIF from photos sent "as photo"; a photo sent "as file" keeps it, so this is how a
 report can get its location from the picture. Phone GPS is WGS-84.
 """
 

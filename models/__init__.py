@@ -1,5 +1,6 @@
 """Typed ORM, the case state machine, the database and the unit of work."""
 
+from models.apikeys import ApiKey
 from models.base import Base
 from models.broadcast import Subscription, WeeklySummary
 from models.cases import (
@@ -15,12 +16,15 @@ from models.cases import (
     RoutedBy,
 )
 from models.grid import BindingRole, GridUnit, Invite, OfficerBinding, Place, UnitLevel
+from models.identities import UserIdentity
 from models.outbox import DeliveryStatus, OutboxMessage
+from models.receipts import InboundReceipt
 from models.status import CaseStatus, IllegalTransition, transition
 from models.users import Role, User
 
 __all__ = [
     "AlbumReply",
+    "ApiKey",
     "Base",
     "BindingRole",
     "Case",
@@ -31,6 +35,7 @@ __all__ = [
     "DraftStep",
     "GridUnit",
     "IllegalTransition",
+    "InboundReceipt",
     "Invite",
     "OfficerBinding",
     "OutboxMessage",
@@ -44,6 +49,7 @@ __all__ = [
     "Subscription",
     "UnitLevel",
     "User",
+    "UserIdentity",
     "WeeklySummary",
     "transition",
 ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base, UTCDateTime
@@ -16,12 +16,14 @@ class Subscription(Base):
 
     __tablename__ = "subscriptions"
     __table_args__ = (
-        UniqueConstraint("chat_id", name="uq_subscription_chat"),
+        UniqueConstraint("channel", "address", name="uq_subscription_address"),
         Index("ix_subscriptions_active", "active"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    chat_id: Mapped[int] = mapped_column(BigInteger)
+    #: The chat, group or broadcast channel on its channel.
+    channel: Mapped[str] = mapped_column(String(16))
+    address: Mapped[str] = mapped_column(String(64))
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     unit_id: Mapped[str | None] = mapped_column(ForeignKey("grid_units.id", ondelete="SET NULL"))
     language: Mapped[str] = mapped_column(String(8), default="zh_CN")

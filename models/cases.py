@@ -41,6 +41,8 @@ class Case(Base):
     address: Mapped[str | None] = mapped_column(String(300))
     note: Mapped[str | None] = mapped_column(Text)
     language: Mapped[str] = mapped_column(String(8), default="en")
+    #: Where the case came from: a chat channel's name, or ``open311:<key name>``.
+    source: Mapped[str] = mapped_column(String(80), default="")
 
     unit_id: Mapped[str | None] = mapped_column(ForeignKey("grid_units.id", ondelete="SET NULL"))
     #: Unit ids from the grid up to the district, '>'-separated (kept so escalation survives re-imports).
@@ -129,6 +131,8 @@ class Photo(Base):
     case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
     draft_id: Mapped[int | None] = mapped_column(ForeignKey("report_drafts.id", ondelete="SET NULL"), index=True)
     kind: Mapped[PhotoKind] = mapped_column(String(8), default=PhotoKind.REPORT)
+    #: The channel the picture came from, and its id there (reused to show it again on that channel).
+    channel: Mapped[str | None] = mapped_column(String(16))
     file_id: Mapped[str] = mapped_column(String(255))
     file_unique_id: Mapped[str] = mapped_column(String(128), default="")
     local_path: Mapped[str | None] = mapped_column(String(400))

@@ -46,6 +46,7 @@ class Database:
         if self.is_sqlite:
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False, autoflush=True)
+        self._quick: sqlite3.Connection | None = None
 
     @property
     def is_sqlite(self) -> bool:
@@ -58,8 +59,23 @@ class Database:
         params.update(self._connect_args)
         return await OneTripConnection.open(*args, gate=self._write_gate, **params)
 
+    def quick_reader(self) -> sqlite3.Connection | None:
+        """For SQLite files: a read-only connection for tiny reads on a hot path (an index look-up such as
+        ``max(id)``), run in the calling thread without the pool's and the worker thread's round trips; None
+        elsewhere (use a pooled connection then)."""
+        if not self.is_sqlite or self.url.database in (None, "", ":memory:"):
+            return None
+        if self._quick is None:
+            uri = f"file:{self.url.database}?mode=ro"
+            # Readers do not wait in WAL mode; the short timeout only covers SQLite's rare recovery moments.
+            self._quick = sqlite3.connect(uri, uri=True, timeout=1.0, isolation_level=None, check_same_thread=False)
+        return self._quick
+
     async def dispose(self) -> None:
         """Close every pooled connection."""
+        if self._quick is not None:
+            self._quick.close()
+            self._quick = None
         await self.engine.dispose()
 
 

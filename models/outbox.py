@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base, UTCDateTime
@@ -18,24 +18,25 @@ class DeliveryStatus(enum.StrEnum):
 
 
 class OutboxMessage(Base):
-    """One Bot API call to make (``method`` with JSON ``params``), and how delivering it went."""
+    """One channel-neutral message (``services.messages``, as JSON) for one address, and how delivering it went."""
 
     __tablename__ = "outbox"
     __table_args__ = (
         Index("ix_outbox_due", "status", "next_attempt_at"),
-        Index("ix_outbox_chat", "chat_id", "status"),
+        Index("ix_outbox_address", "channel", "address", "status"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    chat_id: Mapped[int] = mapped_column(BigInteger)
+    #: Which adapter delivers it, and to whom on that channel (a chat, an account id, a URL).
+    channel: Mapped[str] = mapped_column(String(16))
+    address: Mapped[str] = mapped_column(String(64))
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     kind: Mapped[str] = mapped_column(String(32))  # assignment, reminder, overdue, escalation, status, summary...
-    method: Mapped[str] = mapped_column(String(32))  # sendMessage, sendPhoto, sendMediaGroup, sendLocation, edit...
-    params: Mapped[str] = mapped_column(Text)  # JSON
+    payload: Mapped[str] = mapped_column(Text)  # services.messages.to_json
     case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
     #: Makes a notice idempotent: a second write with the same key is ignored.
     dedupe_key: Mapped[str | None] = mapped_column(String(128), unique=True)
-    #: For edits: the outbox row whose delivered message is edited.
+    #: For edits: the outbox row whose delivered message this one replaces.
     ref_id: Mapped[int | None] = mapped_column(ForeignKey("outbox.id", ondelete="SET NULL"), index=True)
 
     status: Mapped[DeliveryStatus] = mapped_column(String(8), default=DeliveryStatus.PENDING)
@@ -45,7 +46,11 @@ class OutboxMessage(Base):
     claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    telegram_message_id: Mapped[int | None] = mapped_column(BigInteger)
-    #: For media groups: every delivered message id, comma-separated.
-    telegram_message_ids: Mapped[str | None] = mapped_column(String(200))
+    #: The channel's ids of the delivered messages (an album has several), comma-separated.
+    delivered_ids: Mapped[str | None] = mapped_column(String(200))
     last_error: Mapped[str | None] = mapped_column(String(500))
+
+    @property
+    def delivered(self) -> list[str]:
+        """The delivered message ids, first one first."""
+        return [part for part in (self.delivered_ids or "").split(",") if part]

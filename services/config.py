@@ -53,6 +53,8 @@ class ReportingConfig(BaseModel):
     reports_per_hour: int = 10
     album_wait_seconds: float = 1.5
     photo_dir: str = "photos"
+    #: Categories whose reports must carry a photo when they come from a channel where a photo is optional.
+    photo_required: list[str] = []
 
 
 class GeocodingConfig(BaseModel):
@@ -94,13 +96,31 @@ class OutboxConfig(BaseModel):
 
 class SummaryConfig(BaseModel):
     cron: str = "0 9 * * mon"
-    channels: list[int] = []
+    #: Broadcast targets: "channel:address", or a bare chat id on the default channel.
+    channels: list[int | str] = []
     bottom_count: int = 3
     top_count: int = 3
     rank_level: Literal["grid", "community", "street", "district"] = "street"
     channel_language: Literal["zh_CN", "en"] = "zh_CN"
     leaderboard_size: int = Field(default=5, ge=0, le=50)
     chart_units: int = Field(default=15, ge=1, le=60)
+    #: A unit is ranked only with at least this many cases due in the week (the on-time rate's denominator).
+    rank_min_cases: int = Field(default=5, ge=1)
+
+
+class Open311Config(BaseModel):
+    """The Open311 GeoReport v2 API: what it publishes and how it fetches a reporter's ``media_url``."""
+
+    #: Publish report photos (EXIF removed) through the API's own media URL; off by default.
+    publish_photos: bool = False
+    contact: str = ""
+    key_service: str = ""
+    media_timeout_seconds: float = Field(default=10.0, gt=0)
+    #: Allow ``media_url`` on loopback or private addresses (tests, a city's own intranet photo store).
+    media_private_hosts: bool = False
+    #: A kept GET answer is reused while the data version is unchanged; the version is read again at most this
+    #: often (0: on every request, so a change shows at once).
+    cache_check_seconds: float = Field(default=0.0, ge=0)
 
 
 class AppConfig(BaseModel):
@@ -114,6 +134,7 @@ class AppConfig(BaseModel):
     sla: SlaConfig = SlaConfig()
     outbox: OutboxConfig = OutboxConfig()
     summary: SummaryConfig = SummaryConfig()
+    open311: Open311Config = Open311Config()
 
     @field_validator("categories")
     @classmethod

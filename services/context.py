@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
+from geo.geocoding import Geocoder
+from geo.grid_index import GridIndex
 from models.db import Database
+from services.channels import ChannelRegistry
 from services.clock import Clock
 from services.config import AppConfig
 from services.worktime import WorkCalendar
+
+if TYPE_CHECKING:
+    from services.deadlines import MemoCalendar
 
 
 @dataclass
@@ -23,8 +31,28 @@ class Services:
     tz: ZoneInfo
     data_dir: Path
     calendar: WorkCalendar
-    #: Late-bound parts (grid index, geocoder...) registered by the composition root.
-    extras: dict[str, Any] = field(default_factory=dict)
+    #: The senders of the channels this process delivers to (registered by the composition root).
+    channels: ChannelRegistry = field(default_factory=ChannelRegistry)
+    #: Spaces outbox sends under the channels' flood limits; shared by every delivery pass of the process.
+    pacer: Any = None
+    #: A delivery pass of this process is running (the next tick does not start another).
+    delivering: bool = False
+    #: Someone asked for one more delivery pass after the running one (the demo's clock).
+    delivery_wanted: bool = False
+    #: The channel of bare addresses in the configuration (e.g. summary broadcast chat ids).
+    default_channel: str = ""
+    #: Coroutines run once when the process starts serving (the grid index is built by one).
+    startup_hooks: list[Callable[[Services], Awaitable[None]]] = field(default_factory=list)
+    #: The grid index routing reads, the database state it was built from, and when that was last checked.
+    grid_index: GridIndex | None = None
+    grid_version: tuple[int, datetime | None] | None = None
+    #: Each unit's parent, kept with the index so routing walks up the chain without a query per level.
+    grid_parents: dict[str, str | None] | None = None
+    grid_checked_at: datetime | None = None
+    #: The online geocoder, built on first use (None until then, and with the offline provider).
+    geocoder: Geocoder | None = None
+    #: ``calendar`` with memory for the SLA sweep: (the calendar it was built from, the memo).
+    calendar_memo: tuple[WorkCalendar, MemoCalendar] | None = None
 
     @classmethod
     def build(cls, db: Database, config: AppConfig, clock: Clock, timezone: str, data_dir: Path) -> Services:

@@ -4,7 +4,8 @@ The notice timeline of one deadline (times are on the case's record, so a restar
 - reminder, once ``sla.reminder_fraction`` of the allowed clock time has run (to the owner, else the unit's
   officers);
 - overdue notice at the deadline to the same people, then a chase every ``sla.chase_interval_hours`` at most;
-- escalation (督办) level k once ``sla.escalation_after_hours[k-1]`` hours have passed since the deadline.
+- escalation (督办) level k once ``sla.escalation_after_hours[k-1]`` hours have passed since the deadline;
+  with the first escalation of a deadline the reporter and followers are told, once, that it was escalated.
 Working-clock cases get their escalations and chases only inside working time (a litter case is not escalated
 at 3 a.m.); emergency-clock cases are notified around the clock.
 
@@ -29,7 +30,7 @@ from services.worktime import WORKING_UNITS, TimeLimit, WorkCalendar, due_at, ex
 _IDLE_DAYS_CHECKED = 3660
 _ONE_DAY = timedelta(days=1)
 
-ActionKind = Literal["reminder", "overdue", "chase", "escalation", "close"]
+ActionKind = Literal["reminder", "overdue", "chase", "escalation", "escalated", "close"]
 
 
 class ClockedCase(Protocol):
@@ -81,19 +82,21 @@ class MemoCalendar(WorkCalendar):
 
 
 def calendar_of(services: Services) -> MemoCalendar:
-    """``services.calendar`` with memory (kept in ``services.extras``, rebuilt if the calendar is replaced)."""
+    """``services.calendar`` with memory (kept on the services, rebuilt if the calendar is replaced)."""
     source = services.calendar
-    kept = services.extras.get("sla_calendar")
+    kept = services.calendar_memo
     if kept is None or kept[0] is not source:
         memo = MemoCalendar(source.schedule, source.holidays, source.makeup_days, source.tz)
-        kept = services.extras["sla_calendar"] = (source, memo)
-    calendar: MemoCalendar = kept[1]
-    return calendar
+        kept = services.calendar_memo = (source, memo)
+    return kept[1]
 
 
 @dataclass(frozen=True)
 class SlaAction:
-    """One thing a sweep must do: a notice (``number``: escalation level or chase number) or a close."""
+    """One thing a sweep must do: a notice (``number``: escalation level or chase number) or a close.
+
+    ``escalated`` is the news for the reporter and followers that accompanies a deadline's first escalation.
+    """
 
     kind: ActionKind
     number: int = 0
@@ -164,7 +167,10 @@ def due_actions(services: Services, case: ClockedCase, now: datetime) -> list[Sl
     escalations = [action for action in due if action.kind == "escalation"]
     due = [action for action in due if action.kind != "escalation"]
     if escalations:
-        due.append(max(escalations, key=lambda action: action.number))
+        top = max(escalations, key=lambda action: action.number)
+        due.append(top)
+        if not case.escalation_level:
+            due.append(SlaAction("escalated", top.number))
     if any(action.kind == "chase" for action in due) and case.due_at is not None:
         chase_every = timedelta(hours=services.config.sla.chase_interval_hours)
         number = chase_number(case.due_at, now, chase_every)

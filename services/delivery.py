@@ -1,33 +1,30 @@
-"""The outbox sender: claims due rows, sends them in order per chat within the flood limits, records the outcome.
+"""The outbox sender: claims due rows, has each channel's sender deliver them in order per address, records outcomes.
 
 Claims are a short transaction (``FOR UPDATE SKIP LOCKED`` on PostgreSQL; on SQLite one UPDATE, which holds the
 write lock) setting ``claimed_by``/``claimed_until``, so several workers never send the same row. A row is sent
-only when no earlier row to the same chat is still pending. Each outcome is committed right after its call, so a
-crash can repeat at most the call in flight (once its claim lapses), never lose a row.
+only when no earlier row to the same address is still pending. Each outcome is committed right after its call, so
+a crash can repeat at most the call in flight (once its claim lapses), never lose a row.
 
-Outcomes: sent (message ids kept), 429 (wait ``retry_after``, not counted as an attempt), 5xx/network (exponential
-backoff, failed after ``outbox.max_attempts``), 403 (the recipient blocked the bot: the user is marked and all their
-pending rows fail), 400 (failed at once). Edits name the row they edit in ``ref_id``; its chat and message id are
-filled in at send time.
+Outcomes: sent (the channel's message ids kept), retry later (flood control: wait, not counted as an attempt),
+transient trouble (exponential backoff, failed after ``outbox.max_attempts``), recipient gone (they blocked the bot:
+their account is marked and all their pending rows fail), rejected (failed at once). A row with ``ref_id`` replaces
+the message delivered for that row (an edit); its sender gets the delivered ids.
 
-The chat platform is behind ``BotApi``; the Telegram adapter lives in ``scheduler.outbox`` and registers itself, so
-this module stays free of the framework. ``deliver_due`` accepts a ``BotApi`` or anything an adapter recognises
-(a PTB ``Bot``).
+Channels are behind ``ChannelSender``; adapters register theirs with the composition root (``Services.channels``).
+Each row is rendered by its channel at delivery, in the recipient's language of that moment.
 """
 
 from __future__ import annotations
 
 import asyncio
-import importlib
-import json
 import logging
 import os
 import socket
 import time
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from datetime import timedelta
-from typing import Any, Protocol, runtime_checkable
+from typing import Any
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import aliased
@@ -35,76 +32,38 @@ from sqlalchemy.orm import aliased
 from models.outbox import DeliveryStatus, OutboxMessage
 from models.uow import UnitOfWork
 from models.users import User
+from services.channels import (
+    AwaitingContact,
+    ChannelRegistry,
+    ChannelSender,
+    Outgoing,
+    RecipientBlocked,
+    Rejected,
+    RetryLater,
+    TransientError,
+)
 from services.config import OutboxConfig
 from services.context import Services
+from services.i18n import locale_for
+from services.messages import from_json
+from services.users import mark_unreachable
 
 log = logging.getLogger(__name__)
 
 PENDING, SENT, FAILED = DeliveryStatus.PENDING, DeliveryStatus.SENT, DeliveryStatus.FAILED
-#: Module that provides the Telegram adapter; imported on first use when no adapter is registered yet.
-DEFAULT_ADAPTER_MODULE = "scheduler.outbox"
-_PACER = "outbox_pacer"
-#: Outcome of a send to a recipient who blocked the bot (the row and the chat's later rows failed).
+#: Outcome of a send to a recipient who blocked the bot (the row and the address's later rows failed).
 BLOCKED = "blocked"
-
-
-# ---------------------------------------------------------------- the chat platform port
-@runtime_checkable
-class BotApi(Protocol):
-    """Makes one Bot API call; returns the ids of the messages it produced; raises a ``DeliveryError``."""
-
-    async def call(self, method: str, params: dict[str, Any]) -> list[int]: ...
-
-
-class DeliveryError(Exception):
-    """A call did not deliver."""
-
-
-class RetryLater(DeliveryError):
-    """Flood control (429): try again after ``seconds``."""
-
-    def __init__(self, seconds: float) -> None:
-        super().__init__(f"flood control: retry after {seconds:g}s")
-        self.seconds = seconds
-
-
-class RecipientBlocked(DeliveryError):
-    """403: the user blocked the bot (or the bot left the chat)."""
-
-
-class Rejected(DeliveryError):
-    """400: the request itself is wrong; retrying cannot help."""
-
-
-class TransientError(DeliveryError):
-    """5xx, timeouts, network trouble: worth retrying later."""
-
-
-_ADAPTERS: list[Callable[[Any], BotApi | None]] = []
-
-
-def register_adapter(adapter: Callable[[Any], BotApi | None]) -> None:
-    """Teach ``deliver_due`` to wrap another kind of bot object (idempotent)."""
-    if adapter not in _ADAPTERS:
-        _ADAPTERS.append(adapter)
-
-
-def as_bot_api(bot: Any) -> BotApi:
-    """``bot`` itself if it is a ``BotApi``, else the first registered adapter's wrapper around it."""
-    if isinstance(bot, BotApi):
-        return bot
-    if not _ADAPTERS:
-        importlib.import_module(DEFAULT_ADAPTER_MODULE)
-    for adapter in _ADAPTERS:
-        api = adapter(bot)
-        if api is not None:
-            return api
-    raise TypeError(f"no delivery adapter for {type(bot).__name__}")
+#: How long a row waits for its recipient to write again before the sender looks at it once more.
+HOLD = timedelta(days=7)
+#: ``last_error`` of a held row starts with this.
+HELD = "held until the person writes again: "
+#: The language of rows addressed to no user (groups and broadcast channels carry final texts).
+FALLBACK_LOCALE = "zh_CN"
 
 
 # ---------------------------------------------------------------- pacing under the flood limits
 class Pacer:
-    """Spaces sends: ``global_per_second`` overall, one per interval per private chat, group or channel."""
+    """Spaces sends: ``global_per_second`` overall, and per address the gap its channel asks for."""
 
     def __init__(
         self,
@@ -114,21 +73,19 @@ class Pacer:
     ) -> None:
         self._config, self._now, self._sleep = config, monotonic, sleep
         self._next_global = 0.0
-        self._next_chat: dict[int, float] = {}
+        self._next_chat: dict[tuple[str, str], float] = {}
 
-    async def wait(self, chat_id: int) -> None:
-        """Sleep until ``chat_id`` may be written to again, then take the next free overall slot."""
+    async def wait(self, key: tuple[str, str], gap: float) -> None:
+        """Sleep until ``key`` (channel, address) may be written to again, then take the next free overall slot."""
         now = self._now()
-        ready = self._next_chat.get(chat_id, 0.0)
+        ready = self._next_chat.get(key, 0.0)
         if ready > now:
             # Wait for this chat first, holding no overall slot meanwhile: other chats keep going.
             await self._sleep(ready - now)
             now = self._now()
         slot = max(now, self._next_global)
         self._next_global = slot + 1 / self._config.global_per_second
-        # Private chats have positive ids; groups and channels negative ones, with a lower limit.
-        gap = self._config.per_chat_interval_seconds if chat_id > 0 else self._config.group_interval_seconds
-        self._next_chat[chat_id] = slot + gap
+        self._next_chat[key] = slot + gap
         if len(self._next_chat) > 10_000:
             self._next_chat = {chat: t for chat, t in self._next_chat.items() if t > now}
         if slot > now:
@@ -137,10 +94,9 @@ class Pacer:
 
 def pacer_for(services: Services) -> Pacer:
     """The process's pacer (shared by every pass, so limits hold across passes)."""
-    pacer = services.extras.get(_PACER)
-    if pacer is None:
-        pacer = services.extras[_PACER] = Pacer(services.config.outbox)
-    return pacer  # type: ignore[no-any-return]
+    if services.pacer is None:
+        services.pacer = Pacer(services.config.outbox)
+    return services.pacer  # type: ignore[no-any-return]
 
 
 # ---------------------------------------------------------------- claiming
@@ -148,15 +104,21 @@ def _worker_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
 
-async def claim_due(services: Services, limit: int) -> tuple[str, list[OutboxMessage]]:
-    """Claim up to ``limit`` due rows whose chat has no earlier row still waiting; returns the claim token too."""
+async def claim_due(
+    services: Services, limit: int, channels: Iterable[str] | None = None
+) -> tuple[str, list[OutboxMessage]]:
+    """Claim up to ``limit`` due rows whose address has no earlier row still waiting; returns the claim token too.
+
+    ``channels`` limits the claim to the channels this process can deliver to.
+    """
     now = services.clock.now()
     token = _worker_name()
     row, earlier = aliased(OutboxMessage), aliased(OutboxMessage)
     waiting_before = (
         select(earlier.id)
         .where(
-            earlier.chat_id == row.chat_id,
+            earlier.address == row.address,
+            earlier.channel == row.channel,
             earlier.status == PENDING,
             earlier.id < row.id,
             or_(earlier.next_attempt_at > now, earlier.claimed_until >= now),
@@ -174,6 +136,8 @@ async def claim_due(services: Services, limit: int) -> tuple[str, list[OutboxMes
         .order_by(row.id)
         .limit(limit)
     )
+    if channels is not None:
+        due = due.where(row.channel.in_(list(channels)))
     async with UnitOfWork(services.db) as uow:
         if not services.db.is_sqlite:
             due = due.with_for_update(of=row, skip_locked=True)
@@ -196,15 +160,16 @@ async def _keep_chat_order(session: Any, claimed: list[OutboxMessage]) -> list[O
     if not claimed:
         return claimed
     mine = {r.id for r in claimed}
-    chats = {r.chat_id for r in claimed}
-    query = select(OutboxMessage.id, OutboxMessage.chat_id).where(
-        OutboxMessage.chat_id.in_(chats), OutboxMessage.status == PENDING, OutboxMessage.id <= max(mine)
+    addresses = {r.address for r in claimed}
+    query = select(OutboxMessage.id, OutboxMessage.channel, OutboxMessage.address).where(
+        OutboxMessage.address.in_(addresses), OutboxMessage.status == PENDING, OutboxMessage.id <= max(mine)
     )
-    first_foreign: dict[int, int] = {}
-    for other_id, chat_id in (await session.execute(query)).all():
+    first_foreign: dict[tuple[str, str], int] = {}
+    for other_id, channel, address in (await session.execute(query)).all():
         if other_id not in mine:
-            first_foreign[chat_id] = min(first_foreign.get(chat_id, other_id), other_id)
-    keep = [r for r in claimed if r.id < first_foreign.get(r.chat_id, r.id + 1)]
+            key = (channel, address)
+            first_foreign[key] = min(first_foreign.get(key, other_id), other_id)
+    keep = [r for r in claimed if r.id < first_foreign.get((r.channel, r.address), r.id + 1)]
     dropped = [r.id for r in claimed if r not in keep]
     if dropped:
         release = update(OutboxMessage).where(OutboxMessage.id.in_(dropped))
@@ -213,74 +178,120 @@ async def _keep_chat_order(session: Any, claimed: list[OutboxMessage]) -> list[O
 
 
 # ---------------------------------------------------------------- sending
-async def deliver_due(services: Services, bot: Any, *, limit: int | None = None) -> int:
-    """Send every due notification (at most ``limit``); returns how many were delivered."""
-    api = as_bot_api(bot)
+def _registry(services: Services, senders: ChannelSender | ChannelRegistry | None) -> ChannelRegistry:
+    if senders is None:
+        return services.channels
+    if isinstance(senders, ChannelRegistry):
+        return senders
+    return ChannelRegistry([senders])
+
+
+async def deliver_due(
+    services: Services, senders: ChannelSender | ChannelRegistry | None = None, *, limit: int | None = None
+) -> int:
+    """Send every due notification of the channels at hand (at most ``limit``); returns how many were delivered.
+
+    Without ``senders`` the process's registered channels deliver.
+    """
+    registry = _registry(services, senders)
+    if not registry.names:
+        return 0
     config = services.config.outbox
     gate = asyncio.Semaphore(config.parallel_chats)
     delivered = 0
     while limit is None or delivered < limit:
         size = config.batch_size if limit is None else min(config.batch_size, limit - delivered)
-        _token, rows = await claim_due(services, size)
+        _token, rows = await claim_due(services, size, registry.names)
         if not rows:
             break
-        chats: dict[int, list[OutboxMessage]] = {}
+        locales = await _locales(services, rows)
+        queues: dict[tuple[str, str], list[OutboxMessage]] = {}
         for row in rows:
-            chats.setdefault(row.chat_id, []).append(row)
-        results = await asyncio.gather(*(_deliver_chat(services, api, gate, chat) for chat in chats.values()))
+            queues.setdefault((row.channel, row.address), []).append(row)
+        results = await asyncio.gather(
+            *(_deliver_address(services, registry, gate, queue, locales) for queue in queues.values())
+        )
         delivered += sum(sent for sent, _settled in results)
         if not any(settled for _sent, settled in results):
             break  # every claimed row must wait for another row first: a later pass takes them
     return delivered
 
 
-async def _deliver_chat(
-    services: Services, api: BotApi, gate: asyncio.Semaphore, rows: list[OutboxMessage]
+async def _locales(services: Services, rows: list[OutboxMessage]) -> dict[int, str]:
+    """The language each row's user reads now (one query for the batch)."""
+    ids = {r.user_id for r in rows if r.user_id is not None}
+    if not ids:
+        return {}
+    async with UnitOfWork(services.db) as uow:
+        query = select(User.id, User.language, User.channel_language).where(User.id.in_(ids))
+        found = (await uow.session.execute(query)).all()
+    return {uid: locale_for(chosen or channel) for uid, chosen, channel in found}
+
+
+async def _deliver_address(
+    services: Services,
+    registry: ChannelRegistry,
+    gate: asyncio.Semaphore,
+    rows: list[OutboxMessage],
+    locales: dict[int, str],
 ) -> tuple[int, int]:
-    """Send one chat's rows in order, stopping at the first that has to wait; returns (sent, settled)."""
+    """Send one address's rows in order, stopping at the first that has to wait; returns (sent, settled)."""
     sent = settled = 0
     async with gate:
         for index, row in enumerate(rows):
-            outcome = await _deliver_one(services, api, row)
+            outcome = await _deliver_one(services, registry, row, locales)
             settled += outcome is not None
             sent += outcome is SENT
             if outcome is BLOCKED:
-                break  # every later row of this chat was failed with it
+                break  # every later row of this address was failed with it
             if outcome is None or outcome is PENDING:
                 await _release([r.id for r in rows[index + 1 :]], services)
                 break
     return sent, settled
 
 
-async def _deliver_one(services: Services, api: BotApi, row: OutboxMessage) -> DeliveryStatus | str | None:
-    """Make one row's call and record what happened; returns the row's new status (None: untouched)."""
-    params: dict[str, Any] = json.loads(row.params)
+async def _deliver_one(
+    services: Services, registry: ChannelRegistry, row: OutboxMessage, locales: dict[int, str]
+) -> DeliveryStatus | str | None:
+    """Have the row's channel deliver it and record what happened; returns the row's new status (None: untouched)."""
+    sender = registry.get(row.channel)
+    if sender is None:
+        await _release([row.id], services)
+        return None
+    replaces: list[str] | None = None
     if row.ref_id is not None:
         target = await _edit_target(services, row.ref_id)
         if target is None:
-            await _finish(services, row, FAILED, error="the message to edit was never delivered")
+            await _finish(services, row, FAILED, error="the message to replace was never delivered")
             return FAILED
         if target == "wait":
             await _release([row.id], services)
             return None
-        params.setdefault("chat_id", target[0])
-        params["message_id"] = target[1]
-    params.setdefault("chat_id", row.chat_id)
-    pacer = pacer_for(services)
-    await pacer.wait(row.chat_id)
+        replaces = list(target)
     try:
-        ids = await api.call(row.method, params)
+        message = from_json(row.payload)
+    except (ValueError, KeyError, TypeError, IndexError) as exc:
+        await _finish(services, row, FAILED, error=f"unreadable message: {exc}")
+        return FAILED
+    locale = locales.get(row.user_id or 0, FALLBACK_LOCALE)
+    item = Outgoing(row.id, row.address, message, locale, row.kind, replaces)
+    await pacer_for(services).wait((row.channel, row.address), sender.interval(row.address))
+    try:
+        ids = await sender.deliver(item)
     except RetryLater as exc:
-        # The row's next attempt waits retry_after; the chat's later rows wait behind it (order per chat).
+        # The row's next attempt waits; the address's later rows wait behind it (order per address).
         await _retry(services, row, max(exc.seconds, 1.0), str(exc), counts=False)
         return PENDING
     except RecipientBlocked as exc:
         await _blocked(services, row, str(exc))
         return BLOCKED
+    except AwaitingContact as exc:
+        await _retry(services, row, HOLD.total_seconds(), f"{HELD}{exc}", counts=False)
+        return PENDING
     except Rejected as exc:
         await _finish(services, row, FAILED, error=str(exc))
         return FAILED
-    except Exception as exc:  # 5xx, network, or an adapter bug: retry with backoff, then give up
+    except Exception as exc:  # server trouble, network, or an adapter bug: retry with backoff, then give up
         if not isinstance(exc, TransientError):
             log.exception("unexpected error delivering outbox row %s", row.id)
         return await _backoff(services, row, str(exc) or type(exc).__name__)
@@ -288,16 +299,15 @@ async def _deliver_one(services: Services, api: BotApi, row: OutboxMessage) -> D
     return SENT
 
 
-async def _edit_target(services: Services, ref_id: int) -> tuple[int, int] | str | None:
-    """(chat, message id) of the edited row; "wait" while it is pending; None if it never arrived."""
+async def _edit_target(services: Services, ref_id: int) -> list[str] | str | None:
+    """The delivered ids of the replaced row; "wait" while it is pending; None if it never arrived."""
     async with UnitOfWork(services.db) as uow:
         ref = await uow.session.get(OutboxMessage, ref_id)
-    if ref is None or ref.status == FAILED or (ref.status == SENT and ref.telegram_message_id is None):
+    if ref is None or ref.status == FAILED or (ref.status == SENT and not ref.delivered):
         return None
     if ref.status == PENDING:
         return "wait"
-    assert ref.telegram_message_id is not None
-    return ref.chat_id, ref.telegram_message_id
+    return ref.delivered
 
 
 async def _backoff(services: Services, row: OutboxMessage, error: str) -> DeliveryStatus:
@@ -330,7 +340,7 @@ async def _finish(
     row: OutboxMessage,
     status: DeliveryStatus,
     *,
-    ids: list[int] | None = None,
+    ids: list[str] | None = None,
     error: str | None = None,
     attempts: int | None = None,
 ) -> None:
@@ -342,8 +352,7 @@ async def _finish(
     }
     if status is SENT:
         values["sent_at"] = services.clock.now()
-        values["telegram_message_id"] = ids[0] if ids else None
-        values["telegram_message_ids"] = ",".join(map(str, ids)) if ids and len(ids) > 1 else None
+        values["delivered_ids"] = ",".join(map(str, ids))[:200] if ids else None
     if error is not None:
         values["last_error"] = error[:500]
     async with UnitOfWork(services.db) as uow:
@@ -352,17 +361,15 @@ async def _finish(
 
 
 async def _blocked(services: Services, row: OutboxMessage, error: str) -> None:
-    """The recipient blocked the bot: remember it and fail everything still waiting for that chat."""
+    """The recipient blocked the bot: remember it and fail everything still waiting for that address."""
     async with UnitOfWork(services.db) as uow:
         s = uow.session
-        who = User.telegram_id == row.chat_id
-        if row.user_id is not None:
-            who = who | (User.id == row.user_id)
-        await s.execute(update(User).where(who).values(blocked_bot=True))
+        await mark_unreachable(s, row.channel, row.address)
         failed = {"status": FAILED, "claimed_by": None, "claimed_until": None, "last_error": error[:500] or "blocked"}
         await s.execute(
             update(OutboxMessage)
-            .where(OutboxMessage.chat_id == row.chat_id, OutboxMessage.status == PENDING)
+            .where(OutboxMessage.channel == row.channel, OutboxMessage.address == row.address)
+            .where(OutboxMessage.status == PENDING)
             .values(**failed)
         )
         await s.execute(update(OutboxMessage).where(OutboxMessage.id == row.id).values(attempts=row.attempts + 1))
@@ -376,3 +383,20 @@ async def _release(ids: list[int], services: Services) -> None:
         release = update(OutboxMessage).where(OutboxMessage.id.in_(ids), OutboxMessage.status == PENDING)
         await uow.session.execute(release.values(claimed_by=None, claimed_until=None))
         await uow.commit()
+
+
+async def resume_held(services: Services, channel: str, address: str) -> int:
+    """The person at (channel, address) wrote again: their held rows are due now; returns how many."""
+    async with UnitOfWork(services.db) as uow:
+        done = await uow.session.execute(
+            update(OutboxMessage)
+            .where(
+                OutboxMessage.channel == channel,
+                OutboxMessage.address == address,
+                OutboxMessage.status == PENDING,
+                OutboxMessage.last_error.like(f"{HELD}%"),
+            )
+            .values(next_attempt_at=services.clock.now(), last_error=None)
+        )
+        await uow.commit()
+    return int(done.rowcount or 0)  # type: ignore[attr-defined]

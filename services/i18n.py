@@ -16,7 +16,7 @@ DEFAULT_LOCALE = "en"
 
 
 def locale_for(language_code: str | None) -> str:
-    """Map a Telegram ``language_code`` (or a /lang choice) to one of our catalogs."""
+    """Map a channel's language code (or a /lang choice) to one of our catalogs."""
     return "zh_CN" if (language_code or "").lower().startswith("zh") else "en"
 
 

@@ -197,6 +197,7 @@ async def add_photo(
         if not already and len(draft.photos) < services.config.reporting.max_photos:
             row = Photo(
                 kind=PhotoKind.REPORT,
+                channel=photo.channel,
                 file_id=photo.file_id,
                 file_unique_id=photo.file_unique_id,
                 local_path=photo.local_path,

@@ -14,8 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from models.cases import AlbumReply, Photo, ReportDraft
 from models.users import User
 from services.context import Services
-from services.i18n import Translator
-from services.outbox import enqueue_text
+from services.messages import Message, text
+from services.outbox import enqueue_for
 
 KIND_EXPIRED = "draft_expired"
 BATCH = 200
@@ -64,22 +64,17 @@ async def expire_drafts(services: Services, session: AsyncSession) -> Expired:
             session.expunge(photo)
         session.expunge(draft)
         result.count += 1
-        if user.blocked_bot:
-            continue
-        t = Translator(user.locale)
-        text = t(
+        expired = text(
             "Your unfinished report expired after {minutes} minutes without activity, so nothing was sent. "
             "Send a photo or /report to start again.",
             minutes=services.config.reporting.draft_ttl_minutes,
         )
-        await enqueue_text(
+        await enqueue_for(
             session,
-            chat_id=user.telegram_id,  # a draft is only ever kept in a private chat
-            text=text,
+            user,
+            Message(lines=(expired,), end_location=True),
             kind=KIND_EXPIRED,
             now=now,
-            reply_markup={"remove_keyboard": True},
-            user_id=user.id,
             dedupe_key=f"draft-expired:{draft.id}",
         )
     return result

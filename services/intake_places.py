@@ -2,7 +2,7 @@
 
 The offline geocoder knows the names of grid units (at a point inside them) and of the ``Place`` rows; it
 is rebuilt from the database for each lookup, so a grid import or a new place is found at once. An online
-provider (geopy) is built once per process and kept in ``services.extras``.
+provider (geopy) is built once per process and kept on the services.
 """
 
 from __future__ import annotations
@@ -20,13 +20,12 @@ from services.intake_limits import IntakeRefused
 
 log = logging.getLogger(__name__)
 
-GEOCODER = "geocoder"
 QUERY_MAX = 200
 
 
 def online_geocoder(services: Services) -> Geocoder:
     """The configured geopy provider, built on first use."""
-    geocoder = services.extras.get(GEOCODER)
+    geocoder = services.geocoder
     if geocoder is None:
         cfg = services.config.geocoding
         options: dict[str, Any] = {}
@@ -37,8 +36,8 @@ def online_geocoder(services: Services) -> Geocoder:
         # "wgs84" is the default of the setting: let the provider's own coordinate system apply then.
         crs = None if cfg.crs == "wgs84" else cfg.crs
         geocoder = make_geocoder(cfg.provider, crs=crs, **options)
-        services.extras[GEOCODER] = geocoder
-    return geocoder  # type: ignore[no-any-return]
+        services.geocoder = geocoder
+    return geocoder
 
 
 async def resolve_address(services: Services, session: AsyncSession, text: str) -> GeocodeResult | None:

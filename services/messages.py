@@ -41,7 +41,7 @@ STATUS_LABELS = {
 class Ref:
     """A value looked up in the reader's language when the message is rendered."""
 
-    kind: str  # msg, category, status, time, duration
+    kind: str  # msg, category, status, time, duration, overdue
     value: str | int | float
 
 
@@ -112,7 +112,7 @@ class Message:
     choices: tuple[tuple[Choice, ...], ...] = ()
     photos: tuple[PhotoRef, ...] = ()
     location: tuple[float, float] | None = None
-    #: Offer the channel's "share my location" control (Telegram's location button).
+    #: Offer the channel's "share my location" control, where it has one.
     ask_location: bool = False
     #: The question a location control answered is over: take the control away.
     end_location: bool = False
@@ -174,6 +174,8 @@ def resolve(services: Services, ref: Ref, t: Translator) -> str:
         return moment.astimezone(services.tz).strftime("%Y-%m-%d %H:%M")
     if ref.kind == "duration":
         return format_duration(t, timedelta(seconds=float(ref.value)))
+    if ref.kind == "overdue":
+        return t("{late} overdue", late=format_duration(t, timedelta(seconds=float(ref.value))))
     return str(ref.value)
 
 

@@ -6,7 +6,7 @@ never the reporter's name, username or id.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -20,9 +20,20 @@ from models.status import CaseStatus
 from models.users import Role, User
 from services.context import Services
 from services.i18n import N_, Translator
-from services.outbox import enqueue, enqueue_text, inline_keyboard
+from services.messages import (
+    STATUS_LABELS,
+    Choice,
+    Message,
+    PhotoRef,
+    Text,
+    category,
+    render_lines,
+    text,
+    when,
+)
+from services.outbox import Contact, contact_of, enqueue, enqueue_for
 
-#: Outbox kinds of a case's messages (the card is the message with the officer's action buttons).
+#: Outbox kinds of a case's messages (the card is the message with the officer's action choices).
 KIND_ASSIGNMENT = "assignment"
 KIND_CARD = "assignment_card"
 KIND_CARD_EDIT = "assignment_edit"
@@ -30,22 +41,8 @@ KIND_SUPERVISOR = "case_supervisor"
 KIND_OFFICER = "case_officer"
 KIND_STATUS = "case_status"
 
-STATUS_LABELS = {
-    CaseStatus.SUBMITTED: N_("submitted"),
-    CaseStatus.UNROUTED: N_("waiting for a dispatcher"),
-    CaseStatus.DISPATCHED: N_("dispatched"),
-    CaseStatus.ACCEPTED: N_("being handled"),
-    CaseStatus.RESOLVED: N_("resolved, waiting for the check"),
-    CaseStatus.REWORK: N_("rework"),
-    CaseStatus.RETURNED: N_("returned"),
-    CaseStatus.SUSPENDED: N_("suspended"),
-    CaseStatus.CLOSED: N_("closed"),
-    CaseStatus.REJECTED: N_("rejected"),
-    CaseStatus.DUPLICATE: N_("duplicate"),
-}
-
-#: Builds a recipient's keyboard rows of (label, callback data) in their language.
-ButtonRows = Callable[[Translator], list[list[tuple[str, str]]]]
+#: Choices in rows, as the core offers them (each adapter decides how they look).
+Choices = tuple[tuple[Choice, ...], ...]
 
 
 def status_label(status: str, t: Translator) -> str:
@@ -69,53 +66,58 @@ def local_time(services: Services, moment: datetime | None) -> str:
     return "—" if moment is None else moment.astimezone(services.tz).strftime("%Y-%m-%d %H:%M")
 
 
-def case_summary(services: Services, case: Case, t: Translator) -> str:
+def case_lines(case: Case) -> tuple[Text, ...]:
     """The lines every staff message about ``case`` starts with (no reporter identity)."""
-    lines = [
-        t("Case {number}: {category}", number=case.number, category=category_label(services, case.category, t)),
-        t("Place: {place}", place=place_text(case)),
+    found = [
+        text("Case {number}: {category}", number=case.number, category=category(case.category)),
+        text("Place: {place}", place=place_text(case)),
     ]
     if case.due_at is not None:
-        lines.append(t("Deadline: {deadline}", deadline=local_time(services, case.due_at)))
+        found.append(text("Deadline: {deadline}", deadline=when(case.due_at)))
     if case.note:
-        lines.append(t("Note: {note}", note=case.note))
-    return "\n".join(lines)
+        found.append(text("Note: {note}", note=case.note))
+    return tuple(found)
 
 
-def officer_buttons(case: Case, t: Translator, *, accepted: bool = False) -> dict[str, Any]:
-    """Accept / Resolve / Return buttons of a card (no Accept once the case is the officer's)."""
-    rows = [[(t("Resolve"), f"case:resolve:{case.id}"), (t("Return"), f"case:return:{case.id}")]]
+def case_summary(services: Services, case: Case, t: Translator) -> str:
+    """``case_lines`` rendered for one reader."""
+    return render_lines(services, case_lines(case), t)
+
+
+def officer_choices(case: Case, *, accepted: bool = False) -> Choices:
+    """Accept / Resolve / Return on a card (no Accept once the case is the officer's)."""
+    rows: list[tuple[Choice, ...]] = [
+        (Choice(Text("Resolve"), f"case:resolve:{case.id}"), Choice(Text("Return"), f"case:return:{case.id}"))
+    ]
     if not accepted:
-        rows.insert(0, [(t("Accept"), f"case:accept:{case.id}")])
-    return inline_keyboard(rows)
+        rows.insert(0, (Choice(Text("Accept"), f"case:accept:{case.id}"),))
+    return tuple(rows)
 
 
 def _reachable(people: Iterable[User]) -> list[User]:
     seen: set[int] = set()
     found = []
     for person in people:
-        if person.id not in seen and not person.blocked_bot and not person.banned:
+        if person.id not in seen and contact_of(person) is not None:
             seen.add(person.id)
             found.append(person)
     return found
 
 
+def _photos(case: Case, kind: PhotoKind, limit: int = 10) -> tuple[PhotoRef, ...]:
+    return tuple(PhotoRef(photo_id=p.id) for p in case.photos if p.kind == kind)[:limit]
+
+
 async def send_case_media(
-    services: Services, session: AsyncSession, case: Case, user: User, caption: str, *, kind: str
+    services: Services, session: AsyncSession, case: Case, user: User, caption: tuple[Text, ...], *, kind: str
 ) -> None:
     """Queue the case's report photos (one photo or an album) with ``caption``, then its location pin."""
     now = services.clock.now()
-    photos = [p.file_id for p in case.photos if p.kind == PhotoKind.REPORT]
-    common: dict[str, Any] = {"kind": kind, "now": now, "user_id": user.id, "case_id": case.id}
-    if len(photos) == 1:
-        params: dict[str, Any] = {"photo": photos[0], "caption": caption}
-        await enqueue(session, chat_id=user.telegram_id, method="sendPhoto", params=params, **common)
-    elif photos:
-        media: list[dict[str, str]] = [{"type": "photo", "media": file_id} for file_id in photos[:10]]
-        media[0]["caption"] = caption
-        await enqueue(session, chat_id=user.telegram_id, method="sendMediaGroup", params={"media": media}, **common)
-    location = {"latitude": case.lat, "longitude": case.lon}
-    await enqueue(session, chat_id=user.telegram_id, method="sendLocation", params=location, **common)
+    common: dict[str, Any] = {"kind": kind, "now": now, "case_id": case.id}
+    photos = _photos(case, PhotoKind.REPORT)
+    if photos:
+        await enqueue_for(session, user, Message(lines=caption, photos=photos), **common)
+    await enqueue_for(session, user, Message(location=(case.lat, case.lon)), **common)
 
 
 async def assignment(
@@ -127,21 +129,14 @@ async def assignment(
     *,
     accepted: bool = False,
 ) -> None:
-    """Queue the case (photos with caption, location pin, card with buttons) for each officer."""
+    """Queue the case (photos with caption, location pin, card with choices) for each officer."""
+    summary = case_lines(case)
+    card = Message(
+        lines=(text(headline, number=case.number), *summary), choices=officer_choices(case, accepted=accepted)
+    )
     for officer in _reachable(officers):
-        t = Translator(officer.locale)
-        summary = case_summary(services, case, t)
         await send_case_media(services, session, case, officer, summary, kind=KIND_ASSIGNMENT)
-        await enqueue_text(
-            session,
-            chat_id=officer.telegram_id,
-            text=t(headline, number=case.number) + "\n" + summary,
-            kind=KIND_CARD,
-            now=services.clock.now(),
-            reply_markup=officer_buttons(case, t, accepted=accepted),
-            user_id=officer.id,
-            case_id=case.id,
-        )
+        await enqueue_for(session, officer, card, kind=KIND_CARD, now=services.clock.now(), case_id=case.id)
 
 
 async def to_supervisors(
@@ -152,25 +147,15 @@ async def to_supervisors(
     headline: str,
     values: dict[str, object] | None = None,
     *,
-    buttons: ButtonRows | None = None,
+    choices: Choices = (),
 ) -> None:
     """Queue the case (photos, pin, summary) for supervisors; ``headline`` is a msgid rendered per person."""
+    summary = case_lines(case)
+    lines_ = (text(headline, number=case.number, **(values or {})), *summary)
+    card = Message(lines=(*lines_, text("Send /case {id} for details.", id=case.id)), choices=choices)
     for person in _reachable(supervisors):
-        t = Translator(person.locale)
-        summary = case_summary(services, case, t)
         await send_case_media(services, session, case, person, summary, kind=KIND_SUPERVISOR)
-        text = t(headline, number=case.number, **(values or {})) + "\n" + summary
-        text += "\n" + t("Send /case {id} for details.", id=case.id)
-        await enqueue_text(
-            session,
-            chat_id=person.telegram_id,
-            text=text,
-            kind=KIND_SUPERVISOR,
-            now=services.clock.now(),
-            reply_markup=inline_keyboard(buttons(t)) if buttons else None,
-            user_id=person.id,
-            case_id=case.id,
-        )
+        await enqueue_for(session, person, card, kind=KIND_SUPERVISOR, now=services.clock.now(), case_id=case.id)
 
 
 async def to_people(
@@ -184,17 +169,9 @@ async def to_people(
     kind: str = KIND_OFFICER,
 ) -> None:
     """Queue one text (a msgid with ``{number}`` and ``values``) to each person, in their language."""
+    note = Message(lines=(text(message, number=case.number, **(values or {})),))
     for person in _reachable(people):
-        t = Translator(person.locale)
-        await enqueue_text(
-            session,
-            chat_id=person.telegram_id,
-            text=t(message, number=case.number, **(values or {})),
-            kind=kind,
-            now=services.clock.now(),
-            user_id=person.id,
-            case_id=case.id,
-        )
+        await enqueue_for(session, person, note, kind=kind, now=services.clock.now(), case_id=case.id)
 
 
 async def retire_cards(
@@ -207,7 +184,7 @@ async def retire_cards(
     reason: str,
     keep_user_id: int | None = None,
 ) -> int:
-    """Edit the current round's action cards of ``case`` to ``message`` (buttons removed); returns how many."""
+    """Replace the current round's action cards of ``case`` with ``message`` (choices removed); returns how many."""
     query = select(OutboxMessage).where(
         OutboxMessage.case_id == case.id,
         OutboxMessage.kind == KIND_CARD,
@@ -216,22 +193,18 @@ async def retire_cards(
     if case.dispatched_at is not None:
         query = query.where(OutboxMessage.created_at >= case.dispatched_at)
     cards = list(await session.scalars(query.order_by(OutboxMessage.id)))
-    users = {u.id: u for u in await session.scalars(select(User).where(User.id.in_([c.user_id for c in cards])))}
+    replacement = Message(lines=(text(message, number=case.number, **(values or {})),))
     edited = 0
     for card in cards:
-        person = users.get(card.user_id or 0)
-        if person is None or person.id == keep_user_id:
+        if card.user_id is None or card.user_id == keep_user_id:
             continue
-        t = Translator(person.locale)
-        text = t(message, number=case.number, **(values or {}))
         row = await enqueue(
             session,
-            chat_id=card.chat_id,
-            method="editMessageText",
-            params={"text": text},
+            to=Contact(card.channel, card.address),
+            message=replacement,
             kind=KIND_CARD_EDIT,
             now=services.clock.now(),
-            user_id=person.id,
+            user_id=card.user_id,
             case_id=case.id,
             dedupe_key=f"retire:{card.id}:{reason}",
             ref_id=card.id,
@@ -287,42 +260,25 @@ async def notify_followers(
 ) -> int:
     """Tell the reporter and followers about ``event_kind`` in their own language; returns how many were told."""
     people = [p for p in _reachable(await followers(session, case)) if p.id != exclude_user_id]
+    if event_kind == "resolved":
+        for person in people:
+            await _resolved_notice(services, session, case, person, values.get("note"))
+        return len(people)
+    news = Message(lines=(text(FOLLOWER_TEXTS[event_kind], number=case.number, **values),))
     for person in people:
-        t = Translator(person.locale)
-        if event_kind == "resolved":
-            await _resolved_notice(services, session, case, person, t, values.get("note"))
-            continue
-        await enqueue_text(
-            session,
-            chat_id=person.telegram_id,
-            text=t(FOLLOWER_TEXTS[event_kind], number=case.number, **values),
-            kind=KIND_STATUS,
-            now=services.clock.now(),
-            user_id=person.id,
-            case_id=case.id,
-        )
+        await enqueue_for(session, person, news, kind=KIND_STATUS, now=services.clock.now(), case_id=case.id)
     return len(people)
 
 
-async def _resolved_notice(
-    services: Services, session: AsyncSession, case: Case, person: User, t: Translator, note: object
-) -> None:
+async def _resolved_notice(services: Services, session: AsyncSession, case: Case, person: User, note: object) -> None:
     """Before/after photos, the officer's note, and the Fixed / Not fixed question."""
-    now = services.clock.now()
-    before = [p.file_id for p in case.photos if p.kind == PhotoKind.REPORT][:5]
-    after = [p.file_id for p in case.photos if p.kind == PhotoKind.PROOF][:5]
-    common: dict[str, Any] = {"kind": KIND_STATUS, "now": now, "user_id": person.id, "case_id": case.id}
-    caption = t("Report {number}: before and after.", number=case.number)
-    if len(before) + len(after) == 1:
-        photo = (before + after)[0]
-        params: dict[str, Any] = {"photo": photo, "caption": caption}
-        await enqueue(session, chat_id=person.telegram_id, method="sendPhoto", params=params, **common)
-    elif before or after:
-        media: list[dict[str, str]] = [{"type": "photo", "media": file_id} for file_id in before + after]
-        media[0]["caption"] = caption
-        await enqueue(session, chat_id=person.telegram_id, method="sendMediaGroup", params={"media": media}, **common)
-    text = t(RESOLVED_QUESTION, number=case.number)
+    common: dict[str, Any] = {"kind": KIND_STATUS, "now": services.clock.now(), "case_id": case.id}
+    photos = _photos(case, PhotoKind.REPORT, 5) + _photos(case, PhotoKind.PROOF, 5)
+    if photos:
+        caption = (text("Report {number}: before and after.", number=case.number),)
+        await enqueue_for(session, person, Message(lines=caption, photos=photos), **common)
+    question = [text(RESOLVED_QUESTION, number=case.number)]
     if note:
-        text += "\n" + t("Officer's note: {note}", note=note)
-    buttons = inline_keyboard([[(t("Fixed"), f"case:fixed:{case.id}"), (t("Not fixed"), f"case:notfixed:{case.id}")]])
-    await enqueue_text(session, chat_id=person.telegram_id, text=text, reply_markup=buttons, **common)
+        question.append(text("Officer's note: {note}", note=note))
+    choices = ((Choice(Text("Fixed"), f"case:fixed:{case.id}"), Choice(Text("Not fixed"), f"case:notfixed:{case.id}")),)
+    await enqueue_for(session, person, Message(lines=tuple(question), choices=choices), **common)

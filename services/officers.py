@@ -10,11 +10,12 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.grid import BindingRole, GridUnit, Invite, OfficerBinding
+from models.identities import UserIdentity
 from models.users import User
 from services.grids import require_unit
-from services.users import refresh_role, user_by_telegram_id
+from services.users import Identity, ensure_user, refresh_role, user_by_identity
 
-#: Deep-link payload prefix: ``/start join_<token>``. Telegram allows 64 characters of [A-Za-z0-9_-].
+#: Deep-link payload prefix: ``/start join_<token>``. Chat deep links allow 64 characters of [A-Za-z0-9_-].
 JOIN_PREFIX = "join_"
 
 
@@ -34,7 +35,8 @@ class UnknownOfficer(LookupError):
 class BindingView:
     """One binding as plain values, for listings."""
 
-    telegram_id: int
+    #: The person's accounts, "channel:id" comma-separated.
+    accounts: str
     user_name: str
     unit_id: str
     unit_name: str
@@ -68,52 +70,61 @@ async def bind(
 
 async def add_officer(
     session: AsyncSession,
-    telegram_id: int,
+    who: Identity,
     unit_id: str,
     *,
     now: datetime,
     role: BindingRole = BindingRole.OFFICER,
     display_name: str = "",
 ) -> OfficerBinding:
-    """Bind the Telegram user ``telegram_id`` (created if they never wrote to the bot yet)."""
+    """Bind the person with the account ``who`` (created if they never wrote to the bot yet)."""
     await require_unit(session, unit_id)
-    user = await user_by_telegram_id(session, telegram_id)
-    if user is None:
-        user = User(telegram_id=telegram_id, first_name=display_name[:128], created_at=now)
-        session.add(user)
-        await session.flush()
+    user = await ensure_user(session, who, now, display_name=display_name or None)
     return await bind(session, user, unit_id, now=now, role=role, display_name=display_name)
 
 
-async def remove_officer(session: AsyncSession, telegram_id: int, unit_id: str | None = None) -> int:
+async def remove_officer(session: AsyncSession, who: Identity, unit_id: str | None = None) -> int:
     """Remove the user's binding to ``unit_id`` (all their bindings if None); returns how many went."""
-    user = await user_by_telegram_id(session, telegram_id)
+    user = await user_by_identity(session, *who.key)
     if user is None:
-        raise UnknownOfficer(f"no user with Telegram id {telegram_id}")
+        raise UnknownOfficer(f"no user with {who.channel} id {who.external_id}")
     query = delete(OfficerBinding).where(OfficerBinding.user_id == user.id)
     if unit_id is not None:
         query = query.where(OfficerBinding.unit_id == unit_id)
     removed = (await session.execute(query)).rowcount  # type: ignore[attr-defined]
     if not removed:
         where = f" at {unit_id}" if unit_id is not None else ""
-        raise UnknownOfficer(f"Telegram user {telegram_id} has no binding{where}")
+        raise UnknownOfficer(f"{who.channel} user {who.external_id} has no binding{where}")
     await refresh_role(session, user)
     return int(removed)
 
 
 async def list_bindings(session: AsyncSession, unit_id: str | None = None) -> list[BindingView]:
-    """Every binding (or those of one unit), by unit then role then Telegram id."""
+    """Every binding (or those of one unit), by unit then role then user."""
     query = (
         select(OfficerBinding, User, GridUnit)
         .join(User, User.id == OfficerBinding.user_id)
         .join(GridUnit, GridUnit.id == OfficerBinding.unit_id)
-        .order_by(OfficerBinding.unit_id, OfficerBinding.role, User.telegram_id)
+        .order_by(OfficerBinding.unit_id, OfficerBinding.role, User.id)
     )
     if unit_id is not None:
         query = query.where(OfficerBinding.unit_id == unit_id)
+    found = list(await session.execute(query))
+    accounts: dict[int, list[str]] = {}
+    user_ids = {u.id for _b, u, _unit in found}
+    if user_ids:
+        rows = await session.execute(
+            select(UserIdentity.user_id, UserIdentity.channel, UserIdentity.external_id)
+            .where(UserIdentity.user_id.in_(user_ids))
+            .order_by(UserIdentity.id)
+        )
+        for uid, channel, external_id in rows:
+            accounts.setdefault(uid, []).append(f"{channel}:{external_id}")
     return [
-        BindingView(u.telegram_id, u.first_name, unit.id, unit.name, BindingRole(b.role), b.display_name)
-        for b, u, unit in await session.execute(query)
+        BindingView(
+            ",".join(accounts.get(u.id, [])), u.first_name, unit.id, unit.name, BindingRole(b.role), b.display_name
+        )
+        for b, u, unit in found
     ]
 
 

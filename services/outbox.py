@@ -2,33 +2,40 @@
 
 from __future__ import annotations
 
-import json
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.outbox import DeliveryStatus, OutboxMessage
+from services.messages import Message, to_json
 
-Keyboard = list[list[dict[str, str]]]
+if TYPE_CHECKING:
+    from models.users import User
 
 
-def inline_keyboard(rows: list[list[tuple[str, str]]]) -> dict[str, Any]:
-    """A Bot API ``reply_markup`` for rows of (label, callback_data) buttons."""
-    for row in rows:
-        for _label, data in row:
-            if len(data.encode()) > 64:
-                raise ValueError(f"callback data over 64 bytes: {data!r}")
-    return {"inline_keyboard": [[{"text": label, "callback_data": data} for label, data in row] for row in rows]}
+@dataclass(frozen=True, slots=True)
+class Contact:
+    """Where a message goes: a channel and an address on it (a person's account, a group, a broadcast channel)."""
+
+    channel: str
+    address: str
+
+
+def contact_of(user: User) -> Contact | None:
+    """Where ``user``'s notices go, or None when they cannot be reached (banned, or blocked the bot everywhere)."""
+    if user.banned or user.contact_channel is None or user.contact_address is None:
+        return None
+    return Contact(user.contact_channel, user.contact_address)
 
 
 async def enqueue(
     session: AsyncSession,
     *,
-    chat_id: int,
-    method: str,
-    params: dict[str, Any],
+    to: Contact,
+    message: Message,
     kind: str,
     now: datetime,
     user_id: int | None = None,
@@ -36,17 +43,20 @@ async def enqueue(
     dedupe_key: str | None = None,
     ref_id: int | None = None,
 ) -> OutboxMessage | None:
-    """Queue one Bot API call; with ``dedupe_key``, a second call with the same key queues nothing (returns None)."""
+    """Queue ``message`` for ``to``; with ``dedupe_key``, a second call with the same key queues nothing (None).
+
+    With ``ref_id`` the message replaces the one delivered for that row (an edit, where the channel can edit).
+    """
     if dedupe_key is not None:
         exists = await session.scalar(select(OutboxMessage.id).where(OutboxMessage.dedupe_key == dedupe_key))
         if exists is not None:
             return None
-    message = OutboxMessage(
-        chat_id=chat_id,
+    row = OutboxMessage(
+        channel=to.channel,
+        address=to.address,
         user_id=user_id,
         kind=kind,
-        method=method,
-        params=json.dumps(params, ensure_ascii=False),
+        payload=to_json(message),
         case_id=case_id,
         dedupe_key=dedupe_key,
         ref_id=ref_id,
@@ -55,23 +65,16 @@ async def enqueue(
         next_attempt_at=now,
         created_at=now,
     )
-    session.add(message)
+    session.add(row)
     await session.flush()
-    return message
+    return row
 
 
-async def enqueue_text(
-    session: AsyncSession,
-    *,
-    chat_id: int,
-    text: str,
-    kind: str,
-    now: datetime,
-    reply_markup: dict[str, Any] | None = None,
-    **extra: Any,
+async def enqueue_for(
+    session: AsyncSession, user: User, message: Message, *, kind: str, now: datetime, **extra: object
 ) -> OutboxMessage | None:
-    """Queue a plain ``sendMessage``."""
-    params: dict[str, Any] = {"text": text}
-    if reply_markup is not None:
-        params["reply_markup"] = reply_markup
-    return await enqueue(session, chat_id=chat_id, method="sendMessage", params=params, kind=kind, now=now, **extra)
+    """Queue ``message`` for ``user`` where they can be reached; None (nothing queued) when they cannot."""
+    contact = contact_of(user)
+    if contact is None:
+        return None
+    return await enqueue(session, to=contact, message=message, kind=kind, now=now, user_id=user.id, **extra)  # type: ignore[arg-type]

@@ -1,4 +1,4 @@
-"""Report photos: which uploads are accepted, and the evidence copy kept on disk beside the Telegram file id.
+"""Report photos: which uploads are accepted, and the evidence copy kept on disk beside the channel's file id.
 
 Copies live under ``data_dir / reporting.photo_dir / YYYY / MM / <random>.<ext>``; a photo row stores
 that path relative to ``data_dir``, so the data directory can move. Every upload gets its own file, so
@@ -61,6 +61,8 @@ class IncomingPhoto:
     media_group_id: str | None = None
     local_path: str | None = None
     exif_location: tuple[float, float] | None = None
+    #: The channel whose picture id ``file_id`` is (None: only the kept copy can show it again).
+    channel: str | None = None
 
 
 def max_bytes(services: Services) -> int:
@@ -78,8 +80,33 @@ def check_upload(services: Services, mime_type: str | None, file_size: int | Non
     return None
 
 
+@dataclass(frozen=True)
+class SniffedImage:
+    """What the bytes of an upload turned out to be."""
+
+    mime_type: str
+    width: int
+    height: int
+
+
+def sniff_image(data: bytes) -> SniffedImage | None:
+    """The image type and size read from the bytes themselves (a client's declared type can lie), or None."""
+    from io import BytesIO
+
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(BytesIO(data)) as image:
+            mime = Image.MIME.get(image.format or "", "")
+            width, height = image.size
+            image.verify()  # a truncated or corrupt file fails here, before anyone is sent it
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
+        return None
+    return SniffedImage(mime, width, height) if mime else None
+
+
 def suffix_for(mime_type: str | None) -> str:
-    """A file name suffix for the image type (compressed Telegram photos are JPEG)."""
+    """A file name suffix for the image type (compressed chat photos are JPEG)."""
     return _SUFFIXES.get((mime_type or "image/jpeg").lower(), ".img")
 
 

@@ -27,9 +27,6 @@ from services.context import Services
 
 log = logging.getLogger(__name__)
 
-GRID_INDEX = "grid_index"
-_VERSION = "grid_index_version"
-_CHECKED_AT = "grid_index_checked_at"
 _RECHECK = timedelta(seconds=60)
 #: Deeper than any real hierarchy (grid → community → street → district); guards against parent cycles.
 _MAX_DEPTH = 16
@@ -45,6 +42,7 @@ class RouteDecision:
     chain: tuple[str, ...]
     routed_by: RoutedBy
     snap_distance_m: float | None = None
+    unit_name: str | None = None  # known when the grid index found the unit
 
     @property
     def chain_text(self) -> str:
@@ -54,40 +52,42 @@ class RouteDecision:
 
 def install(services: Services) -> None:
     """Register the grid index as a start-up hook of ``services``."""
-    hooks = services.extras.setdefault("startup_hooks", [])
-    if load_grid_index not in hooks:
-        hooks.append(load_grid_index)
+    if load_grid_index not in services.startup_hooks:
+        services.startup_hooks.append(load_grid_index)
 
 
 def grid_index(services: Services) -> GridIndex:
     """The current index (an empty one if none was built yet)."""
-    index = services.extras.get(GRID_INDEX)
+    index = services.grid_index
     if index is None:
         index = GridIndex([], snap_distance_m=services.config.routing.snap_distance_m)
-    return index  # type: ignore[no-any-return]
+    return index
 
 
 async def load_grid_index(services: Services) -> None:
-    """Build the index from the database's lowest-level active units into ``services.extras``."""
+    """Build the index from the database's lowest-level active units into ``services.grid_index``."""
     async with UnitOfWork(services.db) as uow:
         version = await _grid_version(uow.session)
         rows = await _routable_rows(uow.session)
+        parents = await unit_parents(uow.session)
     # Parsing and indexing 100k polygons takes seconds: keep the event loop free meanwhile.
     index = await asyncio.to_thread(_build_index, rows, services.config.routing.snap_distance_m)
-    services.extras[GRID_INDEX] = index
-    services.extras[_VERSION] = version
-    services.extras[_CHECKED_AT] = services.clock.now()
+    services.grid_index = index
+    # Kept with the index (and rebuilt with it), so routing a report walks up the chain without a query per level.
+    services.grid_parents = parents
+    services.grid_version = version
+    services.grid_checked_at = services.clock.now()
     log.info("grid index built with %d units", len(index))
 
 
 async def refresh_grid_index(services: Services, session: AsyncSession) -> None:
     """Rebuild the index if the units in the database changed since it was built (checked once a minute)."""
     now = services.clock.now()
-    checked = services.extras.get(_CHECKED_AT)
+    checked = services.grid_checked_at
     if checked is not None and now - checked < _RECHECK:
         return
-    services.extras[_CHECKED_AT] = now
-    if await _grid_version(session) != services.extras.get(_VERSION):
+    services.grid_checked_at = now
+    if await _grid_version(session) != services.grid_version:
         await load_grid_index(services)
 
 
@@ -123,10 +123,11 @@ async def route(services: Services, session: AsyncSession, lat: float, lon: floa
     found = grid_index(services).locate(lat, lon, snap_distance_m=services.config.routing.snap_distance_m)
     if found is None:
         return RouteDecision(None, (), RoutedBy.UNROUTED)
-    chain = await unit_chain(session, found.unit_id)
+    parents = services.grid_parents
+    chain = chain_from(parents, found.unit_id) if parents else await unit_chain(session, found.unit_id)
     if found.snapped:
-        return RouteDecision(found.unit_id, chain, RoutedBy.SNAPPED, found.distance_m)
-    return RouteDecision(found.unit_id, chain, RoutedBy.INSIDE)
+        return RouteDecision(found.unit_id, chain, RoutedBy.SNAPPED, found.distance_m, found.name)
+    return RouteDecision(found.unit_id, chain, RoutedBy.INSIDE, unit_name=found.name)
 
 
 async def _category_unit(services: Services, session: AsyncSession, category: str) -> str | None:

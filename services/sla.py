@@ -19,6 +19,7 @@ from __future__ import annotations
 import logging
 import os
 import socket
+import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -49,7 +50,8 @@ class QueuedNotice:
     kind: str
     number: int
     user_id: int
-    chat_id: int
+    channel: str
+    address: str
 
 
 @dataclass
@@ -64,8 +66,17 @@ class SweepResult:
 
 
 def default_worker() -> str:
-    """This process's name in claim columns."""
-    return f"sla:{socket.gethostname()}:{os.getpid()}"[:64]
+    """This process's name in claim columns (the host name cut so the process id always fits)."""
+    return f"sla:{socket.gethostname()[:40]}:{os.getpid()}"
+
+
+def _claim_token(worker: str) -> str:
+    """``worker`` plus a mark of this one sweep, at most 64 characters.
+
+    Sweeps of one process overlap (the scheduler's, the demo's clock control, a catch-up): each must recognise
+    only its own claims, so a case whose claim another sweep took over is left to that sweep.
+    """
+    return f"{worker[:55]}:{uuid.uuid4().hex[:8]}"
 
 
 async def sweep(services: Services, *, now: datetime | None = None, worker: str | None = None) -> SweepResult:
@@ -75,7 +86,7 @@ async def sweep(services: Services, *, now: datetime | None = None, worker: str 
     with a clock set to it (as ``citybot jobs run sla --now`` does). ``worker`` names this process in claims.
     """
     now = now or services.clock.now()
-    worker = worker or default_worker()
+    worker = _claim_token(worker or default_worker())
     result = SweepResult(now)
     seen: set[int] = set()
     batch = services.config.sla.batch_size
@@ -176,7 +187,8 @@ async def _handle(services: Services, session: AsyncSession, cases: list[SweptCa
         return done
     plans = {case.id: deadlines.due_actions(services, case, now) for case in cases}
     closing = {case.id for case in cases if any(action.kind == "close" for action in plans[case.id])}
-    directory = await Directory.load(session, [case for case in cases if case.id not in closing])
+    followed = {case.id for case in cases if any(action.kind == "escalated" for action in plans[case.id])}
+    directory = await Directory.load(session, [case for case in cases if case.id not in closing], followed=followed)
     rows: list[dict[str, Any]] = []
     markers: list[dict[str, Any]] = []
     for case in cases:
@@ -185,7 +197,11 @@ async def _handle(services: Services, session: AsyncSession, cases: list[SweptCa
         for action in plans[case.id]:
             for person, row in notice_rows(services, case, action, directory, now):
                 rows.append(row)
-                done.notices.append(QueuedNotice(case.id, action.kind, action.number, person.id, person.telegram_id))
+                done.notices.append(
+                    QueuedNotice(
+                        case.id, action.kind, action.number, person.id, str(person.channel), str(person.address)
+                    )
+                )
         deadlines.mark_done(case, plans[case.id], now)
         deadlines.plan_next_check(services, case, now)
         markers.append(

@@ -95,3 +95,10 @@ class TelegramHandlers:
                 await send_messages(app.bot, chat_id, messages, Renderer(self.conversation.services, reply.locale))
         except Exception:
             log.exception("could not answer album %s", album)
+
+
+def register(app: App, conversation: Conversation) -> TelegramHandlers:
+    """Let ``app`` hand every message and button press to ``conversation``."""
+    handlers = TelegramHandlers(conversation)
+    handlers.register(app)
+    return handlers

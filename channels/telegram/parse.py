@@ -13,6 +13,7 @@ from telegram import Bot, Message, MessageEntity, Update
 from telegram.constants import ChatType
 from telegram.error import TelegramError
 
+from channels.telegram import CHANNEL
 from services.conversation import (
     ChannelFile,
     Command,
@@ -36,7 +37,7 @@ def sender_of(update: Update) -> Sender | None:
     who, chat = update.effective_user, update.effective_chat
     if who is None:
         return None
-    identity = Identity(who.id, who.first_name or "", who.username, who.language_code)
+    identity = Identity(who.id, who.first_name or "", who.username, who.language_code, channel=CHANNEL)
     if chat is None:
         return Sender(identity, who.id)
     return Sender(identity, chat.id, private=chat.type == ChatType.PRIVATE)

@@ -1,12 +1,10 @@
-"""Albums are answered once, from a row every process can see; a draft belongs to a person, not to a chat.
+"""Albums are answered once, from a row every process can see.
 
 ``report_drafts.media_group_id`` goes: albums are tracked in ``album_replies`` (one row per person and album,
 with the time its one answer is due), which also covers refused photos that never make a draft.
-``report_drafts.chat_id`` goes too (a draft's owner is reached at their own address on their channel), unless the
-channels migration took it already; that migration also brings it back on downgrade.
 
 Revision ID: 0007
-Revises: 0001
+Revises: 0003
 """
 
 from __future__ import annotations
@@ -17,23 +15,16 @@ from alembic import op
 import models.base
 
 revision = "0007"
-down_revision = "0001"
+down_revision = "0003"
 branch_labels = None
 depends_on = None
 
 
-def _draft_columns() -> set[str]:
-    return {column["name"] for column in sa.inspect(op.get_bind()).get_columns("report_drafts")}
-
-
 def upgrade() -> None:
-    """Drop the draft's album (and chat) columns; add the album replies."""
+    """Drop the draft's album column; add the album replies."""
     # Plain ALTER TABLE ... DROP COLUMN (SQLite >= 3.35): a batch copy of report_drafts would lose its
     # AUTOINCREMENT high-water mark, and a new draft could then take the id of a finished draft whose buttons
     # are still on someone's screen.
-    columns = _draft_columns()
-    if "chat_id" in columns:
-        op.drop_column("report_drafts", "chat_id")
     op.drop_column("report_drafts", "media_group_id")
     op.create_table(
         "album_replies",
@@ -50,7 +41,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    """Bring the album column back; ``chat_id`` is the channels migration's to restore."""
+    """Bring the album column back."""
     op.drop_index(op.f("ix_album_replies_created_at"), table_name="album_replies")
     op.drop_table("album_replies")
     op.add_column("report_drafts", sa.Column("media_group_id", sa.String(length=64), nullable=True))

@@ -22,7 +22,7 @@ class Sender:
 
     identity: Identity
     #: The conversation's id on the sender's channel (a weekly report subscribed there goes to it).
-    place: int
+    place: int | str
     private: bool = True
 
 

@@ -10,6 +10,7 @@ from services.conversation.replies import Reply, shown
 from services.conversation.turn import STALE, Turn
 from services.intake_history import STATUS_LABELS, CaseLine, case_for_follower, history, reporter_cases
 from services.messages import Choice, Message, Text, category, msg, text, when
+from services.sla_status import deadline_note
 
 PAGE = 10
 
@@ -28,8 +29,8 @@ def case_line(turn: Turn, line: CaseLine) -> Text:
     details = [turn.render(status_line(case))]
     if line.unit_name:
         details.append(line.unit_name)
-    if case.due_at is not None and case.status not in (CaseStatus.CLOSED, CaseStatus.REJECTED):
-        details.append(turn.render(text("due {deadline}", deadline=when(case.due_at))))
+    if deadline := deadline_note(turn.services, case, turn.now, turn.t):
+        details.append(deadline)
     return Text.raw(head + "\n   " + " · ".join(details))
 
 

@@ -10,13 +10,12 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime
 
 from models.cases import Case
-from services import cases
+from services import cases, notify
 from services.cases import CaseActionError
-from services.conversation import tokens
 from services.conversation.commands import OFFICERS
 from services.conversation.replies import Edit, Reply
 from services.conversation.turn import Turn, case_refusal
-from services.messages import Choice, Message, Text, category, status, text, when
+from services.messages import Message, Text, category, status, text, when
 
 OFFICER_ACTIONS = frozenset({"accept", "resolve", "return", "fixed", "notfixed"})
 
@@ -29,13 +28,8 @@ async def pick(turn: Turn, action: str, case_id: int) -> Reply:
         return Reply(alert=case_refusal(err))
     n = case.number
     if action == "accept":
-        choices = (
-            (
-                Choice(text("Resolve"), tokens.case("resolve", case.id)),
-                Choice(text("Return"), tokens.case("return", case.id)),
-            ),
-        )
-        return Reply(toast=text("You accepted case {number}.", number=n), edit=Edit(None, choices))
+        accepted = notify.officer_choices(case, accepted=True)  # the card keeps Resolve / Return
+        return Reply(toast=text("You accepted case {number}.", number=n), edit=Edit(None, accepted))
     if action == "resolve":
         return Reply.say(text("Send a photo of the fixed place for case {number}. /cancel to stop.", number=n))
     if action == "return":

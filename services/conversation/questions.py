@@ -19,14 +19,15 @@ from services.messages import Text, text
 ASK_NOTE = N_("Got it. Add a short note for the reporter, or /skip to finish.")
 
 
-def proof_photo(event: Event) -> ProofPhoto | None:
-    """A photo, or an image sent as a file, as an after-photo; None for anything else."""
+def proof_photo(event: Event, channel: str) -> ProofPhoto | None:
+    """A photo (shown again by its id on ``channel``), or an image sent as a file, as an after-photo."""
     if not isinstance(event, Photo):
         return None
     file = event.file
     if not event.as_file:
-        return ProofPhoto(file.file_id, file.unique_id, file.width, file.height, file.size)
+        return ProofPhoto(file.file_id, file.unique_id, file.width, file.height, file.size, channel)
     if (file.mime_type or "").startswith("image/"):
+        # A file's id cannot be shown as a photo: staff get the kept copy, stripped of its metadata.
         return ProofPhoto(file.file_id, file.unique_id, file_size=file.size)
     return None
 
@@ -45,7 +46,7 @@ async def command(turn: Turn, pending: PendingInput, name: str) -> Reply:
 
 async def answer(turn: Turn, pending: PendingInput, event: Event) -> Reply:
     """Act on the message as the answer (silence for the rest of an album of after-photos)."""
-    photo = proof_photo(event)
+    photo = proof_photo(event, turn.sender.identity.channel)
     said = event.text.strip() if isinstance(event, Typed) else ""
     if pending.kind in (cases.ASK_RESOLVE_PHOTO, cases.ASK_RESOLVE_NOTE):
         if photo is not None and isinstance(event, Photo):

@@ -91,7 +91,9 @@ def _refusal(turn: Turn, problem: UploadProblem, size: int | None) -> Text:
 async def _store(turn: Turn, photo: Photo, data: bytes | None, state: DraftState, *, in_album: bool) -> Stored:
     """Add the photo to the draft; says what to answer (nothing inside an album)."""
     svc, file = turn.services, photo.file
-    incoming = IncomingPhoto(file.file_id, file.unique_id, file.width, file.height, file.size)
+    # A compressed photo's id can be shown again on its channel; a file's cannot (staff get the kept copy).
+    channel = None if photo.as_file else turn.sender.identity.channel
+    incoming = IncomingPhoto(file.file_id, file.unique_id, file.width, file.height, file.size, channel=channel)
     if data is not None:
         local_path = await photos.save_copy(svc, data, file.mime_type)
         incoming = replace(incoming, local_path=local_path, exif_location=read_gps(data))

@@ -16,6 +16,7 @@ from services.conversation.tokens import MAX_BYTES
 from services.conversation.turn import STALE, Turn
 from services.i18n import N_
 from services.messages import Choice, Message, Text, msg, text
+from services.outbox import Contact
 from services.summary.leaderboard import pseudonym, set_leaderboard
 from services.summary.subscriptions import (
     UnknownArea,
@@ -86,15 +87,19 @@ async def street_choices(turn: Turn, street: GridUnit) -> Choices:
     return tuple(rows)
 
 
+def _here(turn: Turn) -> Contact:
+    """Where a weekly report subscribed from this conversation goes."""
+    return Contact(turn.sender.identity.channel, str(turn.sender.place))
+
+
 async def _subscribe_to(turn: Turn, unit: GridUnit | None) -> Text:
-    sender = turn.sender
     await subscribe(
         turn.session,
-        sender.place,
+        contact=_here(turn),
         unit_id=unit.id if unit is not None else None,
         language=turn.user.locale,
         now=turn.now,
-        user_id=turn.user.id if sender.private else None,
+        user_id=turn.user.id if turn.sender.private else None,
     )
     name: object = unit.name if unit is not None else msg("the whole city")
     return text("Subscribed: you will receive the weekly report for {area}. Send /unsubscribe to stop it.", area=name)
@@ -110,7 +115,7 @@ async def subscribe_command(turn: Turn, command: Command) -> Reply:
             return Reply.say(unknown)
         return Reply.say(await _subscribe_to(turn, unit))
     said = [Text(WHICH)]
-    current = await subscription_of(turn.session, turn.sender.place)
+    current = await subscription_of(turn.session, _here(turn))
     if current is not None and current.active:
         unit = await turn.session.get(GridUnit, current.unit_id) if current.unit_id else None
         said.append(text("Now: {area}", area=unit.name if unit is not None else msg("Whole city")))
@@ -139,7 +144,7 @@ async def pick(turn: Turn, token: str) -> Reply:
 
 async def unsubscribe_command(turn: Turn) -> Reply:
     """Stop the weekly report for this conversation."""
-    if await unsubscribe(turn.session, turn.sender.place, turn.now):
+    if await unsubscribe(turn.session, _here(turn), turn.now):
         return Reply.say(text("You will no longer receive the weekly report."))
     return Reply.say(text("This chat is not subscribed to the weekly report. Send /subscribe to get it."))
 

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import re
 
-#: A token must fit every channel's choices; the tightest limit known is 64 bytes (Telegram's callback data),
-#: so tokens that could grow longer (an area's id) are shortened by their builder.
+#: A token must fit every channel's choices; the tightest limit among them is 64 bytes (a button's data on one
+#: messenger), so tokens that could grow longer (an area's id) are shortened by their builder.
 MAX_BYTES = 64
 
 _CASE = re.compile(r"case:(accept|resolve|return|fixed|notfixed|sendback|reject):([0-9]{1,12})")

@@ -1,17 +1,17 @@
 """Queue a week's summary for every recipient: the configured channels and the subscribers.
 
 One ``WeeklySummary`` row per ISO week freezes the figures, so every recipient and every rerun sees the same
-numbers. Each recipient gets the chart (``sendPhoto`` of a local PNG, ``{"photo": {"path": ...}}``) with the
-report as its caption, one outbox row keyed ``summary:<week>:<chat_id>``; a report too long for a caption (1024)
-goes as the chart captioned with its title (key ``summary:<week>:<chat_id>:chart``) followed by the text.
+numbers. Each recipient gets one outbox row keyed ``summary:<week>:<channel>:<address>``: the chart (a local PNG)
+with the report, which the recipient's channel fits to its limits (the report as the chart's caption, or the chart
+captioned with the title followed by the report).
 
 Recipients are queued in batches, each batch in its own transaction: after a crash the next run skips every
 recipient already queued and carries on, and once all are queued the row's ``queued_at`` is set and later runs
-queue nothing. Delivery itself (retries, Telegram's rate limits) is the outbox sender's.
+queue nothing. Delivery itself (retries, the channels' rate limits) is the outbox sender's.
 
-Blocked chats: the sender marks ``User.blocked_bot`` (and fails the row) when Telegram answers 403. Before each
-run, subscriptions of users who blocked the bot, and of chats whose earlier summary failed with a 403, are ended
-(``ended_reason = "blocked"``), so nothing more is queued for them.
+Blocked chats: the sender marks the account blocked (and fails the row) when the channel says the recipient blocked
+the bot. Before each run, subscriptions of blocked accounts, and of chats whose earlier summary failed that way,
+are ended (``ended_reason = "blocked"``), so nothing more is queued for them.
 """
 
 from __future__ import annotations
@@ -25,13 +25,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.broadcast import Subscription, WeeklySummary
 from models.cases import Case
+from models.identities import UserIdentity
 from models.outbox import DeliveryStatus, OutboxMessage
 from models.uow import UnitOfWork
 from models.users import User
 from services.context import Services
-from services.outbox import enqueue
+from services.messages import Message
+from services.outbox import Contact, enqueue
 from services.summary.compute import summary_for
-from services.summary.messages import KIND, Charts, Outgoing, Recipient, messages_for, text_key
+from services.summary.messages import KIND, Charts, Recipient, message_for, text_key
 from services.summary.weeks import IsoWeek, cron_trigger, last_fire_time
 
 BATCH = 200
@@ -51,24 +53,37 @@ class QueueResult:
 async def end_blocked(session: AsyncSession, now: datetime) -> int:
     """End the subscriptions of chats that blocked the bot; return how many.
 
-    A user's chat counts as blocked while ``User.blocked_bot`` is set (writing to the bot again clears it); any
+    A person's account counts as blocked while its identity is marked (writing to the bot again clears it); any
     chat, groups and channels included, once a summary sent after it (re)subscribed failed with a 403.
     """
     forbidden = (
         select(OutboxMessage.id)
         .where(
-            OutboxMessage.chat_id == Subscription.chat_id,
+            OutboxMessage.channel == Subscription.channel,
+            OutboxMessage.address == Subscription.address,
             OutboxMessage.kind == KIND,
             OutboxMessage.status == DeliveryStatus.FAILED,
             OutboxMessage.created_at >= Subscription.subscribed_at,
-            or_(OutboxMessage.last_error.like("%403%"), OutboxMessage.last_error.ilike("%forbidden%")),
+            or_(
+                OutboxMessage.last_error.like("%403%"),
+                OutboxMessage.last_error.ilike("%forbidden%"),
+                OutboxMessage.last_error.ilike("%blocked%"),
+            ),
         )
         .exists()
     )
-    blocked_users = select(User.id).where(User.blocked_bot.is_(True))
+    blocked = (
+        select(UserIdentity.id)
+        .where(
+            UserIdentity.channel == Subscription.channel,
+            UserIdentity.external_id == Subscription.address,
+            UserIdentity.blocked.is_(True),
+        )
+        .exists()
+    )
     result = await session.execute(
         update(Subscription)
-        .where(Subscription.active.is_(True), or_(Subscription.user_id.in_(blocked_users), forbidden))
+        .where(Subscription.active.is_(True), or_(blocked, forbidden))
         .values(active=False, ended_at=now, ended_reason="blocked")
         .execution_options(synchronize_session=False)
     )
@@ -78,17 +93,30 @@ async def end_blocked(session: AsyncSession, now: datetime) -> int:
 async def recipients(session: AsyncSession, services: Services) -> list[Recipient]:
     """The channels (city-wide, in the configured language), then every active subscriber, one entry per chat."""
     config = services.config.summary
-    found = {chat: Recipient(chat, config.channel_language, subscriber=False) for chat in config.channels}
+    found: dict[Contact, Recipient] = {}
+    for address in config.channels:
+        contact = broadcast_contact(services, address)
+        found[contact] = Recipient(contact, config.channel_language, subscriber=False)
     query = (
         select(Subscription, User)
         .outerjoin(User, User.id == Subscription.user_id)
-        .where(Subscription.active.is_(True), or_(User.id.is_(None), User.blocked_bot.is_(False)))
+        .where(Subscription.active.is_(True), or_(User.id.is_(None), User.banned.is_(False)))
         .order_by(Subscription.id)
     )
     for sub, user in await session.execute(query):
         locale = user.locale if user is not None else sub.language
-        found.setdefault(sub.chat_id, Recipient(sub.chat_id, locale, sub.unit_id, sub.user_id))
+        contact = Contact(sub.channel, sub.address)
+        found.setdefault(contact, Recipient(contact, locale, sub.unit_id, sub.user_id))
     return list(found.values())
+
+
+def broadcast_contact(services: Services, entry: int | str) -> Contact:
+    """A configured broadcast target: ``"channel:address"``, or a bare address on the default channel."""
+    text = str(entry)
+    channel, sep, address = text.partition(":")
+    if sep and channel and not channel.lstrip("-").isdigit():
+        return Contact(channel, address)
+    return Contact(services.default_channel, text)
 
 
 async def _queued_keys(session: AsyncSession, week: str) -> set[str]:
@@ -97,29 +125,15 @@ async def _queued_keys(session: AsyncSession, week: str) -> set[str]:
 
 
 async def _queue_batch(
-    session: AsyncSession, services: Services, week: str, plans: list[tuple[Recipient, list[Outgoing]]], keys: set[str]
+    session: AsyncSession, services: Services, week: str, plans: list[tuple[Recipient, Message]], keys: set[str]
 ) -> None:
-    """Queue a batch: every recipient's first message, then the second ones of those that have two.
-
-    Telegram allows about one message per second in a chat; queued this way, a chat's second message comes a
-    whole batch later instead of holding up the sender right behind its first.
-    """
+    """Queue a batch of recipients' summaries (skipping any an earlier run queued)."""
     now = services.clock.now()
-    for part in range(max((len(messages) for _who, messages in plans), default=0)):
-        for who, messages in plans:
-            if part >= len(messages) or (key := messages[part].key(week, who.chat_id)) in keys:
-                continue  # nothing more for this chat, or an earlier run queued this part already
-            message = messages[part]
-            await enqueue(
-                session,
-                chat_id=who.chat_id,
-                method=message.method,
-                params=message.params,
-                kind=KIND,
-                now=now,
-                user_id=who.user_id,
-                dedupe_key=key,
-            )
+    for who, message in plans:
+        key = text_key(week, who.contact)
+        if key in keys:
+            continue
+        await enqueue(session, to=who.contact, message=message, kind=KIND, now=now, user_id=who.user_id, dedupe_key=key)
 
 
 async def queue_week(
@@ -140,20 +154,20 @@ async def queue_week(
         people = [] if done else await recipients(uow.session, services)
         await uow.commit()
     if done:
-        result.recipients = result.already = sum(1 for key in keys if not key.endswith(":chart"))
+        result.recipients = result.already = len(keys)
         return result
     charts = Charts(services, summary)
-    todo = [who for who in people if text_key(str(week), who.chat_id) not in keys]
+    todo = [who for who in people if text_key(str(week), who.contact) not in keys]
     result.recipients, result.already = len(people), len(people) - len(todo)
     # Draw every chart first: no drawing while a transaction holds the database's write lock.
     paths = {(w.unit_id, w.locale): await charts.get(w.unit_id, w.locale) for w in todo}
-    rendered: dict[tuple[str | None, str, bool], list[Outgoing]] = {}
+    rendered: dict[tuple[str | None, str, bool], Message] = {}
     for start in range(0, len(todo), batch):
         plans = []
         for who in todo[start : start + batch]:
             scope = (who.unit_id, who.locale, who.subscriber)
             if scope not in rendered:
-                rendered[scope] = messages_for(summary, services.config, who, paths[scope[:2]])
+                rendered[scope] = message_for(summary, services.config, who, paths[scope[:2]])
             plans.append((who, rendered[scope]))
         async with UnitOfWork(services.db) as uow:
             await _queue_batch(uow.session, services, str(week), plans, keys)

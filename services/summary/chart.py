@@ -1,4 +1,8 @@
-"""The week's chart: cases and on-time closure rate per unit, as a PNG (matplotlib, headless).
+"""The week's chart: the units the page ranks, in its order, with their on-time closure rate, as a PNG.
+
+It draws what the best and bottom lists rank and nothing else: for each ranked unit, the cases due this week and
+those closed on time (the rate's two counts), and the rate as published, "50.0% (1/2)". With nothing ranked, it
+shows the area's own figures.
 
 Chinese labels need a CJK font, and a fresh server has none: the chart uses Noto Sans CJK SC shipped inside the
 ``mplfonts`` package (a dependency), registered with matplotlib's font manager from the package's files.
@@ -19,7 +23,7 @@ from matplotlib.figure import Figure
 from services.config import AppConfig
 from services.i18n import Translator
 from services.summary.figures import UnitFigures, WeekSummary
-from services.summary.render import title
+from services.summary.render import ranked_units, rate_text, title
 
 CJK_FONT_FILE = "NotoSansCJKsc-Regular.otf"
 # rcParams are process-wide: one chart at a time keeps the font settings of concurrent renders apart.
@@ -46,45 +50,50 @@ def cjk_font() -> tuple[str, Path]:
 
 
 def chart_units(summary: WeekSummary, config: AppConfig, unit_id: str | None) -> list[UnitFigures]:
-    """The units the chart shows for a scope: the busiest units below it, or the scope itself if none."""
-    below = [u for u in summary.children(unit_id, config.summary.rank_level) if u.counts.active]
-    below.sort(key=lambda u: (-u.counts.received, -u.counts.open_at_end, u.name))
-    return below[: config.summary.chart_units] or [summary.scope(unit_id)]
+    """The ranked units below the scope, best first (the best and the last ones if there are too many), or the
+    scope itself when no unit has enough cases to be ranked."""
+    ranked = ranked_units(summary, config, unit_id)
+    room = config.summary.chart_units
+    if len(ranked) > room:
+        last = min(config.summary.bottom_count, room - 1)
+        ranked = ranked[: room - last] + ranked[len(ranked) - last :]
+    return ranked or [summary.scope(unit_id)]
 
 
 def build_figure(summary: WeekSummary, config: AppConfig, locale: str, unit_id: str | None = None) -> Figure:
     """The chart as a matplotlib Figure (call inside ``chart_style()`` so the labels get the CJK font)."""
     t = Translator(locale)
     units = chart_units(summary, config, unit_id)
-    names = [u.name if u.id else t("Whole city") for u in units][::-1]  # barh draws bottom-up
+    # barh draws bottom-up: reversed, so the best unit is at the top as on the page.
+    names = [u.name if u.id else t("Whole city") for u in units][::-1]
+    rates = [u.counts.on_time for u in units][::-1]
     rows = range(len(units))
     height = 1.6 + 0.45 * len(units)
     figure = Figure(figsize=(10, height), dpi=110, layout="constrained")
-    volumes, rates = figure.subplots(1, 2, sharey=True, width_ratios=[3, 2])
-    received = [u.counts.received for u in units][::-1]
-    closed = [u.counts.closed for u in units][::-1]
-    volumes.barh([r + 0.2 for r in rows], received, height=0.4, label=t("Received"), color="#4C78A8")
-    volumes.barh([r - 0.2 for r in rows], closed, height=0.4, label=t("Closed"), color="#59A14F")
+    volumes, bars_axis = figure.subplots(1, 2, sharey=True, width_ratios=[3, 2])
+    due = [rate.denominator for rate in rates]
+    on_time = [rate.numerator for rate in rates]
+    volumes.barh([r + 0.2 for r in rows], due, height=0.4, label=t("Due this week"), color="#4C78A8")
+    volumes.barh([r - 0.2 for r in rows], on_time, height=0.4, label=t("Closed on time"), color="#59A14F")
     volumes.set_yticks(list(rows), names)
     volumes.set_xlabel(t("Cases"))
     volumes.legend(loc="lower right", fontsize="small")
-    on_time = [(u.counts.on_time_rate or 0.0) * 100 for u in units][::-1]
-    bars = rates.barh(list(rows), on_time, height=0.6, color="#F28E2B")
-    rates.bar_label(bars, labels=[_pct(u.counts.on_time_rate) for u in units][::-1], padding=3, fontsize="small")
-    rates.set_xlim(0, 115)
-    rates.set_xlabel(t("On-time closure rate (%)"))
+    bars = bars_axis.barh(list(rows), [(rate.tenths or 0) / 10 for rate in rates], height=0.6, color="#F28E2B")
+    bars_axis.bar_label(bars, labels=[rate_text(t, rate) for rate in rates], padding=3, fontsize="small")
+    bars_axis.set_xlim(0, 130)
+    bars_axis.set_xlabel(t("On-time closure rate (%)"))
     figure.suptitle(title(t, summary, summary.scope(unit_id)), fontsize="medium")
     return figure
 
 
-def _pct(value: float | None) -> str:
-    return "—" if value is None else f"{value * 100:.0f}%"
-
-
 def chart_style() -> dict[Any, Any]:
-    """rc settings that draw text with the packaged CJK font (Latin glyphs come from it too)."""
+    """rc settings that draw text with the packaged CJK font (Latin glyphs come from it too), as plain text.
+
+    Unit names come from third-party GeoJSON: with mathtext on, a name with two ``$`` would be read as a formula
+    (and a malformed one would stop the chart from being drawn at all).
+    """
     name, _path = cjk_font()
-    return {"font.family": [name, "DejaVu Sans"], "axes.unicode_minus": False}
+    return {"font.family": [name, "DejaVu Sans"], "axes.unicode_minus": False, "text.parse_math": False}
 
 
 def render_chart(summary: WeekSummary, config: AppConfig, locale: str, path: Path, unit_id: str | None = None) -> Path:

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.cases import Case
 from models.grid import GridUnit
-from models.status import CLOCK_RUNNING, TERMINAL, CaseStatus
+from models.status import TERMINAL, CaseStatus
 from services.summary.figures import Counts, UnitFigures
 
 ChainKey = tuple[str, str | None]  # (chain, unit_id)
@@ -65,9 +65,12 @@ def _closed_columns(dialect: str) -> list[Any]:
     ]
 
 
-def _due_columns() -> list[Any]:
+def _due_columns(start: datetime, end: datetime) -> list[Any]:
+    # Closed by the week's end: a case whose check is still pending then is not closed (结案) in this week's
+    # figures, and a later confirmation cannot change them.
     on_time = and_(
         Case.status == CaseStatus.CLOSED,
+        Case.closed_at < end,
         or_(
             Case.closed_on_time == true(),
             and_(Case.closed_on_time.is_(None), Case.closed_at <= Case.due_at),
@@ -77,6 +80,7 @@ def _due_columns() -> list[Any]:
         func.count().label("due"),
         _count(Case.status == CaseStatus.SUSPENDED).label("due_suspended"),
         _count(on_time).label("due_closed_on_time"),
+        _count(and_(on_time, Case.closed_at < start)).label("due_closed_before"),
     ]
 
 
@@ -86,22 +90,25 @@ async def _grouped(session: AsyncSession, columns: list[Any], where: Any, into: 
         into.setdefault((row["chain"] or "", row["unit_id"]), Counts()).update(dict(row))
 
 
-async def chain_counts(session: AsyncSession, start: datetime, end: datetime, now: datetime) -> dict[ChainKey, Counts]:
-    """The counts of week [start, end) per (chain, unit), with ``overdue_now`` measured at ``now``."""
+async def chain_counts(session: AsyncSession, start: datetime, end: datetime) -> dict[ChainKey, Counts]:
+    """The counts of week [start, end) per (chain, unit)."""
     dialect = session.get_bind().dialect.name
     result: dict[ChainKey, Counts] = {}
     await _grouped(session, _received_columns(end), and_(Case.reported_at >= start, Case.reported_at < end), result)
     await _grouped(session, _closed_columns(dialect), and_(Case.closed_at >= start, Case.closed_at < end), result)
     due = and_(Case.due_at >= start, Case.due_at < end, Case.status.not_in(NOT_CASES))
-    await _grouped(session, _due_columns(), due, result)
-    # Open at the week's end: still open now (found by status), or closed/rejected/merged only after the end.
+    await _grouped(session, _due_columns(start, end), due, result)
+    # Open at the week's end: still open now (found by status), or closed/rejected/merged only after the end;
+    # overdue then if the deadline had passed by the end (a case suspended now is excused, as in the on-time rate).
+    open_then = Case.reported_at < end
+    late_then = and_(open_then, Case.due_at < end)
     still_open = [
-        _count(Case.reported_at < end).label("open_at_end"),
-        _count(and_(Case.status.in_(CLOCK_RUNNING), Case.due_at < now)).label("overdue_now"),
+        _count(open_then).label("open_at_end"),
+        _count(and_(late_then, Case.status != CaseStatus.SUSPENDED)).label("overdue_at_end"),
     ]
     await _grouped(session, still_open, Case.status.in_(OPEN_LIKE), result)
     # The reported_at test stays out of WHERE so SQLite reads only the (few) rows closed after the end by index.
-    closed_later = [_count(Case.reported_at < end).label("open_at_end")]
+    closed_later = [_count(open_then).label("open_at_end"), _count(late_then).label("overdue_at_end")]
     await _grouped(session, closed_later, Case.closed_at >= end, result)
     return result
 

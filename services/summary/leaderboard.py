@@ -16,8 +16,8 @@ from services.summary.kpis import NOT_CASES
 
 def pseudonym(user: User) -> str:
     """A stable six-character code for ``user`` that does not reveal who they are (e.g. ``3F9A0C``)."""
-    # Salted with the account's creation time, so the code cannot be found by hashing guessed Telegram ids.
-    seed = f"citybot-leaderboard:{user.id}:{user.telegram_id}:{user.created_at.isoformat()}"
+    # Salted with the account's creation time, so the code cannot be found by hashing guessed account ids.
+    seed = f"citybot-leaderboard:{user.id}:{user.created_at.isoformat()}"
     return hashlib.sha256(seed.encode()).hexdigest()[:6].upper()
 
 

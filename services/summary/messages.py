@@ -7,71 +7,41 @@ import hashlib
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from services.config import AppConfig
 from services.context import Services
 from services.i18n import Translator
+from services.messages import Message, PhotoRef, Text
+from services.outbox import Contact
 from services.summary.chart import render_chart
 from services.summary.figures import WeekSummary
-from services.summary.render import render_text, title
+from services.summary.render import render_text
 
 KIND = "summary"  # the outbox kind of every summary message
-MAX_CAPTION = 1024  # Telegram's limit for a photo's caption
 
 
 @dataclass(frozen=True)
 class Recipient:
-    """A chat to send the summary to, in its language and for its area (None: the whole city)."""
+    """Where to send the summary, in which language and for which area (None: the whole city)."""
 
-    chat_id: int
+    contact: Contact
     locale: str
     unit_id: str | None = None
     user_id: int | None = None
     subscriber: bool = True
 
 
-def text_key(week: str, chat_id: int) -> str:
-    """The dedupe key of a recipient's report (the only row when the chart carries it as its caption)."""
-    return f"{KIND}:{week}:{chat_id}"
+def text_key(week: str, contact: Contact) -> str:
+    """The dedupe key of a recipient's summary (one outbox row: the chart with the report)."""
+    return f"{KIND}:{week}:{contact.channel}:{contact.address}"
 
 
-def chart_key(week: str, chat_id: int) -> str:
-    """The dedupe key of a recipient's chart."""
-    return f"{KIND}:{week}:{chat_id}:chart"
-
-
-@dataclass(frozen=True)
-class Outgoing:
-    """One Bot API call of a recipient's summary; ``chart`` tells which dedupe key it takes."""
-
-    method: str
-    params: dict[str, Any]
-    chart: bool = False
-
-    def key(self, week: str, chat_id: int) -> str:
-        """The row's dedupe key for ``chat_id``."""
-        return chart_key(week, chat_id) if self.chart else text_key(week, chat_id)
-
-
-def utf16_length(text: str) -> int:
-    """Length as Telegram counts it (UTF-16 code units)."""
-    return len(text.encode("utf-16-le")) // 2
-
-
-def messages_for(summary: WeekSummary, config: AppConfig, who: Recipient, chart: Path) -> list[Outgoing]:
-    """The chart with the report as its caption when it fits in one caption, else the chart then the report."""
+def message_for(summary: WeekSummary, config: AppConfig, who: Recipient, chart: Path) -> Message:
+    """The chart of the recipient's area with the report in their language (the channel fits it to its limits)."""
     t = Translator(who.locale)
     footer = t("Send /unsubscribe to stop these reports.") if who.subscriber else ""
     text = render_text(summary, config, who.locale, who.unit_id, footer=footer)
-    photo = {"path": str(chart)}
-    if utf16_length(text) <= MAX_CAPTION:
-        return [Outgoing("sendPhoto", {"photo": photo, "caption": text})]
-    caption = title(t, summary, summary.scope(who.unit_id))
-    return [
-        Outgoing("sendPhoto", {"photo": photo, "caption": caption}, chart=True),
-        Outgoing("sendMessage", {"text": text}),
-    ]
+    return Message(lines=(Text.raw(text),), photos=(PhotoRef(path=str(chart)),))
 
 
 def chart_path(services: Services, week: str, unit_id: str | None, locale: str) -> Path:

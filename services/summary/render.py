@@ -7,16 +7,24 @@ import io
 
 from services.config import AppConfig
 from services.i18n import Translator
-from services.summary.figures import UnitFigures, WeekSummary, best_and_bottom
+from services.summary.figures import (
+    Counts,
+    Rate,
+    UnitFigures,
+    WeekSummary,
+    best_and_bottom,
+    change_in_tenths,
+    ranking,
+    tenths_text,
+)
 from services.summary.weeks import IsoWeek
 
-MAX_TEXT = 4096  # Telegram's limit for one message
 OVERDUE_UNITS = 10
 
 
-def percent(value: float | None) -> str:
-    """``0.8765`` → ``87.7%``; None → ``—``."""
-    return "—" if value is None else f"{value * 100:.1f}%"
+def percent(rate: Rate) -> str:
+    """The rate as published: ``50.0%`` (tenths of a percent, rounded half up from the exact fraction); ``—``."""
+    return "—" if rate.tenths is None else f"{tenths_text(rate.tenths)}%"
 
 
 def signed(delta: float, digits: int = 0) -> str:
@@ -26,11 +34,25 @@ def signed(delta: float, digits: int = 0) -> str:
     return f"{delta:+.{digits}f}"
 
 
-def rate_change(t: Translator, now: float | None, before: float | None) -> str:
-    """The change of a rate in percentage points, or ``—`` when either week has none."""
-    if now is None or before is None:
+def rate_text(t: Translator, rate: Rate) -> str:
+    """The published rate with what it is made of: ``50.0% (1/2)``; ``—`` when there is nothing to divide by."""
+    if rate.tenths is None:
         return "—"
-    return t("{delta} pp", delta=signed((now - before) * 100, 1))
+    return t(
+        "{percent} ({numerator}/{denominator})",
+        percent=percent(rate),
+        numerator=rate.numerator,
+        denominator=rate.denominator,
+    )
+
+
+def rate_change(t: Translator, now: Rate, before: Rate) -> str:
+    """The change between this week's and last week's published rates, in percentage points; ``—`` if either
+    week has no rate. The difference of the two figures as printed, so a reader can check it."""
+    change = change_in_tenths(now, before)
+    if change is None:
+        return "—"
+    return t("{delta} pp", delta="±0" if change == 0 else ("+" if change > 0 else "") + tenths_text(change))
 
 
 def scope_name(t: Translator, figures: UnitFigures) -> str:
@@ -63,24 +85,52 @@ def _headline(t: Translator, f: UnitFigures) -> list[str]:
             dispatched=c.dispatched,
             closed=c.closed,
         ),
-        t("Open at the week's end {open} · overdue now {overdue}", open=c.open_at_end, overdue=c.overdue_now),
-        t(
-            "Closure rate {closure} · on-time closure rate {on_time} ({change} on last week)",
-            closure=percent(c.closure_rate),
-            on_time=percent(c.on_time_rate),
-            change=rate_change(t, c.on_time_rate, p.on_time_rate),
-        ),
+        t("Open at the week's end {open}, of them overdue {overdue}", open=c.open_at_end, overdue=c.overdue_at_end),
+        _closure_line(t, c.closure),
+        _on_time_line(t, c, p.on_time),
         t(
             "Rework rate {rework} · return rate {returned}",
-            rework=percent(c.rework_rate),
-            returned=percent(c.return_rate),
+            rework=rate_text(t, c.rework),
+            returned=rate_text(t, c.returns),
         ),
         t(
             "Average handling time {hours} · satisfaction {satisfaction}",
             hours="—" if hours is None else t("{hours} h", hours=f"{hours:.1f}"),
-            satisfaction=percent(c.satisfaction),
+            satisfaction=rate_text(t, c.satisfaction_rate),
         ),
     ]
+
+
+def _closure_line(t: Translator, closure: Rate) -> str:
+    if closure.tenths is None:
+        return t("Closure rate —: no case was registered this week")
+    return t(
+        "Closure rate {rate}: {closed} of the {registered} cases registered this week were closed by its end",
+        rate=percent(closure),
+        closed=closure.numerator,
+        registered=closure.denominator,
+    )
+
+
+def _on_time_line(t: Translator, c: Counts, before: Rate) -> str:
+    on_time = c.on_time
+    if on_time.tenths is None:
+        line = t("On-time closure rate —: no case was due this week")
+    else:
+        line = t(
+            "On-time closure rate {rate} ({change} on last week): {on_time} of the {due} cases due this week "
+            "were closed on time",
+            rate=percent(on_time),
+            change=rate_change(t, on_time, before),
+            on_time=on_time.numerator,
+            due=on_time.denominator,
+        )
+    if c.due_closed_before:
+        # Closed early, before this week: on time, but not among this week's closures counted above.
+        line += t(", {n} of them before this week", n=c.due_closed_before)
+    if c.due_suspended:
+        line += t("; {n} suspended (挂账) not counted", n=c.due_suspended)
+    return line
 
 
 def _categories(t: Translator, config: AppConfig, f: UnitFigures) -> list[str]:
@@ -96,28 +146,42 @@ def _categories(t: Translator, config: AppConfig, f: UnitFigures) -> list[str]:
 
 
 def _ranking(t: Translator, config: AppConfig, units: list[UnitFigures]) -> list[str]:
-    best, bottom = best_and_bottom(units, config.summary.top_count, config.summary.bottom_count)
+    summary = config.summary
+    least = summary.rank_min_cases
+    best, bottom = best_and_bottom(units, summary.top_count, summary.bottom_count, least)
     lines: list[str] = []
 
     def line(u: UnitFigures) -> str:
-        return t(
-            "{name} — on-time {on_time}, closed {closed}",
-            name=u.name,
-            on_time=percent(u.counts.on_time_rate),
-            closed=u.counts.closed,
-        )
+        return t("{name} — on-time closure rate {rate}", name=u.name, rate=rate_text(t, u.counts.on_time))
 
     if best:
-        lines += [t("Best units:"), *(f"{i}. {line(u)}" for i, u in enumerate(best, 1))]
+        lines.append(t("Best units by on-time closure rate (at least {least} cases due):", least=least))
+        lines += [f"{i}. {line(u)}" for i, u in enumerate(best, 1)]
     if bottom:
         lines.append(t.plural("Last unit:", "Last {n} units:", len(bottom)))
         lines += [f"· {line(u)}" for u in bottom]
-    overdue = sorted((u for u in units if u.counts.overdue_now), key=lambda u: (-u.counts.overdue_now, u.name))
+    unranked = sum(1 for u in units if u.counts.active and not u.ranked(least))
+    if unranked and (best or bottom or len(units) > 1):
+        lines.append(
+            t.plural(
+                "{n} unit with fewer than {least} cases due is not ranked.",
+                "{n} units with fewer than {least} cases due are not ranked.",
+                unranked,
+                least=least,
+            )
+        )
+    overdue = sorted((u for u in units if u.counts.overdue_at_end), key=lambda u: (-u.counts.overdue_at_end, u.name))
     if overdue:
         # One line, so the whole report usually fits in the chart's caption (one message per recipient).
-        listed = " · ".join(f"{u.name} {u.counts.overdue_now}" for u in overdue[:OVERDUE_UNITS])
-        lines.append(t("Overdue cases by unit: {units}", units=listed))
+        listed = " · ".join(f"{u.name} {u.counts.overdue_at_end}" for u in overdue[:OVERDUE_UNITS])
+        lines.append(t("Overdue at the week's end, by unit: {units}", units=listed))
     return lines
+
+
+def ranked_units(summary: WeekSummary, config: AppConfig, unit_id: str | None) -> list[UnitFigures]:
+    """The units the page ranks for a scope (one level below it), best first: what the lists and chart show."""
+    children = summary.children(unit_id, config.summary.rank_level)
+    return ranking(children, config.summary.rank_min_cases)
 
 
 def render_text(
@@ -131,6 +195,9 @@ def render_text(
         blocks.append([t("No cases this week.")])
     else:
         blocks += [_headline(t, figures), _categories(t, config, figures)]
+        if figures.id == "" and len(summary.sources) > 1:  # one channel only: nothing to compare
+            counts = " · ".join(f"{source} {n}" for source, n in summary.sources.items())
+            blocks.append([t("Received by source: {counts}", counts=counts)])
         blocks.append(_ranking(t, config, summary.children(unit_id, config.summary.rank_level)))
     if figures.id == "" and summary.leaderboard:
         board = [t("Volunteer leaderboard (valid reports):")]
@@ -140,13 +207,14 @@ def render_text(
         blocks.append(board)
     if footer:
         blocks.append([footer])
-    text = "\n\n".join("\n".join(block) for block in blocks if block)
-    return text if len(text) <= MAX_TEXT else text[: MAX_TEXT - 1] + "…"
+    # However long: each channel splits a text over its own message limit.
+    return "\n\n".join("\n".join(block) for block in blocks if block)
 
 
 def _csv_row(t: Translator, f: UnitFigures) -> dict[str, object]:
     c, p = f.counts, f.previous
     top = f.top_categories(1)
+    change = change_in_tenths(c.on_time, p.on_time)
     return {
         "unit_id": f.id,
         "unit_name": scope_name(t, f),
@@ -157,7 +225,16 @@ def _csv_row(t: Translator, f: UnitFigures) -> dict[str, object]:
         "dispatched": c.dispatched,
         "closed": c.closed,
         "open_at_end": c.open_at_end,
-        "overdue_now": c.overdue_now,
+        "overdue_at_end": c.overdue_at_end,
+        "closed_registered": c.closed_registered,
+        "due": c.due,
+        "due_suspended": c.due_suspended,
+        "due_closed_on_time": c.due_closed_on_time,
+        "due_closed_before": c.due_closed_before,
+        "reworked": c.reworked,
+        "returned": c.returned,
+        "satisfied": c.satisfied,
+        "answered": c.answered,
         "closure_rate": _rate(c.closure_rate),
         "on_time_rate": _rate(c.on_time_rate),
         "rework_rate": _rate(c.rework_rate),
@@ -168,6 +245,7 @@ def _csv_row(t: Translator, f: UnitFigures) -> dict[str, object]:
         "received_last_week": p.received,
         "closed_last_week": p.closed,
         "on_time_rate_last_week": _rate(p.on_time_rate),
+        "on_time_change_pp": "" if change is None else tenths_text(change),
     }
 
 
@@ -175,12 +253,26 @@ def _rate(value: float | None) -> str:
     return "" if value is None else f"{value:.4f}"
 
 
+#: What makes a spreadsheet read a cell as a formula (or, for tab and CR, lets it hide one behind them).
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value: object) -> object:
+    """A text cell that a spreadsheet would run as a formula, prefixed with ``'``; anything else unchanged.
+
+    Unit names come from third-party GeoJSON, and Excel or WPS opening the export must show them, not run them.
+    """
+    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
 def render_csv(summary: WeekSummary, locale: str = "zh_CN") -> str:
     """One row per unit (the city first, with an empty id) and the KPIs as columns; rates as fractions."""
     t = Translator(locale)
     rows = [_csv_row(t, f) for f in [summary.city, *sorted(summary.units.values(), key=lambda u: (u.level, u.id))]]
     out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=list(rows[0]), lineterminator="\n")
+    writer = csv.DictWriter(out, fieldnames=list(rows[0]), lineterminator="\r\n")  # RFC 4180: a cell with CR is quoted
     writer.writeheader()
-    writer.writerows(rows)
+    writer.writerows({key: csv_cell(value) for key, value in row.items()} for row in rows)
     return out.getvalue()

@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.broadcast import Subscription
 from models.grid import GridUnit, UnitLevel
+from services.outbox import Contact
 
 #: Areas a subscriber may pick besides the whole city.
 SCOPE_LEVELS = (UnitLevel.STREET, UnitLevel.COMMUNITY)
@@ -18,9 +19,10 @@ class UnknownArea(LookupError):
     """The chosen area is not an active street or community."""
 
 
-async def subscription_of(session: AsyncSession, chat_id: int) -> Subscription | None:
+async def subscription_of(session: AsyncSession, contact: Contact) -> Subscription | None:
     """The chat's subscription row, active or not."""
-    return await session.scalar(select(Subscription).where(Subscription.chat_id == chat_id))
+    query = select(Subscription).where(Subscription.channel == contact.channel, Subscription.address == contact.address)
+    return await session.scalar(query)
 
 
 async def area(session: AsyncSession, unit_id: str) -> GridUnit:
@@ -33,23 +35,23 @@ async def area(session: AsyncSession, unit_id: str) -> GridUnit:
 
 async def subscribe(
     session: AsyncSession,
-    chat_id: int,
     *,
+    contact: Contact,
     unit_id: str | None,
     language: str,
     now: datetime,
     user_id: int | None = None,
 ) -> Subscription:
-    """Subscribe ``chat_id`` to the city (``unit_id`` None) or a street/community; a chat has one subscription.
+    """Subscribe the chat at ``contact`` to the city (``unit_id`` None) or a street/community (one per chat).
 
     ``user_id`` links a private chat to its user, so the report follows their language and stops if they block
     the bot; group chats and channels keep ``language``.
     """
     if unit_id is not None:
         await area(session, unit_id)
-    row = await subscription_of(session, chat_id)
+    row = await subscription_of(session, contact)
     if row is None:
-        row = Subscription(chat_id=chat_id, created_at=now)
+        row = Subscription(channel=contact.channel, address=contact.address, created_at=now)
         session.add(row)
     row.user_id = user_id
     row.language = language
@@ -62,9 +64,9 @@ async def subscribe(
     return row
 
 
-async def unsubscribe(session: AsyncSession, chat_id: int, now: datetime, reason: str = "unsubscribed") -> bool:
+async def unsubscribe(session: AsyncSession, contact: Contact, now: datetime, reason: str = "unsubscribed") -> bool:
     """End the chat's subscription; False if it had none."""
-    row = await subscription_of(session, chat_id)
+    row = await subscription_of(session, contact)
     if row is None or not row.active:
         return False
     row.active = False

@@ -19,9 +19,9 @@ from sqlalchemy import select
 from bot.demo import Demo, start_demo, stop_demo
 from bot.demo_people import persona
 from models.cases import Case
+from models.identities import UserIdentity
 from models.status import CaseStatus
 from models.uow import UnitOfWork
-from models.users import User
 from tests.conftest import require
 
 CHROMIUM = Path(os.environ.get("CITYBOT_TEST_CHROMIUM") or "/usr/bin/chromium")
@@ -102,7 +102,11 @@ async def _switch(page: Any, key: str) -> None:
 async def _citizen_case(demo: Demo) -> Case | None:
     citizen = persona("citizen").telegram_id
     async with UnitOfWork(demo.services.db) as uow:
-        query = select(Case).join(User, User.id == Case.reporter_id).where(User.telegram_id == citizen)
+        query = (
+            select(Case)
+            .join(UserIdentity, UserIdentity.user_id == Case.reporter_id)
+            .where(UserIdentity.channel == "telegram", UserIdentity.external_id == str(citizen))
+        )
         return await uow.session.scalar(query.order_by(Case.id.desc()).limit(1))
 
 

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
+from channels.telegram import CHANNEL as TELEGRAM
+from models.cases import Photo, PhotoKind
+from models.identities import UserIdentity
 from models.outbox import DeliveryStatus, OutboxMessage
 from models.status import CaseStatus
 from models.uow import UnitOfWork
@@ -11,10 +14,12 @@ from models.users import User
 from sandbox.client import SandboxClient
 from services.clock import ManualClock
 from services.delivery import deliver_due
-from services.outbox import enqueue, enqueue_text
+from services.messages import Message, PhotoRef, Text
+from services.outbox import Contact, enqueue
 from tests.e2e.conftest import RunningBot
 from tests.e2e.test_officer_flow import CATEGORY, card, staffed_city, status
 from tests.e2e.test_report_flow import INSIDE, jpeg, report
+from tests.people import queue_text
 
 FAULTY = ["sendMessage", "sendPhoto", "sendMediaGroup", "sendLocation", "editMessageText"]
 
@@ -23,7 +28,7 @@ async def drain(bot: RunningBot, clock: ManualClock, rounds: int = 300) -> None:
     """Deliver until nothing is pending, moving the clock to each retry's time (the job would wait for it)."""
     assert bot.services is not None
     for _ in range(rounds):
-        await deliver_due(bot.services, bot.app.bot)
+        await deliver_due(bot.services)
         async with UnitOfWork(bot.services.db) as uow:
             pending = OutboxMessage.status == DeliveryStatus.PENDING
             if await uow.session.scalar(select(func.count()).where(pending)) == 0:
@@ -33,7 +38,7 @@ async def drain(bot: RunningBot, clock: ManualClock, rounds: int = 300) -> None:
         if next_due is not None:
             clock.set(next_due)
     rows = [
-        (r.id, r.chat_id, r.method, r.status, r.attempts, r.next_attempt_at, r.claimed_until, r.last_error)
+        (r.id, r.address, r.kind, r.status, r.attempts, r.next_attempt_at, r.claimed_until, r.last_error)
         for r in await outbox_rows(bot)
         if r.status == DeliveryStatus.PENDING
     ]
@@ -70,22 +75,15 @@ async def test_a_twenty_percent_fault_rate_still_delivers_each_message_once_in_o
         s, now = uow.session, clock.now()
         for n in range(10):
             for person in people:
-                await enqueue_text(
-                    s, chat_id=person.chat_id, text=f"notice {n} for {person.first_name}", kind="t", now=now
-                )
+                await queue_text(s, person.chat_id, f"notice {n} for {person.first_name}", kind="t", now=now)
+        stored = Photo(kind=PhotoKind.REPORT, channel=TELEGRAM, file_id=photo, created_at=now)
+        s.add(stored)
+        await s.flush()
+        album = Message(lines=(Text.raw("album"),), photos=(PhotoRef(stored.id), PhotoRef(stored.id)))
         for person in people:
-            media = [{"type": "photo", "media": photo, "caption": "album"}, {"type": "photo", "media": photo}]
-            await enqueue(
-                s, chat_id=person.chat_id, method="sendMediaGroup", params={"media": media}, kind="t", now=now
-            )
-            await enqueue(
-                s,
-                chat_id=person.chat_id,
-                method="sendLocation",
-                params={"latitude": 1, "longitude": 2},
-                kind="t",
-                now=now,
-            )
+            to = Contact(TELEGRAM, str(person.chat_id))
+            await enqueue(s, to=to, message=album, kind="t", now=now)
+            await enqueue(s, to=to, message=Message(location=(1.0, 2.0)), kind="t", now=now)
         await uow.commit()
     await faulty_drain(bot, client, clock, seed=7)
     rows = await outbox_rows(bot)
@@ -128,7 +126,7 @@ async def test_the_closed_loop_under_faults_delivers_every_notification_once(
     closed = [m for m in await client.bot_messages(city.officer_a.chat_id) if "上报人确认" in m.text]
     assert len(closed) == 1
     for row in await outbox_rows(bot):
-        assert row.status == DeliveryStatus.SENT, (row.id, row.method, row.last_error)
+        assert row.status == DeliveryStatus.SENT, (row.id, row.kind, row.last_error)
 
 
 async def test_a_user_who_blocked_the_bot_is_marked_and_skipped(
@@ -140,16 +138,27 @@ async def test_a_user_who_blocked_the_bot_is_marked_and_skipped(
     await drain(bot, clock)
     assert bot.services is not None
     async with UnitOfWork(bot.services.db) as uow:
-        blocked = await uow.session.scalar(select(User).where(User.telegram_id == city.officer_b.id))
-        assert blocked is not None and blocked.blocked_bot
+        found = (
+            await uow.session.execute(
+                select(User, UserIdentity)
+                .join(UserIdentity, UserIdentity.user_id == User.id)
+                .where(UserIdentity.channel == TELEGRAM, UserIdentity.external_id == str(city.officer_b.id))
+            )
+        ).first()
+        assert found is not None
+        blocked, account = found
+        assert account.blocked and blocked.contact_address is None
     rows = await outbox_rows(bot)
-    to_b = [r for r in rows if r.chat_id == city.officer_b.id]
+    b_chat, a_chat = str(city.officer_b.id), str(city.officer_a.id)
+    to_b = [r for r in rows if (r.channel, r.address) == (TELEGRAM, b_chat)]
     assert to_b and {r.status for r in to_b} == {DeliveryStatus.FAILED}
     assert sum(r.attempts for r in to_b) == 1  # one call found out; the rest were never tried
-    assert {r.status for r in rows if r.chat_id == city.officer_a.id} == {DeliveryStatus.SENT}
+    assert {r.status for r in rows if (r.channel, r.address) == (TELEGRAM, a_chat)} == {DeliveryStatus.SENT}
     # The next notice for the case is not even queued for the blocked officer.
     await client.wait_for_answer(await client.press(city.officer_a, await card(client, city.officer_a, 1), "接单"))
-    assert [r.id for r in await outbox_rows(bot) if r.chat_id == city.officer_b.id] == [r.id for r in to_b]
+    assert [r.id for r in await outbox_rows(bot) if (r.channel, r.address) == (TELEGRAM, b_chat)] == [
+        r.id for r in to_b
+    ]
 
 
 async def test_pacing_keeps_under_the_sandboxs_flood_limits(
@@ -163,10 +172,10 @@ async def test_pacing_keeps_under_the_sandboxs_flood_limits(
     await client.set_rate_limits(True, private_per_second=1, private_burst=3)
     async with UnitOfWork(bot.services.db) as uow:
         for n in range(6):
-            await enqueue_text(uow.session, chat_id=person.chat_id, text=f"paced {n}", kind="t", now=clock.now())
+            await queue_text(uow.session, person.chat_id, f"paced {n}", kind="t", now=clock.now())
         await uow.commit()
     try:
-        assert await deliver_due(bot.services, bot.app.bot) == 6
+        assert await deliver_due(bot.services) == 6
     finally:
         await client.set_rate_limits(False)
     assert all(r.attempts == 1 for r in await outbox_rows(bot))  # never answered 429

@@ -16,9 +16,9 @@ from models.uow import UnitOfWork
 from sandbox.client import SandboxClient
 from sandbox.server import SandboxServer
 from services.clock import ManualClock
-from services.outbox import enqueue_text
 from tests.conftest import make_services
 from tests.e2e.conftest import TOKEN, RunningBot
+from tests.people import queue_text
 
 
 async def test_the_running_bot_delivers_queued_notifications_by_itself(
@@ -29,7 +29,7 @@ async def test_the_running_bot_delivers_queued_notifications_by_itself(
     try:
         assert running.services is not None
         async with UnitOfWork(running.services.db) as uow:
-            await enqueue_text(uow.session, chat_id=person.id, text="queued while running", kind="t", now=clock.now())
+            await queue_text(uow.session, person.id, "queued while running", kind="t", now=clock.now())
             await uow.commit()
         arrived = await client.wait_for_message(person.chat_id, "queued while running", timeout=10)
         assert arrived.from_bot
@@ -47,7 +47,7 @@ async def test_citybot_jobs_run_outbox_delivers_once_and_exits(
     services = make_services(db, clock, tmp_path)
     async with UnitOfWork(db) as uow:
         for n in range(3):
-            await enqueue_text(uow.session, chat_id=person.id, text=f"from cron {n}", kind="t", now=clock.now())
+            await queue_text(uow.session, person.id, f"from cron {n}", kind="t", now=clock.now())
         await uow.commit()
     env = os.environ | {
         "CITYBOT_TELEGRAM_TOKEN": TOKEN,
@@ -85,8 +85,10 @@ async def test_a_local_chart_is_uploaded_once_and_then_sent_by_file_id(
 
     from PIL import Image
 
+    from channels.telegram import CHANNEL as TELEGRAM
     from services.delivery import deliver_due
-    from services.outbox import enqueue
+    from services.messages import Message, PhotoRef, Text
+    from services.outbox import Contact, enqueue
 
     chart = tmp_path / "chart.png"
     buffer = BytesIO()
@@ -96,12 +98,16 @@ async def test_a_local_chart_is_uploaded_once_and_then_sent_by_file_id(
     assert bot.services is not None
     async with UnitOfWork(bot.services.db) as uow:
         for reader in readers:
+            chart_message = Message(lines=(Text.raw("weekly chart"),), photos=(PhotoRef(path=str(chart)),))
             await enqueue(
-                uow.session, chat_id=reader.id, method="sendPhoto", kind="summary", now=clock.now(),
-                params={"photo": {"path": str(chart)}, "caption": "weekly chart"},
-            )  # fmt: skip
+                uow.session,
+                to=Contact(TELEGRAM, str(reader.id)),
+                message=chart_message,
+                kind="summary",
+                now=clock.now(),
+            )
         await uow.commit()
-    assert await deliver_due(bot.services, bot.app.bot) == 3
+    assert await deliver_due(bot.services) == 3
     received = [await client.wait_for_message(reader.chat_id, "weekly chart") for reader in readers]
     assert len({message.file_id for message in received}) == 1  # one upload, then the same file for everyone
     assert await client.download(received[0].file_id) == chart.read_bytes()

@@ -18,11 +18,12 @@ from bot.demo import Demo, fresh_data_dir, start_demo, stop_demo
 from bot.demo_jobs import step_delta
 from bot.demo_map import Projection
 from bot.demo_people import CHANNEL, persona
+from channels.telegram import CHANNEL as TELEGRAM
 from models.uow import UnitOfWork
 from sandbox.client import SandboxClient
 from services import routing
 from services.summary.weeks import IsoWeek
-from services.users import user_by_telegram_id
+from services.users import user_by_identity
 
 BEIJING = ZoneInfo("Asia/Shanghai")
 
@@ -123,7 +124,7 @@ async def test_a_persona_switches_language_for_the_bot(demo: Demo) -> None:
     assert status == 200 and answer["result"]["language"] == "zh-hans"
     assert demo.sandbox.state.users[emma.telegram_id].language_code == "zh-hans"
     async with UnitOfWork(demo.services.db) as uow:
-        user = await user_by_telegram_id(uow.session, emma.telegram_id)
+        user = await user_by_identity(uow.session, TELEGRAM, emma.telegram_id)
         assert user is not None and user.locale == "zh_CN"
 
 

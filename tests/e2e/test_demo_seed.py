@@ -11,6 +11,7 @@ from bot.demo_people import PERSONAS, persona, staff
 from bot.demo_seed import seed_demo
 from models.cases import Case, CaseEvent
 from models.grid import BindingRole, GridUnit, OfficerBinding, UnitLevel
+from models.identities import UserIdentity
 from models.status import OPEN_STATUSES, CaseStatus
 from models.uow import UnitOfWork
 from models.users import Role, User
@@ -47,18 +48,23 @@ async def test_every_grid_has_an_officer_and_escalation_reaches_a_supervisor(ser
 
     async with UnitOfWork(services.db) as uow:
         no_officer = [c.id for c in grid_cells() if not await officers_of(uow.session, c.id)]
-        douban_officers = [u.telegram_id for u in await officers_of(uow.session, "DC-DS-DB-01")]
+        douban_officers = [int(u.contact_address or 0) for u in await officers_of(uow.session, "DC-DS-DB-01")]
         escalated_to = await escalation_targets(uow.session, ["DC-DS-DB-01", "DC-DS-DB", "DC-DS", "DC"], 1)
-        roles = dict((await uow.session.execute(select(User.telegram_id, User.role))).all())
-        languages = dict((await uow.session.execute(select(User.telegram_id, User.telegram_language))).all())
+        people = select(UserIdentity.external_id, User.role, User.channel_language).join(
+            User, User.id == UserIdentity.user_id
+        )
+        found = (await uow.session.execute(people)).all()
+        roles = {int(tg): role for tg, role, _language in found}
+        languages = {int(tg): language for tg, _role, language in found}
         officer_grids = await uow.session.scalar(
-            select(func.count()).select_from(OfficerBinding).join(User, User.id == OfficerBinding.user_id)
-            .where(User.telegram_id == officer.telegram_id, OfficerBinding.role == BindingRole.OFFICER)
+            select(func.count()).select_from(OfficerBinding)
+            .join(UserIdentity, UserIdentity.user_id == OfficerBinding.user_id)
+            .where(UserIdentity.external_id == str(officer.telegram_id), OfficerBinding.role == BindingRole.OFFICER)
         )  # fmt: skip
     assert no_officer == []
     assert douban_officers == [officer.telegram_id]
     # The community has no supervisor of its own, so the first escalation goes up to the street's (赵敏).
-    assert [u.telegram_id for u in escalated_to] == [supervisor.telegram_id]
+    assert [u.contact_address for u in escalated_to] == [str(supervisor.telegram_id)]
     assert officer_grids == 6 + 9  # 豆瓣社区 (3×2 cells) and 东四六条社区 (3×3 cells)
     assert roles[officer.telegram_id] == Role.OFFICER
     assert roles[supervisor.telegram_id] == Role.SUPERVISOR

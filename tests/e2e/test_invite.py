@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from channels.telegram import CHANNEL as TELEGRAM
 from models.grid import BindingRole
 from models.uow import UnitOfWork
 from models.users import Role
@@ -12,7 +13,7 @@ from services.clock import ManualClock
 from services.context import Services
 from services.officers import create_invite
 from services.responsibility import officers_of, supervisors_at
-from services.users import user_by_telegram_id
+from services.users import user_by_identity
 from tests.e2e.conftest import RunningBot
 from tests.integration.test_routing_service import build_hierarchy
 
@@ -33,8 +34,8 @@ async def test_officer_joins_by_link_and_the_link_is_then_spent(bot: RunningBot,
     reply = await client.wait_for_message(li.chat_id)
     assert reply.text.startswith("您已成为Grid 1,0的网格员")
     async with UnitOfWork(bot.services.db) as uow:
-        assert [u.telegram_id for u in await officers_of(uow.session, "G10")] == [li.id]
-        user = await user_by_telegram_id(uow.session, li.id)
+        assert [u.contact_address for u in await officers_of(uow.session, "G10")] == [str(li.id)]
+        user = await user_by_identity(uow.session, TELEGRAM, li.id)
         assert user is not None and user.role == Role.OFFICER
     anna = await client.create_user(first_name="Anna", language_code="en")
     await client.send_command(anna, "/start", f"join_{token}")
@@ -55,7 +56,7 @@ async def test_supervisor_link_and_expired_and_unknown_links(
         "You are now a supervisor of Street S2: you cover every unit below it."
     )
     async with UnitOfWork(bot.services.db) as uow:
-        assert [u.telegram_id for u in await supervisors_at(uow.session, "S2")] == [boss.id]
+        assert [u.contact_address for u in await supervisors_at(uow.session, "S2")] == [str(boss.id)]
 
     late = await client.create_user(first_name="王芳", language_code="zh")
     stale = await invite(bot.services, "G00")

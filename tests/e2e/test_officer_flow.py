@@ -10,17 +10,19 @@ from dataclasses import dataclass
 from shapely import box
 from sqlalchemy import select
 
+from channels.telegram import CHANNEL as TELEGRAM
 from models.cases import Case
 from models.grid import BindingRole, OfficerBinding, UnitLevel
 from models.outbox import DeliveryStatus, OutboxMessage
 from models.status import CaseStatus
 from models.uow import UnitOfWork
-from models.users import Role, User
+from models.users import Role
 from sandbox.client import SandboxClient
 from sandbox.views import ChatMessage, SandboxUser
 from services import routing
 from services.delivery import deliver_due
 from services.grids import save_unit
+from services.users import user_by_identity
 from tests.e2e.conftest import RunningBot
 from tests.e2e.test_report_flow import INSIDE, jpeg, report
 
@@ -93,7 +95,7 @@ async def staffed_city(bot: RunningBot, client: SandboxClient) -> City:
             (city.boss, "C-1", BindingRole.SUPERVISOR, "Community lead", Role.SUPERVISOR),
         ]
         for person, unit, binding, display, role in bindings:
-            user = await s.scalar(select(User).where(User.telegram_id == person.id))
+            user = await user_by_identity(s, TELEGRAM, person.id)
             assert user is not None
             user.role = role
             s.add(OfficerBinding(user_id=user.id, unit_id=unit, role=binding, display_name=display, created_at=now))
@@ -105,7 +107,7 @@ async def staffed_city(bot: RunningBot, client: SandboxClient) -> City:
 async def flush(bot: RunningBot) -> int:
     """Deliver everything due in the outbox now, as the running job would."""
     assert bot.services is not None
-    return await deliver_due(bot.services, bot.app.bot)
+    return await deliver_due(bot.services)
 
 
 async def reported(bot: RunningBot, client: SandboxClient, city: City, note: str | None = None) -> int:
@@ -268,6 +270,6 @@ async def test_every_assignment_message_is_marked_sent_with_its_message_id(
         rows = list(await uow.session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "assignment_card")))
     assert len(rows) == 2
     for row in rows:
-        assert row.status == DeliveryStatus.SENT and row.telegram_message_id is not None
-        shown = await client.bot_messages(row.chat_id)
-        assert row.telegram_message_id in [m.message_id for m in shown]
+        assert row.status == DeliveryStatus.SENT and row.delivered
+        shown = await client.bot_messages(int(row.address))
+        assert int(row.delivered[0]) in [m.message_id for m in shown]

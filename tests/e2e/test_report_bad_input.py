@@ -8,16 +8,19 @@ from datetime import timedelta
 
 import pytest
 from PIL import Image
-from sqlalchemy import select, update
+from sqlalchemy import select
 
+from channels.telegram import CHANNEL as TELEGRAM
 from models.cases import ReportDraft
 from models.outbox import OutboxMessage
 from models.uow import UnitOfWork
-from models.users import User
 from sandbox.client import SandboxClient
 from sandbox.views import ChatMessage, SandboxUser
 from scheduler.drafts import expire_once
 from services.clock import ManualClock
+from services.i18n import Translator
+from services.messages import from_json, render_lines
+from services.users import user_by_identity
 from tests.e2e.conftest import RunningBot
 from tests.e2e.test_report_flow import INSIDE, case_photos, cases, jpeg, report, seed_city
 
@@ -258,7 +261,9 @@ async def test_a_banned_user_is_told_nothing_is_accepted(
     await client.wait_for_message(li.chat_id)
     assert bot.services is not None
     async with UnitOfWork(bot.services.db) as uow:
-        await uow.session.execute(update(User).where(User.telegram_id == li.id).values(banned=True))
+        banned_user = await user_by_identity(uow.session, TELEGRAM, li.id)
+        assert banned_user is not None
+        banned_user.banned = True
         await uow.commit()
     banned = "您的账号已被限制上报，发送的任何内容都不会被受理。"
     await client.send_photo(li, jpeg())
@@ -300,9 +305,12 @@ async def test_an_idle_draft_expires_with_a_notice(
     assert await drafts(bot) == []
     async with UnitOfWork(bot.services.db) as uow:
         [notice] = list(await uow.session.scalars(select(OutboxMessage)))
-    assert notice.chat_id == li.chat_id and notice.kind == "draft_expired"
-    assert "您未完成的上报已超过 60 分钟无操作，已自动失效" in notice.params
-    assert '"remove_keyboard": true' in notice.params
+    assert notice.address == str(li.chat_id) and notice.kind == "draft_expired"
+    message = from_json(notice.payload)
+    assert "您未完成的上报已超过 60 分钟无操作，已自动失效" in render_lines(
+        bot.services, message.lines, Translator("zh_CN")
+    )
+    assert message.end_location  # the location button goes away with the draft
     assert list((bot.services.data_dir / "photos").rglob("*.jpg")) == []
     answer = await client.wait_for_answer(await client.press(li, question, "跳过"))
     assert answer.show_alert and answer.text == "这条上报已经提交或已过期。发送 /my 查看您的上报。"

@@ -3,27 +3,22 @@
 from __future__ import annotations
 
 import asyncio
-import json
 from pathlib import Path
-
-from sqlalchemy import select
 
 from models.db import Database
 from models.migrate import upgrade
-from models.outbox import OutboxMessage
-from models.uow import UnitOfWork
 from sandbox.client import SandboxClient
 from sandbox.server import SandboxServer
 from services.clock import ManualClock
+from services.context import Services
 from tests.conftest import make_services
 from tests.e2e.conftest import RunningBot
-from tests.integration.sla_world import beijing, build_world, dispatch_case
+from tests.integration.sla_world import beijing, build_world, dispatch_case, sla_messages
 
 
-async def queued_sla_notices(db: Database) -> list[tuple[int, str, str]]:
-    async with UnitOfWork(db) as uow:
-        rows = await uow.session.scalars(select(OutboxMessage).where(OutboxMessage.kind.like("sla_%")))
-        return sorted((row.chat_id, row.kind, json.loads(row.params)["text"]) for row in rows)
+async def queued_sla_notices(services: Services) -> list[tuple[int, str, str]]:
+    """The queued SLA notices as (chat, kind, text in the recipient's language), by chat."""
+    return sorted(await sla_messages(services))
 
 
 async def test_the_running_bot_sends_the_reminder_due_on_its_clock(
@@ -39,15 +34,15 @@ async def test_the_running_bot_sends_the_reminder_due_on_its_clock(
     clock.set(beijing(2026, 11, 16, 15))
     running = await RunningBot(sandbox, tmp_path, clock, jobs=True).start()
     try:
-        assert running.db is not None
+        assert running.db is not None and running.services is not None
         notices: list[tuple[int, str, str]] = []
         for _ in range(100):
-            notices = await queued_sla_notices(running.db)
+            notices = await queued_sla_notices(running.services)
             if notices:
                 break
             await asyncio.sleep(0.1)
         await asyncio.sleep(0.3)  # nothing else should follow
-        notices = await queued_sla_notices(running.db)
+        notices = await queued_sla_notices(running.services)
     finally:
         await running.stop()
     assert [(chat, kind) for chat, kind, _text in notices] == [(101, "sla_reminder"), (102, "sla_reminder")]

@@ -6,14 +6,16 @@ from datetime import UTC, datetime
 
 from sqlalchemy import select
 
+from channels.telegram import CHANNEL as TELEGRAM
 from models.broadcast import Subscription
+from models.identities import UserIdentity
 from models.outbox import DeliveryStatus, OutboxMessage
-from models.users import User
 from sandbox.client import SandboxClient
 from services.clock import ManualClock
 from services.delivery import deliver_due
 from services.summary.broadcast import queue_due_week, queue_week
 from services.summary.weeks import IsoWeek
+from services.users import user_by_identity
 from tests.e2e.conftest import RunningBot
 from tests.integration.summary_world import SUMMARY_TIME, build_world
 
@@ -31,7 +33,7 @@ async def test_subscribers_get_the_chart_and_the_report_of_their_area(
     await client.wait_for_message(en.chat_id, "Subscribed")
     clock.set(SUMMARY_TIME)
     await queue_week(bot.services, IsoWeek(2026, 47))
-    assert await deliver_due(bot.services, bot.app.bot) == 2
+    assert await deliver_due(bot.services) == 2
 
     report = await client.wait_for_message(zh.chat_id, "城市管理周通报")
     assert report.text.startswith("城市管理周通报 2026-W47（2026-11-16 至 2026-11-22）：全市")
@@ -57,18 +59,27 @@ async def test_a_subscriber_who_blocked_the_bot_is_unsubscribed_before_the_next_
     await client.block_bot(user)
     clock.set(SUMMARY_TIME)
     await queue_week(bot.services, IsoWeek(2026, 47))
-    assert await deliver_due(bot.services, bot.app.bot) == 0
+    assert await deliver_due(bot.services) == 0
     async with bot.services.db.sessions() as session:
-        rows = list(await session.scalars(select(OutboxMessage).where(OutboxMessage.chat_id == user.chat_id)))
+        chat = select(OutboxMessage).where(
+            OutboxMessage.channel == TELEGRAM, OutboxMessage.address == str(user.chat_id)
+        )
+        rows = list(await session.scalars(chat))
         assert {row.status for row in rows} == {DeliveryStatus.FAILED}
-        stored = await session.scalar(select(User).where(User.telegram_id == user.id))
-        assert stored is not None and stored.blocked_bot
+        account = await session.scalar(
+            select(UserIdentity).where(UserIdentity.channel == TELEGRAM, UserIdentity.external_id == str(user.id))
+        )
+        assert account is not None and account.blocked
+        stored = await user_by_identity(session, TELEGRAM, user.id)
+        assert stored is not None and stored.contact_address is None  # nothing more is queued for them
 
     clock.set(datetime(2026, 11, 30, 1, 0, tzinfo=UTC))  # the next Monday
     result = await queue_due_week(bot.services)
     assert result.week == "2026-W48" and result.ended == 1 and result.recipients == 0
     async with bot.services.db.sessions() as session:
-        sub = await session.scalar(select(Subscription).where(Subscription.chat_id == user.chat_id))
+        sub = await session.scalar(
+            select(Subscription).where(Subscription.channel == TELEGRAM, Subscription.address == str(user.chat_id))
+        )
         assert sub is not None and not sub.active and sub.ended_reason == "blocked"
         keys = list(await session.scalars(select(OutboxMessage.dedupe_key)))
     assert not any(key and key.startswith("summary:2026-W48") for key in keys)

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
+from channels.telegram import CHANNEL as TELEGRAM
 from models.db import Database
 from models.migrate import upgrade
 from models.outbox import OutboxMessage
@@ -16,6 +17,7 @@ from models.uow import UnitOfWork
 from sandbox.client import SandboxClient
 from sandbox.server import SandboxServer
 from services.clock import ManualClock
+from services.outbox import Contact
 from services.summary.subscriptions import subscribe
 from tests.conftest import make_services
 from tests.e2e.conftest import RunningBot
@@ -51,7 +53,13 @@ async def test_the_missed_monday_report_arrives_after_start_and_not_again_after_
     setup = make_services(db, clock, tmp_path)
     await build_world(setup)
     async with UnitOfWork(db) as uow:
-        await subscribe(uow.session, chat_id=reader.chat_id, unit_id=None, language="zh_CN", now=clock.now())
+        await subscribe(
+            uow.session,
+            contact=Contact(TELEGRAM, str(reader.chat_id)),
+            unit_id=None,
+            language="zh_CN",
+            now=clock.now(),
+        )
         await uow.commit()
     await db.dispose()
 

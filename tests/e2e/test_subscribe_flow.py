@@ -6,11 +6,12 @@ from datetime import UTC, datetime
 
 from sqlalchemy import select
 
+from channels.telegram import CHANNEL as TELEGRAM
 from models.broadcast import Subscription
 from models.grid import GridUnit, UnitLevel
 from models.uow import UnitOfWork
-from models.users import User
 from sandbox.client import SandboxClient
+from services.users import user_by_identity
 from tests.e2e.conftest import RunningBot
 
 LONG_ID = "110101-dongcheng-district-donghuamen-street-office-unit-0001"  # too long for sub:s:<id>
@@ -39,7 +40,9 @@ async def add_units(bot: RunningBot, extra_streets: int = 0) -> None:
 async def subscription(bot: RunningBot, chat_id: int) -> Subscription | None:
     assert bot.services is not None
     async with bot.services.db.sessions() as session:
-        return await session.scalar(select(Subscription).where(Subscription.chat_id == chat_id))
+        return await session.scalar(
+            select(Subscription).where(Subscription.channel == TELEGRAM, Subscription.address == str(chat_id))
+        )
 
 
 async def test_a_citizen_picks_a_community_from_the_buttons(bot: RunningBot, client: SandboxClient) -> None:
@@ -127,7 +130,7 @@ async def test_leaderboard_on_and_off(bot: RunningBot, client: SandboxClient) ->
     assert (await client.wait_for_message(user.chat_id)).text == joined.text  # same pseudonym every time
     assert bot.services is not None
     async with bot.services.db.sessions() as session:
-        stored = await session.scalar(select(User).where(User.telegram_id == user.id))
+        stored = await user_by_identity(session, TELEGRAM, user.id)
         assert stored is not None and stored.leaderboard_opt_in
     await client.send_command(user, "/leaderboard", "off")
     left = await client.wait_for_message(user.chat_id)

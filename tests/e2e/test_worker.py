@@ -13,8 +13,8 @@ from models.uow import UnitOfWork
 from sandbox.client import SandboxClient
 from sandbox.server import SandboxServer
 from services.clock import SystemClock
-from services.outbox import enqueue_text
 from tests.e2e.conftest import process_env
+from tests.people import queue_text
 
 
 async def test_worker_process_delivers_queued_notifications(
@@ -25,10 +25,10 @@ async def test_worker_process_delivers_queued_notifications(
     citizen = await client.create_user(first_name="Anna", language_code="en")
     db = Database(url)
     async with UnitOfWork(db) as uow:
-        await enqueue_text(
+        await queue_text(
             uow.session,
-            chat_id=citizen.chat_id,
-            text="Your report #5 was closed.",
+            citizen.chat_id,
+            "Your report #5 was closed.",
             kind="status",
             now=SystemClock().now(),
         )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
@@ -17,6 +16,9 @@ from models.uow import UnitOfWork
 from models.users import Role, User
 from services import deadlines
 from services.context import Services
+from services.i18n import Translator
+from services.messages import from_json, render_lines
+from tests.people import tg_user
 
 BEIJING = ZoneInfo("Asia/Shanghai")
 CHAIN = ["G1", "C1", "S1", "D1"]
@@ -59,8 +61,8 @@ async def build_world(services: Services) -> World:
             await session.flush()
         user_ids = {}
         for telegram_id, (name, language, unit, role) in PEOPLE.items():
-            user = User(
-                telegram_id=telegram_id,
+            user = tg_user(
+                telegram_id,
                 first_name=name,
                 language=language,
                 created_at=now,
@@ -70,7 +72,7 @@ async def build_world(services: Services) -> World:
             await session.flush()
             session.add(OfficerBinding(user_id=user.id, unit_id=unit, role=role, created_at=now))
             user_ids[telegram_id] = user.id
-        reporter = User(telegram_id=REPORTER, first_name="Citizen", language="zh", created_at=now)
+        reporter = tg_user(REPORTER, first_name="Citizen", language="zh", created_at=now)
         session.add(reporter)
         await session.flush()
         user_ids[REPORTER] = reporter.id
@@ -110,12 +112,24 @@ async def get_case(services: Services, case_id: int) -> Case:
 
 
 async def sla_messages(services: Services) -> list[tuple[int, str, str]]:
-    """Every queued SLA message as (chat id, kind, text), in queue order."""
+    """Every queued SLA message as (chat id, kind, text in the recipient's language), in queue order."""
     async with UnitOfWork(services.db) as uow:
-        rows = await uow.session.scalars(
-            select(OutboxMessage).where(OutboxMessage.kind.like("sla_%")).order_by(OutboxMessage.id)
-        )
-        return [(row.chat_id, row.kind, json.loads(row.params)["text"]) for row in rows]
+        rows = (
+            await uow.session.execute(
+                select(OutboxMessage, User)
+                .join(User, User.id == OutboxMessage.user_id)
+                .where(OutboxMessage.kind.like("sla_%"))
+                .order_by(OutboxMessage.id)
+            )
+        ).all()
+        return [
+            (
+                int(row.address),
+                row.kind,
+                render_lines(services, from_json(row.payload).lines, Translator(user.locale)),
+            )
+            for row, user in rows
+        ]
 
 
 async def change_case(services: Services, case_id: int, action: str, **values: object) -> None:

@@ -15,8 +15,8 @@ from models.cases import Case, RoutedBy
 from models.grid import GridUnit, UnitLevel
 from models.status import CaseStatus
 from models.uow import UnitOfWork
-from models.users import User
 from services.context import Services
+from tests.people import tg_user
 
 BEIJING = ZoneInfo("Asia/Shanghai")
 S = CaseStatus
@@ -91,9 +91,9 @@ async def build_world(services: Services) -> None:
             await s.flush()
         for user_id, telegram_id, opt_in in USERS:
             s.add(
-                User(
+                tg_user(
+                    telegram_id,
                     id=user_id,
-                    telegram_id=telegram_id,
                     first_name=f"U{user_id}",
                     leaderboard_opt_in=opt_in,
                     created_at=now,

@@ -5,22 +5,27 @@ Also home of the small world the other case tests build on (units, officers, sup
 
 from __future__ import annotations
 
-import json
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
 
+from channels.telegram import CHANNEL as TELEGRAM
 from models.cases import Case, CaseFollower, Photo, PhotoKind, RoutedBy
 from models.grid import BindingRole, GridUnit, OfficerBinding, UnitLevel
+from models.identities import UserIdentity
 from models.outbox import OutboxMessage
 from models.status import CaseStatus
 from models.uow import UnitOfWork
 from models.users import Role, User
 from services import cases
 from services.context import Services
+from services.delivery import FALLBACK_LOCALE
+from services.i18n import Translator, locale_for
+from services.messages import Message, from_json, render_lines
 from services.routing import RouteDecision
+from tests.people import tg_user
 
 REPORTER_NAME, REPORTER_USERNAME, REPORTER_TG = "Xiaoming-Secret", "secret_reporter", 770001
 
@@ -84,9 +89,7 @@ async def build_world(services: Services) -> World:
             ("citizen", 770040, "Nosy", None, "en", Role.CITIZEN),
         ]
         for key, tg, name, username, lang, role in specs:
-            people[key] = User(
-                telegram_id=tg, first_name=name, username=username, language=lang, role=role, created_at=now
-            )
+            people[key] = tg_user(tg, first_name=name, username=username, language=lang, role=role, created_at=now)
             s.add(people[key])
         await s.flush()
         bindings = [
@@ -158,22 +161,61 @@ async def outbox(world: World, **where: Any) -> list[OutboxMessage]:
         return list(await uow.session.scalars(query))
 
 
-async def chat_ids(world: World, **where: Any) -> set[int]:
-    """Telegram chats that got outbox rows matching ``where``."""
-    return {row.chat_id for row in await outbox(world, **where)}
+async def chat_ids(world: World, **where: Any) -> set[str]:
+    """Telegram chats (addresses) that got outbox rows matching ``where``."""
+    rows = await outbox(world, **where)
+    assert all(row.channel == TELEGRAM for row in rows)
+    return {row.address for row in rows}
 
 
-async def tg(world: World, user_id: int) -> int:
-    """A user's Telegram chat id."""
+async def tg(world: World, user_id: int) -> str:
+    """A user's Telegram chat (the address of their notices there)."""
     async with UnitOfWork(world.services.db) as uow:
-        user = await uow.session.get(User, user_id)
-        assert user is not None
-        return user.telegram_id
+        query = select(UserIdentity.external_id).where(
+            UserIdentity.user_id == user_id, UserIdentity.channel == TELEGRAM
+        )
+        found = await uow.session.scalar(query)
+        assert found is not None
+        return found
 
 
-def params(row: OutboxMessage) -> dict[str, Any]:
-    """An outbox row's Bot API parameters."""
-    return json.loads(row.params)  # type: ignore[no-any-return]
+def message(row: OutboxMessage) -> Message:
+    """An outbox row's channel-neutral message."""
+    return from_json(row.payload)
+
+
+def buttons(row: OutboxMessage) -> list[str]:
+    """The action tokens a row offers, in reading order."""
+    return message(row).choice_tokens()
+
+
+def is_text(row: OutboxMessage) -> bool:
+    """Whether a row is a plain message (no photos, no map pin): a card, a notice."""
+    found = message(row)
+    return not found.photos and found.location is None
+
+
+async def shown(world: World, row: OutboxMessage) -> str:
+    """The row's text (a photo's caption) as its recipient reads it: in their language at delivery."""
+    locale = FALLBACK_LOCALE
+    if row.user_id is not None:
+        async with UnitOfWork(world.services.db) as uow:
+            user = await uow.session.get(User, row.user_id)
+            assert user is not None
+            locale = locale_for(user.language or user.channel_language)
+    return render_lines(world.services, message(row).lines, Translator(locale))
+
+
+async def photo_files(world: World, row: OutboxMessage) -> list[str]:
+    """The Telegram file ids of the photos a row shows, in order."""
+    async with UnitOfWork(world.services.db) as uow:
+        found = []
+        for ref in message(row).photos:
+            assert ref.photo_id is not None
+            photo = await uow.session.get(Photo, ref.photo_id)
+            assert photo is not None and photo.file_id is not None
+            found.append(photo.file_id)
+        return found
 
 
 # ---------------------------------------------------------------- tests
@@ -182,13 +224,12 @@ async def test_assignment_reaches_exactly_the_units_officers(services: Services)
     case_id = await new_case(world)
     a, b = await tg(world, world.officer_a), await tg(world, world.officer_b)
     assert await chat_ids(world, case_id=case_id) == {a, b}
-    rows = await outbox(world, chat_id=a)
-    assert [r.method for r in rows] == ["sendPhoto", "sendLocation", "sendMessage"]
-    assert params(rows[0])["photo"] == "before-0"
-    assert params(rows[1]) == {"latitude": 39.9001, "longitude": 116.4001}
-    card = params(rows[2])
-    buttons = [button["callback_data"] for row in card["reply_markup"]["inline_keyboard"] for button in row]
-    assert buttons == [f"case:accept:{case_id}", f"case:resolve:{case_id}", f"case:return:{case_id}"]
+    rows = await outbox(world, address=a)
+    photo, pin, card = (message(row) for row in rows)  # a photo, a map pin, then the card with its choices
+    assert await photo_files(world, rows[0]) == ["before-0"] and photo.lines and photo.location is None
+    assert pin == Message(location=(39.9001, 116.4001))
+    assert card.lines and not card.photos and card.location is None
+    assert buttons(rows[2]) == [f"case:accept:{case_id}", f"case:resolve:{case_id}", f"case:return:{case_id}"]
     case = await load(world, case_id)
     assert case.status == CaseStatus.DISPATCHED and case.unit_id == "G1" and case.chain == "G1>C1>S1>D1"
     assert case.due_at is not None and case.due_at > case.dispatched_at  # type: ignore[operator]
@@ -197,8 +238,8 @@ async def test_assignment_reaches_exactly_the_units_officers(services: Services)
 async def test_caption_is_in_each_officers_language_with_local_deadline(services: Services) -> None:
     world = await build_world(services)
     await new_case(world)
-    zh = params((await outbox(world, chat_id=await tg(world, world.officer_a)))[0])["caption"]
-    en = params((await outbox(world, chat_id=await tg(world, world.officer_b)))[0])["caption"]
+    zh = await shown(world, (await outbox(world, address=await tg(world, world.officer_a)))[0])
+    en = await shown(world, (await outbox(world, address=await tg(world, world.officer_b)))[0])
     # Monday 10:00 Beijing + 1 working day (8 working hours) = Tuesday 10:00 local time.
     assert zh.startswith("案件 #1：非法小广告") and "2026-11-17 10:00" in zh and "东四北大街" in zh
     assert en.startswith("Case #1: Illegal small ads") and "Deadline: 2026-11-17 10:00" in en
@@ -208,21 +249,21 @@ async def test_officer_messages_never_carry_the_reporters_identity(services: Ser
     world = await build_world(services)
     await new_case(world, photos=2, note="poster on the lamp post")
     staff = {await tg(world, uid) for uid in (world.officer_a, world.officer_b)}
-    rows = [r for r in await outbox(world) if r.chat_id in staff]
+    rows = [r for r in await outbox(world) if r.address in staff]
     assert rows
     for row in rows:
-        assert REPORTER_NAME not in row.params and REPORTER_USERNAME not in row.params
-        assert str(REPORTER_TG) not in row.params
+        for seen in (row.payload, await shown(world, row)):
+            assert REPORTER_NAME not in seen and REPORTER_USERNAME not in seen
+            assert str(REPORTER_TG) not in seen
 
 
 async def test_an_album_goes_as_one_media_group_with_the_caption_on_the_first_photo(services: Services) -> None:
     world = await build_world(services)
     await new_case(world, photos=3)
-    first = (await outbox(world, chat_id=await tg(world, world.officer_b)))[0]
-    assert first.method == "sendMediaGroup"
-    media = params(first)["media"]
-    assert [m["media"] for m in media] == ["before-0", "before-1", "before-2"]
-    assert "caption" in media[0] and all("caption" not in m for m in media[1:])
+    first = (await outbox(world, address=await tg(world, world.officer_b)))[0]
+    # One message with all three photos (an album) and one caption.
+    assert await photo_files(world, first) == ["before-0", "before-1", "before-2"]
+    assert (await shown(world, first)).startswith("Case #1: Illegal small ads")
 
 
 async def test_unrouted_case_waits_for_district_supervisors_and_admins(services: Services) -> None:
@@ -242,7 +283,7 @@ async def test_unit_without_officers_still_dispatches_and_tells_the_nearest_supe
     assert case.status == CaseStatus.DISPATCHED and case.due_at is not None
     # Nobody supervises G3 or C2 or S1: the district supervisor is the nearest one up the chain.
     assert await chat_ids(world, case_id=case_id) == {await tg(world, world.district)}
-    text = params((await outbox(world, method="sendMessage", case_id=case_id))[-1])["text"]
+    text = await shown(world, (await outbox(world, case_id=case_id))[-1])
     assert "没有绑定网格员" in text
 
 
@@ -251,15 +292,15 @@ async def test_supervisor_buttons_offer_only_what_the_status_allows(services: Se
     unrouted = await new_case(world, unit=None)
     orphan = await new_case(world, unit="G3")
 
-    async def buttons(case_id: int) -> list[str]:
-        card = (await outbox(world, case_id=case_id, method="sendMessage"))[-1]
-        return [b["callback_data"] for row in params(card)["reply_markup"]["inline_keyboard"] for b in row]
+    async def offered(case_id: int) -> list[str]:
+        card = (await outbox(world, case_id=case_id))[-1]
+        return buttons(card)
 
     # The case lies inside G1's box: the grids nearest to it are offered first.
-    assert await buttons(unrouted) == [
+    assert await offered(unrouted) == [
         f"case:assign:{unrouted}:G1",
         f"case:assign:{unrouted}:G2",
         f"case:assign:{unrouted}:G3",
         f"case:reject:{unrouted}",
     ]
-    assert await buttons(orphan) == [f"case:assign:{orphan}:G1", f"case:assign:{orphan}:G2"]
+    assert await offered(orphan) == [f"case:assign:{orphan}:G1", f"case:assign:{orphan}:G2"]

@@ -16,7 +16,20 @@ from services import cases
 from services.cases import CaseActionError, ProofPhoto
 from services.context import Services
 from services.i18n import Translator
-from tests.integration.test_cases_dispatch import World, act, build_world, load, new_case, outbox, params, tg
+from tests.integration.test_cases_dispatch import (
+    World,
+    act,
+    build_world,
+    buttons,
+    is_text,
+    load,
+    message,
+    new_case,
+    outbox,
+    photo_files,
+    shown,
+    tg,
+)
 
 AFTER = [ProofPhoto("after-0", "u-after-0", 800, 600, 1000)]
 
@@ -45,12 +58,12 @@ async def test_first_accept_wins_and_other_cards_say_who_took_it(services: Servi
     case = await load(world, case_id)
     assert case.status == CaseStatus.ACCEPTED and case.owner_id == world.officer_b
     a_chat = await tg(world, world.officer_a)
-    card = (await outbox(world, chat_id=a_chat, kind="assignment_card"))[0]
-    edit = (await outbox(world, chat_id=a_chat, kind="assignment_edit"))[0]
-    assert edit.method == "editMessageText" and edit.ref_id == card.id
-    assert params(edit)["text"] == f"案件 #{case_id} 已由Officer Brown接单。"
-    assert await outbox(world, chat_id=await tg(world, world.officer_b), kind="assignment_edit") == []
-    told = [params(r)["text"] for r in await outbox(world, kind="case_status")]
+    card = (await outbox(world, address=a_chat, kind="assignment_card"))[0]
+    edit = (await outbox(world, address=a_chat, kind="assignment_edit"))[0]
+    assert edit.ref_id == card.id and not buttons(edit)  # the card itself is edited, its buttons gone
+    assert await shown(world, edit) == f"案件 #{case_id} 已由Officer Brown接单。"
+    assert await outbox(world, address=await tg(world, world.officer_b), kind="assignment_edit") == []
+    told = [await shown(world, r) for r in await outbox(world, kind="case_status")]
     assert f"Your report #{case_id} was accepted by a grid officer and is being handled." in told
     assert f"您的上报 #{case_id} 已由网格员接单，正在处置。" in told
 
@@ -118,13 +131,14 @@ async def test_resolve_stores_proof_and_asks_the_reporter_and_followers(services
     assert [p.file_id for p in case.photos if p.kind == PhotoKind.PROOF] == ["after-0"]
     assert case.next_check_at == case.resolved_at + timedelta(hours=72)  # type: ignore[operator]
     for person, question in ((world.reporter, "问题解决了吗"), (world.follower, "Is the problem fixed?")):
-        rows = await outbox(world, chat_id=await tg(world, person), case_id=case_id)
+        rows = await outbox(world, address=await tg(world, person), case_id=case_id)
         album, ask = rows[-2], rows[-1]
-        assert album.method == "sendMediaGroup"
-        assert [m["media"] for m in params(album)["media"]] == ["before-0", "after-0"]
-        assert question in params(ask)["text"] and "posters removed" in params(ask)["text"]
-        buttons = [b["callback_data"] for b in params(ask)["reply_markup"]["inline_keyboard"][0]]
-        assert buttons == [f"case:fixed:{case_id}", f"case:notfixed:{case_id}"]
+        assert await photo_files(world, album) == ["before-0", "after-0"]  # one album: before and after
+        assert question in await shown(world, ask) and "posters removed" in await shown(world, ask)
+        assert [choice.action for choice in message(ask).choices[0]] == [
+            f"case:fixed:{case_id}",
+            f"case:notfixed:{case_id}",
+        ]
 
 
 async def test_resolve_on_a_dispatched_case_accepts_it_on_the_way(services: Services) -> None:
@@ -170,17 +184,17 @@ async def test_return_goes_to_the_parent_units_supervisor_with_choices(services:
     await act(world, cases.return_case, case_id, world.officer_a, "not our street: it is across the river")
     case = await load(world, case_id)
     assert case.status == CaseStatus.RETURNED and case.return_count == 1
-    boss = await outbox(world, chat_id=await tg(world, world.community), method="sendMessage")
+    boss = [r for r in await outbox(world, address=await tg(world, world.community)) if is_text(r)]
     assert len(boss) == 1
-    text = params(boss[0])["text"]
+    text = await shown(world, boss[0])
     assert f"Case #{case_id} was returned (回退) by 网格员王: not our street" in text
-    keyboard = [b["callback_data"] for row in params(boss[0])["reply_markup"]["inline_keyboard"] for b in row]
+    keyboard = buttons(boss[0])
     assert keyboard[0] == f"case:assign:{case_id}:G2"  # the sibling grid comes first
     assert f"case:sendback:{case_id}" in keyboard and f"case:reject:{case_id}" in keyboard
     assert f"case:assign:{case_id}:G1" not in keyboard
     # Both officers' cards lose their buttons.
     edits = await outbox(world, kind="assignment_edit")
-    assert {e.chat_id for e in edits} == {await tg(world, world.officer_a), await tg(world, world.officer_b)}
+    assert {e.address for e in edits} == {await tg(world, world.officer_a), await tg(world, world.officer_b)}
 
 
 async def test_start_resolve_asks_for_the_after_photo(services: Services) -> None:

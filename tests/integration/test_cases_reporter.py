@@ -10,7 +10,18 @@ from models.status import CaseStatus
 from services import cases
 from services.clock import ManualClock
 from services.context import Services
-from tests.integration.test_cases_dispatch import World, act, build_world, load, new_case, outbox, params, tg
+from tests.integration.test_cases_dispatch import (
+    World,
+    act,
+    build_world,
+    buttons,
+    is_text,
+    load,
+    new_case,
+    outbox,
+    shown,
+    tg,
+)
 from tests.integration.test_cases_officer import AFTER, events, refused
 
 
@@ -25,17 +36,17 @@ async def test_fixed_closes_on_time_and_tells_the_officer_and_other_followers(se
     world = await build_world(services)
     case_id = await resolved_case(world)
     reporter_chat = await tg(world, world.reporter)
-    reporter_rows = len(await outbox(world, chat_id=reporter_chat))
+    reporter_rows = len(await outbox(world, address=reporter_chat))
     await act(world, cases.confirm, case_id, world.reporter, True)
     case = await load(world, case_id)
     assert case.status == CaseStatus.CLOSED and case.satisfied is True and case.closed_on_time is True
     assert case.next_check_at is None
-    officer = await outbox(world, chat_id=await tg(world, world.officer_a), kind="case_officer")
-    assert params(officer[-1])["text"] == f"上报人确认案件 #{case_id} 已解决，案件已结案。"
-    follower = await outbox(world, chat_id=await tg(world, world.follower), kind="case_status")
-    assert params(follower[-1])["text"] == f"Report #{case_id} is closed. Thank you for helping your city!"
+    officer = await outbox(world, address=await tg(world, world.officer_a), kind="case_officer")
+    assert await shown(world, officer[-1]) == f"上报人确认案件 #{case_id} 已解决，案件已结案。"
+    follower = await outbox(world, address=await tg(world, world.follower), kind="case_status")
+    assert await shown(world, follower[-1]) == f"Report #{case_id} is closed. Thank you for helping your city!"
     # The reporter pressed the button: they get the handler's answer, not a second notice.
-    assert len(await outbox(world, chat_id=reporter_chat)) == reporter_rows
+    assert len(await outbox(world, address=reporter_chat)) == reporter_rows
 
 
 async def test_work_done_after_the_deadline_closes_late(services: Services, clock: ManualClock) -> None:
@@ -61,12 +72,11 @@ async def test_not_fixed_is_rework_for_the_same_officer_with_a_new_deadline(
     assert case.rework_count == 1 and case.satisfied is False
     assert case.due_at is not None and first_due is not None and case.due_at > first_due
     assert [e.action for e in await events(world, case_id)][-3:] == ["accept", "resolve", "rework"]
-    card = (await outbox(world, chat_id=await tg(world, world.officer_a), kind="assignment_card"))[-1]
-    assert params(card)["text"].startswith(f"案件 #{case_id} 需要返工")
-    buttons = [b["callback_data"] for row in params(card)["reply_markup"]["inline_keyboard"] for b in row]
-    assert buttons == [f"case:resolve:{case_id}", f"case:return:{case_id}"]
+    card = (await outbox(world, address=await tg(world, world.officer_a), kind="assignment_card"))[-1]
+    assert (await shown(world, card)).startswith(f"案件 #{case_id} 需要返工")
+    assert buttons(card) == [f"case:resolve:{case_id}", f"case:return:{case_id}"]
     # The colleague is not bothered with the rework: only their original card exists.
-    assert len(await outbox(world, chat_id=await tg(world, world.officer_b), kind="assignment_card")) == 1
+    assert len(await outbox(world, address=await tg(world, world.officer_b), kind="assignment_card")) == 1
     # The same officer can resolve it again, and the reporter closes it this time.
     await act(world, cases.resolve, case_id, world.officer_a, AFTER, "second try")
     await act(world, cases.confirm, case_id, world.reporter, True)
@@ -101,5 +111,5 @@ async def test_no_answer_closes_the_case_once(services: Services, clock: ManualC
         await uow.commit()
     case = await load(world, case_id)
     assert case.status == CaseStatus.CLOSED and case.satisfied is None and case.closed_on_time is True
-    texts = [params(r)["text"] for r in await outbox(world, kind="case_status") if "text" in params(r)]
+    texts = [await shown(world, r) for r in await outbox(world, kind="case_status") if is_text(r)]
     assert texts.count(f"您的上报 #{case_id} 已结案：处置完成后 72 小时内未收到您的答复。") == 1

@@ -13,7 +13,17 @@ from models.users import User
 from services import cases
 from services.clock import ManualClock
 from services.context import Services
-from tests.integration.test_cases_dispatch import World, act, build_world, load, new_case, outbox, params, tg
+from tests.integration.test_cases_dispatch import (
+    World,
+    act,
+    build_world,
+    buttons,
+    load,
+    new_case,
+    outbox,
+    shown,
+    tg,
+)
 from tests.integration.test_cases_officer import events, refused
 
 
@@ -30,9 +40,11 @@ async def test_reassign_after_a_return_reaches_the_new_units_officer(services: S
     case = await load(world, case_id)
     assert case.status == CaseStatus.DISPATCHED and case.unit_id == "G2" and case.chain == "G2>C1>S1>D1"
     assert case.routed_by == RoutedBy.MANUAL and case.owner_id is None
-    cards = await outbox(world, chat_id=await tg(world, world.officer_c), kind="assignment_card")
-    assert len(cards) == 1 and f"case:accept:{case_id}" in cards[0].params
-    told = [params(r)["text"] for r in await outbox(world, chat_id=await tg(world, world.follower), kind="case_status")]
+    cards = await outbox(world, address=await tg(world, world.officer_c), kind="assignment_card")
+    assert len(cards) == 1 and f"case:accept:{case_id}" in buttons(cards[0])
+    told = [
+        await shown(world, r) for r in await outbox(world, address=await tg(world, world.follower), kind="case_status")
+    ]
     assert told[-1] == f"Your report #{case_id} was passed to Unit G2."
     await act(world, cases.accept, case_id, world.officer_c)
     assert (await load(world, case_id)).owner_id == world.officer_c
@@ -69,8 +81,8 @@ async def test_send_back_dispatches_to_the_same_unit_again(services: Services) -
     await act(world, cases.send_back, case_id, world.district)
     case = await load(world, case_id)
     assert case.status == CaseStatus.DISPATCHED and case.unit_id == "G1"
-    card = (await outbox(world, chat_id=await tg(world, world.officer_b), kind="assignment_card"))[-1]
-    assert params(card)["text"].startswith(f"Case #{case_id} was sent back to your unit by the supervisor.")
+    card = (await outbox(world, address=await tg(world, world.officer_b), kind="assignment_card"))[-1]
+    assert (await shown(world, card)).startswith(f"Case #{case_id} was sent back to your unit by the supervisor.")
 
 
 async def test_reject_needs_a_reason_and_tells_the_reporter(services: Services) -> None:
@@ -81,7 +93,7 @@ async def test_reject_needs_a_reason_and_tells_the_reporter(services: Services) 
     await act(world, cases.reject, case_id, world.community, "private property, not public space")
     case = await load(world, case_id)
     assert case.status == CaseStatus.REJECTED and case.closed_at is not None
-    text = params((await outbox(world, chat_id=await tg(world, world.reporter), kind="case_status"))[-1])["text"]
+    text = await shown(world, (await outbox(world, address=await tg(world, world.reporter), kind="case_status"))[-1])
     assert text == f"您的上报 #{case_id} 未予立案：private property, not public space"
 
 
@@ -96,7 +108,7 @@ async def test_extend_moves_the_deadline_on_the_cases_clock(services: Services) 
     assert due == case.due_at == before + timedelta(hours=6)
     assert case.extension_count == 1
     assert [e.action for e in await events(world, case_id)][-1] == "extend"
-    texts = [params(r)["text"] for r in await outbox(world, kind="case_officer")]
+    texts = [await shown(world, r) for r in await outbox(world, kind="case_officer")]
     assert f"The deadline of case #{case_id} was extended (延期) to 2026-11-17 16:00." in texts
 
 
@@ -123,7 +135,7 @@ async def test_suspend_pauses_the_clock_and_resume_pushes_the_deadline(services:
     case = await load(world, case_id)
     assert case.status == CaseStatus.ACCEPTED and case.owner_id == world.officer_a
     assert case.due_at == before + timedelta(hours=2)
-    follower = [params(r)["text"] for r in await outbox(world, chat_id=await tg(world, world.follower))]
+    follower = [await shown(world, r) for r in await outbox(world, address=await tg(world, world.follower))]
     assert f"Report #{case_id} is on hold (挂账): waiting for the owner of the wall" in follower
     assert f"Work on report #{case_id} has resumed." in follower
 
@@ -138,7 +150,8 @@ async def test_close_on_behalf_needs_a_note(services: Services) -> None:
     case = await load(world, case_id)
     assert case.status == CaseStatus.CLOSED and case.closed_on_time is True
     officer = [
-        params(r)["text"] for r in await outbox(world, chat_id=await tg(world, world.officer_a), kind="case_officer")
+        await shown(world, r)
+        for r in await outbox(world, address=await tg(world, world.officer_a), kind="case_officer")
     ]
     assert f"案件 #{case_id} 已由值班长结案：fixed by the street team" in officer
 

@@ -44,7 +44,7 @@ _files = count(1)
 
 def person(number: int, language: str = "en", *, place: int | None = None) -> Sender:
     """Someone writing to the bot in their own conversation (or, with ``place``, in a group)."""
-    identity = Identity(number, f"Person {number}", None, language)
+    identity = Identity(number, f"Person {number}", None, language, channel="web")
     return Sender(identity, place or number, private=place is None)
 
 
@@ -188,4 +188,5 @@ async def test_group_chatter_and_edits_are_left_alone_but_commands_count_anywher
     ]
     async with UnitOfWork(services.db) as uow:
         [row] = list(await uow.session.scalars(select(Subscription)))
-    assert row.chat_id == -4242 and row.user_id is None  # the group receives it, not the person who asked
+    # The group receives it, not the person who asked.
+    assert (row.channel, row.address, row.user_id) == ("web", "-4242", None)

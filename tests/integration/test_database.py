@@ -11,6 +11,8 @@ from sqlalchemy import select, text
 from models import Base, Case, CaseStatus, User, transition
 from models.db import Database
 from models.uow import UnitOfWork
+from services.users import user_by_identity
+from tests.people import tg_user
 
 NOW = datetime(2026, 11, 16, 2, 0, tzinfo=UTC)
 
@@ -25,10 +27,10 @@ async def test_migrations_build_exactly_the_models(database: Database) -> None:
 
 async def test_unit_of_work_rolls_back_unless_committed(database: Database) -> None:
     async with UnitOfWork(database) as uow:
-        uow.session.add(User(telegram_id=1, first_name="kept", created_at=NOW))
+        uow.session.add(tg_user(1, first_name="kept", created_at=NOW))
         await uow.commit()
     async with UnitOfWork(database) as uow:
-        uow.session.add(User(telegram_id=2, first_name="lost", created_at=NOW))
+        uow.session.add(tg_user(2, first_name="lost", created_at=NOW))
     async with UnitOfWork(database) as uow:
         names = list(await uow.session.scalars(select(User.first_name)))
     assert names == ["kept"]
@@ -37,17 +39,17 @@ async def test_unit_of_work_rolls_back_unless_committed(database: Database) -> N
 async def test_times_come_back_aware_and_in_utc(database: Database) -> None:
     beijing = timezone(timedelta(hours=8))
     async with UnitOfWork(database) as uow:
-        uow.session.add(User(telegram_id=5, created_at=datetime(2026, 11, 16, 10, 0, tzinfo=beijing)))
+        uow.session.add(tg_user(5, created_at=datetime(2026, 11, 16, 10, 0, tzinfo=beijing)))
         await uow.commit()
     async with UnitOfWork(database) as uow:
-        user = await uow.session.scalar(select(User).where(User.telegram_id == 5))
+        user = await user_by_identity(uow.session, "telegram", 5)
     assert user is not None
     assert user.created_at == NOW and user.created_at.utcoffset() == timedelta(0)
 
 
 async def test_a_transition_is_stored_with_its_history(database: Database) -> None:
     async with UnitOfWork(database) as uow:
-        reporter = User(telegram_id=10, created_at=NOW)
+        reporter = tg_user(10, created_at=NOW)
         uow.session.add(reporter)
         await uow.session.flush()
         case = Case(reporter_id=reporter.id, category="0102", lat=39.91, lon=116.40, reported_at=NOW)

@@ -3,52 +3,66 @@
 from __future__ import annotations
 
 import asyncio
-import json
 from datetime import timedelta
-from typing import Any
 
 import pytest
 from sqlalchemy import select, update
 
+from channels.telegram import CHANNEL as TELEGRAM
+from models.identities import UserIdentity
 from models.outbox import DeliveryStatus, OutboxMessage
 from models.uow import UnitOfWork
 from models.users import Role, User
-from services.clock import ManualClock
-from services.context import Services
-from services.delivery import (
+from services.channels import (
+    AwaitingContact,
     DeliveryError,
+    Outgoing,
     RecipientBlocked,
     Rejected,
     RetryLater,
     TransientError,
-    claim_due,
-    deliver_due,
 )
-from services.outbox import enqueue, enqueue_text
+from services.clock import ManualClock
+from services.context import Services
+from services.delivery import HELD, claim_due, deliver_due, resume_held
+from services.messages import Message, PhotoRef, Text, from_json
+from services.outbox import Contact, enqueue
+from tests.people import tg_user
 
 
 class FakeApi:
-    """Records calls; raises the errors scripted per chat, in order; numbers messages like Telegram."""
+    """A channel sender ("telegram") that records deliveries, raises the errors scripted per chat, in order, and
+    numbers messages like Telegram."""
+
+    channel = TELEGRAM
 
     def __init__(self, script: dict[int, list[DeliveryError]] | None = None, delay: float = 0.0) -> None:
-        self.calls: list[tuple[str, dict[str, Any]]] = []
+        self.calls: list[Outgoing] = []
         self.script = script or {}
         self.delay = delay
         self._next = 100
 
-    async def call(self, method: str, params: dict[str, Any]) -> list[int]:
-        self.calls.append((method, params))
+    def interval(self, address: str) -> float:
+        return 0.0
+
+    async def deliver(self, item: Outgoing) -> list[str]:
+        self.calls.append(item)
         if self.delay:
             await asyncio.sleep(self.delay)
-        queue = self.script.get(params["chat_id"])
+        queue = self.script.get(int(item.address))
         if queue:
             raise queue.pop(0)
-        count = len(params["media"]) if method == "sendMediaGroup" else 1
+        count = max(len(item.message.photos), 1)
         self._next += count
-        return list(range(self._next - count + 1, self._next + 1))
+        return [str(n) for n in range(self._next - count + 1, self._next + 1)]
 
     def texts(self, chat_id: int) -> list[str]:
-        return [p.get("text", p.get("caption", "")) for _m, p in self.calls if p["chat_id"] == chat_id]
+        return [
+            line.values.get("raw", line.msgid)
+            for c in self.calls
+            if c.address == str(chat_id)
+            for line in c.message.lines
+        ]
 
 
 @pytest.fixture
@@ -65,11 +79,19 @@ async def queue(services: Services, *messages: tuple[int, str]) -> list[int]:
     ids = []
     async with UnitOfWork(services.db) as uow:
         for chat, text in messages:
-            row = await enqueue_text(uow.session, chat_id=chat, text=text, kind="test", now=services.clock.now())
+            row = await enqueue(uow.session, to=_at(chat), message=_text(text), kind="test", now=services.clock.now())
             assert row is not None
             ids.append(row.id)
         await uow.commit()
     return ids
+
+
+def _at(chat: int) -> Contact:
+    return Contact(TELEGRAM, str(chat))
+
+
+def _text(text: str) -> Message:
+    return Message(lines=(Text.raw(text),))
 
 
 async def rows(services: Services) -> dict[int, OutboxMessage]:
@@ -84,20 +106,18 @@ async def test_rows_are_sent_in_order_and_marked_with_their_message_ids(fast: Se
     assert api.texts(1) == ["a1", "a2", "a3"] and api.texts(2) == ["b1"]
     stored = await rows(fast)
     assert all(stored[i].status == DeliveryStatus.SENT and stored[i].attempts == 1 for i in ids)
-    assert sorted(stored[i].telegram_message_id for i in ids) == [101, 102, 103, 104]  # type: ignore[type-var]
+    assert sorted(stored[i].delivered_ids for i in ids) == ["101", "102", "103", "104"]  # type: ignore[type-var]
     assert await deliver_due(fast, api) == 0 and len(api.calls) == 4  # nothing is sent twice
 
 
 async def test_a_media_group_keeps_every_message_id(fast: Services) -> None:
     async with UnitOfWork(fast.db) as uow:
-        media = [{"type": "photo", "media": "f1"}, {"type": "photo", "media": "f2"}]
-        await enqueue(
-            uow.session, chat_id=5, method="sendMediaGroup", params={"media": media}, kind="t", now=fast.clock.now()
-        )
+        album = Message(photos=(PhotoRef(path="/f1.png"), PhotoRef(path="/f2.png")))
+        await enqueue(uow.session, to=_at(5), message=album, kind="t", now=fast.clock.now())
         await uow.commit()
     await deliver_due(fast, FakeApi())
     (row,) = (await rows(fast)).values()
-    assert row.telegram_message_id == 101 and row.telegram_message_ids == "101,102"
+    assert row.delivered == ["101", "102"]
 
 
 async def test_a_5xx_is_retried_with_exponential_backoff_and_later_rows_wait(
@@ -150,7 +170,7 @@ async def test_429_waits_retry_after_without_using_up_attempts(fast: Services, c
 
 async def test_403_marks_the_user_blocked_and_fails_their_pending_rows(fast: Services) -> None:
     async with UnitOfWork(fast.db) as uow:
-        user = User(telegram_id=42, first_name="Gone", role=Role.CITIZEN, created_at=fast.clock.now())
+        user = tg_user(42, first_name="Gone", role=Role.CITIZEN, created_at=fast.clock.now())
         uow.session.add(user)
         await uow.commit()
     a, b, other = await queue(fast, (42, "one"), (42, "two"), (7, "someone else"))
@@ -161,7 +181,10 @@ async def test_403_marks_the_user_blocked_and_fails_their_pending_rows(fast: Ser
     assert stored[other].status == DeliveryStatus.SENT
     assert api.texts(42) == ["one"]  # the second was never tried
     async with UnitOfWork(fast.db) as uow:
-        assert (await uow.session.get(User, user.id)).blocked_bot is True  # type: ignore[union-attr]
+        gone = await uow.session.get(User, user.id)
+        account = await uow.session.scalar(select(UserIdentity).where(UserIdentity.user_id == user.id))
+    assert gone is not None and gone.contact_address is None  # nothing more is queued for them
+    assert account is not None and account.blocked
 
 
 async def test_400_fails_at_once(fast: Services) -> None:
@@ -176,34 +199,18 @@ async def test_400_fails_at_once(fast: Services) -> None:
 async def test_an_edit_targets_the_delivered_message(fast: Services) -> None:
     (card,) = await queue(fast, (1, "card"))
     async with UnitOfWork(fast.db) as uow:
-        await enqueue(
-            uow.session,
-            chat_id=1,
-            method="editMessageText",
-            params={"text": "taken"},
-            kind="edit",
-            now=fast.clock.now(),
-            ref_id=card,
-        )
+        await enqueue(uow.session, to=_at(1), message=_text("taken"), kind="edit", now=fast.clock.now(), ref_id=card)
         await uow.commit()
     api = FakeApi()
     assert await deliver_due(fast, api) == 2
-    method, params = api.calls[1]
-    assert method == "editMessageText" and params == {"text": "taken", "chat_id": 1, "message_id": 101}
+    edit = api.calls[1]
+    assert edit.replaces == ["101"] and edit.message == _text("taken")
 
 
 async def test_an_edit_of_a_message_that_never_arrived_fails_without_a_call(fast: Services) -> None:
     (card,) = await queue(fast, (1, "card"))
     async with UnitOfWork(fast.db) as uow:
-        await enqueue(
-            uow.session,
-            chat_id=1,
-            method="editMessageText",
-            params={"text": "x"},
-            kind="edit",
-            now=fast.clock.now(),
-            ref_id=card,
-        )
+        await enqueue(uow.session, to=_at(1), message=_text("x"), kind="edit", now=fast.clock.now(), ref_id=card)
         await uow.commit()
     await deliver_due(fast, FakeApi({1: [Rejected("chat not found")]}))
     stored = sorted((await rows(fast)).values(), key=lambda r: r.id)
@@ -216,7 +223,7 @@ async def test_two_workers_never_send_a_row_twice(fast: Services) -> None:
     api = FakeApi(delay=0.001)
     sent = await asyncio.gather(*(deliver_due(fast, api) for _ in range(4)))
     assert sum(sent) == 60
-    keys = [p["text"] for _m, p in api.calls]
+    keys = [c.message.lines[0].values["raw"] for c in api.calls]
     assert len(keys) == len(set(keys)) == 60
     for chat in range(1, 11):
         assert api.texts(chat) == [f"{chat}-{n}" for n in range(6)]
@@ -251,4 +258,20 @@ async def test_rows_of_a_chat_wait_behind_a_row_in_backoff(fast: Services, clock
     clock.advance(timedelta(minutes=5))
     assert await deliver_due(fast, api) == 2
     assert api.texts(1) == ["first", "second"]
-    assert json.loads((await rows(fast))[second].params) == {"text": "second"}
+    assert from_json((await rows(fast))[second].payload) == _text("second")
+
+
+async def test_a_row_the_channel_cannot_deliver_yet_is_held_until_the_person_writes(
+    fast: Services, clock: ManualClock
+) -> None:
+    held, after = await queue(fast, (1, "outside the window"), (1, "later notice"))
+    api = FakeApi({1: [AwaitingContact("45015: the person has not written for 48 hours")]})
+    assert await deliver_due(fast, api) == 0
+    stored = await rows(fast)
+    assert stored[held].status == stored[after].status == DeliveryStatus.PENDING  # nothing lost
+    assert (stored[held].last_error or "").startswith(HELD) and stored[held].attempts == 0
+    clock.advance(timedelta(days=1))
+    assert await deliver_due(fast, api) == 0  # still held: no retries while the person is silent
+    assert await resume_held(fast, TELEGRAM, "1") == 1  # they wrote again
+    assert await deliver_due(fast, api) == 2
+    assert api.texts(1) == ["outside the window", "outside the window", "later notice"]

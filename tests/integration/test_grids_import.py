@@ -17,11 +17,11 @@ from geo.crs import from_wgs84_arrays
 from models.cases import Case, RoutedBy
 from models.grid import GridUnit, Place, UnitLevel
 from models.uow import UnitOfWork
-from models.users import User
 from services.context import Services
 from services.grids import import_grid_file, offline_places
 from services.routing import route
 from tests.conftest import SHARED_DATA, require
+from tests.people import tg_user
 
 BERLIN = SHARED_DATA / "berlin_bezirke.geojson"
 CELL = 0.001
@@ -128,7 +128,7 @@ async def test_reimport_updates_in_place_and_cases_keep_their_unit(services: Ser
     await import_hierarchy(services, cols=2, rows=2)
     now = services.clock.now()
     async with UnitOfWork(services.db) as uow:
-        reporter = User(telegram_id=1, created_at=now)
+        reporter = tg_user(1, created_at=now)
         uow.session.add(reporter)
         await uow.session.flush()
         case = Case(

@@ -3,20 +3,23 @@
 from __future__ import annotations
 
 import asyncio
-import json
 from datetime import timedelta
 
 from sqlalchemy import func, select
 
+from channels.telegram import CHANNEL as TELEGRAM
 from models.cases import Photo, ReportDraft
+from models.identities import UserIdentity
 from models.outbox import OutboxMessage
 from models.uow import UnitOfWork
 from models.users import User
 from services.clock import ManualClock
 from services.context import Services
+from services.i18n import Translator
 from services.intake import add_photo, cancel_all, find_draft, open_draft, set_category
 from services.intake_expiry import expire_drafts
 from services.intake_history import case_for_follower, history, reporter_cases
+from services.messages import from_json, render_lines
 from services.photos import IncomingPhoto, attach_copy, backfill_copies
 from tests.integration.test_intake_submit import INSIDE, fill_draft, make_grid, make_user, submit
 
@@ -66,10 +69,12 @@ async def test_idle_drafts_expire_once_with_a_notice_in_the_owners_language(
         assert await find_draft(uow.session, zh.id) is None and await find_draft(uow.session, en.id) is not None
         assert await uow.session.scalar(select(func.count(Photo.id))) == 1
         [notice] = list(await uow.session.scalars(select(OutboxMessage)))
-    params = json.loads(notice.params)
-    assert notice.chat_id == zh.telegram_id
-    assert params["text"].startswith("您未完成的上报已超过 60 分钟无操作")
-    assert params["reply_markup"] == {"remove_keyboard": True}
+        query = select(UserIdentity.external_id).where(UserIdentity.user_id == zh.id, UserIdentity.channel == TELEGRAM)
+        zh_chat = await uow.session.scalar(query)
+    assert (notice.channel, notice.address) == (TELEGRAM, zh_chat)
+    message = from_json(notice.payload)
+    assert render_lines(services, message.lines, Translator(zh.locale)).startswith("您未完成的上报已超过 60 分钟无操作")
+    assert message.end_location and not message.choices  # the "send my location" keyboard goes away
 
 
 async def test_touching_a_draft_keeps_it_alive(services: Services, clock: ManualClock) -> None:

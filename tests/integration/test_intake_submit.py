@@ -22,6 +22,7 @@ from services.intake import add_photo, open_draft, set_category, set_location, s
 from services.intake_limits import IntakeRefused, RateLimited
 from services.intake_submit import ALREADY_SENT, Outcome, submit_draft
 from services.photos import IncomingPhoto
+from tests.people import tg_user
 
 INSIDE = (39.9100, 116.4000)  # inside grid G-1
 OUTSIDE = (31.2304, 121.4737)  # far from every grid
@@ -31,8 +32,8 @@ _ids = count(1000)
 async def make_user(services: Services, language: str = "zh-hans", **fields: object) -> User:
     """A citizen row."""
     async with UnitOfWork(services.db) as uow:
-        user = User(
-            telegram_id=next(_ids),
+        user = tg_user(
+            next(_ids),
             first_name="Li",
             telegram_language=language,
             created_at=services.clock.now(),
@@ -66,7 +67,7 @@ async def make_grid(services: Services, with_officer: bool = True) -> User | Non
         )
         officer = None
         if with_officer:
-            officer = User(telegram_id=next(_ids), first_name="Officer", created_at=now)
+            officer = tg_user(next(_ids), first_name="Officer", created_at=now)
             uow.session.add(officer)
             await uow.session.flush()
             uow.session.add(

@@ -7,9 +7,10 @@ from datetime import timedelta
 
 import pytest
 
+from channels.telegram import CHANNEL as TELEGRAM
 from models.grid import BindingRole
 from models.uow import UnitOfWork
-from models.users import Role, User
+from models.users import Role
 from services.clock import ManualClock
 from services.context import Services
 from services.grids import UnknownUnit
@@ -24,13 +25,19 @@ from services.officers import (
     remove_officer,
 )
 from services.responsibility import covered_unit_ids, officers_of
-from services.users import user_by_telegram_id
+from services.users import Identity, user_by_identity
 from tests.integration.test_routing_service import build_hierarchy
+from tests.people import tg_user
+
+
+def tg(telegram_id: int) -> Identity:
+    """A Telegram account, as the CLI names an officer."""
+    return Identity(telegram_id, channel=TELEGRAM)
 
 
 async def role_of(services: Services, telegram_id: int) -> Role | None:
     async with UnitOfWork(services.db) as uow:
-        user = await user_by_telegram_id(uow.session, telegram_id)
+        user = await user_by_identity(uow.session, TELEGRAM, telegram_id)
         return None if user is None else Role(user.role)
 
 
@@ -38,31 +45,31 @@ async def test_add_list_remove_keeps_the_role_in_sync(services: Services) -> Non
     await build_hierarchy(services)
     now = services.clock.now()
     async with UnitOfWork(services.db) as uow:
-        await add_officer(uow.session, 1001, "G00", now=now, display_name="Wang Wei")
-        await add_officer(uow.session, 1001, "G01", now=now)
-        await add_officer(uow.session, 2002, "S1", now=now, role=BindingRole.SUPERVISOR)
+        await add_officer(uow.session, tg(1001), "G00", now=now, display_name="Wang Wei")
+        await add_officer(uow.session, tg(1001), "G01", now=now)
+        await add_officer(uow.session, tg(2002), "S1", now=now, role=BindingRole.SUPERVISOR)
         await uow.commit()
     assert await role_of(services, 1001) == Role.OFFICER
     assert await role_of(services, 2002) == Role.SUPERVISOR
     async with UnitOfWork(services.db) as uow:
         listed = await list_bindings(uow.session)
-        assert [(b.telegram_id, b.unit_id, b.role) for b in listed] == [
-            (1001, "G00", BindingRole.OFFICER),
-            (1001, "G01", BindingRole.OFFICER),
-            (2002, "S1", BindingRole.SUPERVISOR),
+        assert [(b.accounts, b.unit_id, b.role) for b in listed] == [
+            ("telegram:1001", "G00", BindingRole.OFFICER),
+            ("telegram:1001", "G01", BindingRole.OFFICER),
+            ("telegram:2002", "S1", BindingRole.SUPERVISOR),
         ]
         assert listed[0].display_name == "Wang Wei" and listed[0].unit_name == "Grid 0,0"
-        assert [b.telegram_id for b in await list_bindings(uow.session, "S1")] == [2002]
+        assert [b.accounts for b in await list_bindings(uow.session, "S1")] == ["telegram:2002"]
         # Promoting the officer of G00 to its supervisor changes the binding, not adds one.
-        await add_officer(uow.session, 1001, "G00", now=now, role=BindingRole.SUPERVISOR)
+        await add_officer(uow.session, tg(1001), "G00", now=now, role=BindingRole.SUPERVISOR)
         await uow.commit()
     assert await role_of(services, 1001) == Role.SUPERVISOR
     async with UnitOfWork(services.db) as uow:
-        assert await remove_officer(uow.session, 1001, "G00") == 1
+        assert await remove_officer(uow.session, tg(1001), "G00") == 1
         await uow.commit()
     assert await role_of(services, 1001) == Role.OFFICER
     async with UnitOfWork(services.db) as uow:
-        assert await remove_officer(uow.session, 1001) == 1
+        assert await remove_officer(uow.session, tg(1001)) == 1
         await uow.commit()
     assert await role_of(services, 1001) == Role.CITIZEN
 
@@ -72,19 +79,19 @@ async def test_unknown_unit_and_unknown_officer_are_clear_errors(services: Servi
     now = services.clock.now()
     async with UnitOfWork(services.db) as uow:
         with pytest.raises(UnknownUnit, match="'G99'"):
-            await add_officer(uow.session, 1, "G99", now=now)
+            await add_officer(uow.session, tg(1), "G99", now=now)
         with pytest.raises(UnknownUnit):
             await create_invite(uow.session, "G99", now=now)
         with pytest.raises(UnknownOfficer):
-            await remove_officer(uow.session, 424242)
-        await add_officer(uow.session, 5, "G00", now=now)
+            await remove_officer(uow.session, tg(424242))
+        await add_officer(uow.session, tg(5), "G00", now=now)
         with pytest.raises(UnknownOfficer):
-            await remove_officer(uow.session, 5, "G11")
+            await remove_officer(uow.session, tg(5), "G11")
 
 
 async def joiner(services: Services, telegram_id: int) -> int:
     async with UnitOfWork(services.db) as uow:
-        uow.session.add(User(telegram_id=telegram_id, first_name=f"n{telegram_id}", created_at=services.clock.now()))
+        uow.session.add(tg_user(telegram_id, first_name=f"n{telegram_id}", created_at=services.clock.now()))
         await uow.commit()
     return telegram_id
 
@@ -92,7 +99,7 @@ async def joiner(services: Services, telegram_id: int) -> int:
 async def redeem(services: Services, token: str, telegram_id: int) -> str:
     """Open the invite as the user; returns the unit's name."""
     async with UnitOfWork(services.db) as uow:
-        user = await user_by_telegram_id(uow.session, telegram_id)
+        user = await user_by_identity(uow.session, TELEGRAM, telegram_id)
         assert user is not None
         _, unit = await redeem_invite(uow.session, token, user, services.clock.now())
         await uow.commit()
@@ -109,7 +116,7 @@ async def test_invite_binds_once_then_refuses(services: Services) -> None:
     assert await redeem(services, invite.token, first) == "Community C01"
     assert await role_of(services, 11) == Role.SUPERVISOR
     async with UnitOfWork(services.db) as uow:
-        user = await user_by_telegram_id(uow.session, first)
+        user = await user_by_identity(uow.session, TELEGRAM, first)
         assert user is not None
         assert {"C01", "G02", "G03", "G12", "G13"} == await covered_unit_ids(uow.session, user.id)
     with pytest.raises(InviteError) as used:
@@ -146,7 +153,9 @@ async def test_invite_just_before_expiry_still_works(services: Services, clock: 
     clock.advance(timedelta(minutes=59))
     assert await redeem(services, invite.token, user) == "Grid 1,0"
     async with UnitOfWork(services.db) as uow:
-        assert [u.telegram_id for u in await officers_of(uow.session, "G10")] == [31]
+        joined = await user_by_identity(uow.session, TELEGRAM, 31)
+        assert joined is not None
+        assert [u.id for u in await officers_of(uow.session, "G10")] == [joined.id]
         assert (await list_bindings(uow.session, "G10"))[0].display_name == "Officer Li"
 
 

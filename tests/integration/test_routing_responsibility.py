@@ -16,6 +16,7 @@ from services.responsibility import (
     supervisors_at,
 )
 from tests.integration.test_routing_service import build_hierarchy
+from tests.people import tg_user
 
 CHAIN = ("G31", "C10", "S2", "D1")
 
@@ -23,7 +24,7 @@ CHAIN = ("G31", "C10", "S2", "D1")
 async def person(session: AsyncSession, services: Services, telegram_id: int, *bindings: tuple[str, str]) -> User:
     """A user bound to ``(unit, role)`` pairs."""
     now = services.clock.now()
-    user = User(telegram_id=telegram_id, first_name=f"u{telegram_id}", created_at=now)
+    user = tg_user(telegram_id, first_name=f"u{telegram_id}", created_at=now)
     session.add(user)
     await session.flush()
     for unit_id, role in bindings:
@@ -33,7 +34,8 @@ async def person(session: AsyncSession, services: Services, telegram_id: int, *b
 
 
 def ids(users: list[User]) -> list[int]:
-    return [u.telegram_id for u in users]
+    """The people's Telegram ids (where ``tg_user`` reaches them)."""
+    return [int(u.contact_address or 0) for u in users]
 
 
 async def test_officers_and_supervisors_are_bound_to_exactly_their_unit(services: Services) -> None:

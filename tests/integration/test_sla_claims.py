@@ -40,8 +40,8 @@ async def outbox_count(services: Services) -> int:
 async def notices_per_recipient(services: Services) -> Counter[tuple[int, str, int | None]]:
     """How often each (chat, kind, case) notice was queued."""
     async with UnitOfWork(services.db) as uow:
-        rows = await uow.session.execute(select(OutboxMessage.chat_id, OutboxMessage.kind, OutboxMessage.case_id))
-        return Counter((chat, kind, case_id) for chat, kind, case_id in rows.all())
+        rows = await uow.session.execute(select(OutboxMessage.address, OutboxMessage.kind, OutboxMessage.case_id))
+        return Counter((int(chat), kind, case_id) for chat, kind, case_id in rows.all())
 
 
 async def test_repeated_sweeps_at_the_same_moment_queue_nothing_new(services: Services, clock: ManualClock) -> None:
@@ -58,14 +58,15 @@ async def test_repeated_sweeps_at_the_same_moment_queue_nothing_new(services: Se
 async def test_two_overlapping_sweeps_share_the_work(services: Services, clock: ManualClock) -> None:
     ids = await many_cases(services, 40)
     services.config.sla.batch_size = 7  # several rounds each, interleaved
-    for moment, per_case in ((REMINDER, 2), (DEADLINE, 3)):
+    # At the deadline: both officers, the community supervisor and the reporter (told of the escalation).
+    for moment, per_case in ((REMINDER, 2), (DEADLINE, 4)):
         clock.set(moment)
         first, second = await asyncio.gather(sweep(services, worker="a"), sweep(services, worker="b"))
         assert first.claimed + second.claimed == len(ids)
         assert len(first.notices) + len(second.notices) == len(ids) * per_case
     queued = await notices_per_recipient(services)
     assert set(queued.values()) == {1}
-    assert len(queued) == 40 * 5  # 2 reminders, 2 overdue notices, 1 escalation per case
+    assert len(queued) == 40 * 6  # 2 reminders, 2 overdue notices, 1 escalation, the reporter's news per case
 
 
 async def test_two_processes_on_one_database_never_double_notify(
@@ -87,8 +88,9 @@ async def test_two_processes_on_one_database_never_double_notify(
     finally:
         await other_db.dispose()
     queued = await notices_per_recipient(services)
-    # Per case and officer: one reminder, one overdue notice, two chases; one escalation per level.
-    assert Counter(queued.values()) == Counter({1: 30 * 7, 2: 30 * 2})
+    # Per case and officer: one reminder, one overdue notice, two chases; one escalation per level; the
+    # reporter's news of the escalation once.
+    assert Counter(queued.values()) == Counter({1: 30 * 8, 2: 30 * 2})
     assert {kind for _chat, kind, _case in queued if queued[(_chat, kind, _case)] == 2} == {"sla_chase"}
 
 
@@ -110,19 +112,19 @@ async def test_one_failing_case_does_not_hold_back_the_others(
 ) -> None:
     ids = await many_cases(services, 3)
     broken = ids[1]
-    real_render = sla_notices.render
+    real_lines = sla_notices.notice_lines
 
-    def render(services: Services, case: SweptCase, *args: Any) -> str:
+    def notice_lines(case: SweptCase, *args: Any) -> Any:
         if case.id == broken:
             raise RuntimeError("template bug")
-        return real_render(services, case, *args)
+        return real_lines(case, *args)
 
-    monkeypatch.setattr(sla_notices, "render", render)
+    monkeypatch.setattr(sla_notices, "notice_lines", notice_lines)
     clock.set(REMINDER)
     result = await sweep(services)
     assert result.failed == [broken]
     assert sorted({notice.case_id for notice in result.notices}) == [ids[0], ids[2]]
-    monkeypatch.setattr(sla_notices, "render", real_render)
+    monkeypatch.setattr(sla_notices, "notice_lines", real_lines)
     assert (await sweep(services)).claimed == 0  # retried once its claim expires, not in a tight loop
     clock.set(REMINDER + timedelta(seconds=services.config.sla.claim_seconds + 1))
     retried = await sweep(services)

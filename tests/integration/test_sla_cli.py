@@ -43,8 +43,8 @@ def test_one_sweep_at_a_local_time_prints_what_it_queued(database_url: str) -> N
     code, output = run_sla("--now", "2026-11-16T15:00")  # no offset: the city's time
     assert code == 0
     assert "SLA sweep at 2026-11-16T15:00+08:00: 1 case(s) checked, 2 notice(s) queued" in output
-    assert "case #1: reminder -> user 1 (chat 101)" in output
-    assert "case #1: reminder -> user 2 (chat 102)" in output
+    assert "case #1: reminder -> user 1 (telegram 101)" in output
+    assert "case #1: reminder -> user 2 (telegram 102)" in output
 
 
 def test_running_it_twice_queues_nothing_twice(database_url: str) -> None:
@@ -59,9 +59,10 @@ def test_catch_up_after_days_sends_one_overdue_notice_and_the_top_escalation(dat
     assert code == 0
     lines = [line.strip() for line in output.splitlines()[1:]]
     assert lines == [
-        "case #1: overdue -> user 1 (chat 101)",
-        "case #1: overdue -> user 2 (chat 102)",
-        "case #1: escalation 3 -> user 5 (chat 401)",
+        "case #1: overdue -> user 1 (telegram 101)",
+        "case #1: overdue -> user 2 (telegram 102)",
+        "case #1: escalation 3 -> user 5 (telegram 401)",
+        "case #1: escalated 3 -> user 6 (telegram 900)",
     ]
 
 

@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete
 
 from models.cases import Case
 from models.grid import BindingRole, OfficerBinding
 from models.uow import UnitOfWork
-from models.users import User
 from services import responsibility
 from services.clock import ManualClock
 from services.context import Services
 from services.sla import sweep
 from services.sla_recipients import Directory, chain_of
+from services.users import user_by_identity
 from tests.integration.sla_world import beijing, build_world, dispatch_case, sla_messages
+from tests.people import tg_user
 
 
 async def test_directory_matches_the_responsibility_service(services: Services) -> None:
@@ -23,10 +24,10 @@ async def test_directory_matches_the_responsibility_service(services: Services) 
         s = uow.session
         # Nobody supervises the community any more; one officer is banned; a second district supervisor joins.
         await s.execute(delete(OfficerBinding).where(OfficerBinding.unit_id == "C1"))
-        officer = await s.scalar(select(User).where(User.telegram_id == 101))
+        officer = await user_by_identity(s, "telegram", 101)
         assert officer is not None
         officer.banned = True
-        extra = User(telegram_id=402, first_name="Extra", language="en", created_at=services.clock.now())
+        extra = tg_user(402, first_name="Extra", language="en", created_at=services.clock.now())
         s.add(extra)
         await s.flush()
         s.add(OfficerBinding(user_id=extra.id, unit_id="D1", role=BindingRole.SUPERVISOR, created_at=extra.created_at))
@@ -37,12 +38,13 @@ async def test_directory_matches_the_responsibility_service(services: Services) 
         assert case is not None
         directory = await Directory.load(s, [case])
         chain = chain_of(case)
-        expected_officers = [u.telegram_id for u in await responsibility.officers_of(s, "G1")]
-        assert [r.telegram_id for r in directory.handlers_of(case)] == expected_officers == [102]
+        people = world.user_ids
+        expected_officers = [u.id for u in await responsibility.officers_of(s, "G1")]
+        assert [r.id for r in directory.handlers_of(case)] == expected_officers == [people[102]]
         for level in range(0, 6):
-            expected = [u.telegram_id for u in await responsibility.escalation_targets(s, chain, level)]
-            assert [r.telegram_id for r in directory.escalation_targets(case, level)] == expected, level
-        assert [r.telegram_id for r in directory.escalation_targets(case, 1)] == [301]  # the community's gap
+            expected = [u.id for u in await responsibility.escalation_targets(s, chain, level)]
+            assert [r.id for r in directory.escalation_targets(case, level)] == expected, level
+        assert [r.id for r in directory.escalation_targets(case, 1)] == [people[301]]  # the community's gap
 
 
 async def test_escalation_over_an_empty_level_reaches_the_next_one_up(services: Services, clock: ManualClock) -> None:
@@ -53,10 +55,11 @@ async def test_escalation_over_an_empty_level_reaches_the_next_one_up(services: 
         await uow.commit()
     clock.set(beijing(2026, 11, 16, 12))
     result = await sweep(services)
-    assert sorted((n.chat_id, n.kind) for n in result.notices) == [
+    assert sorted((int(n.address), n.kind) for n in result.notices) == [
         (101, "overdue"),
         (102, "overdue"),
         (301, "escalation"),
+        (900, "escalated"),
     ]
     texts = [text for chat, _kind, text in await sla_messages(services) if chat == 301]
     assert texts[0].startswith("🔔 督办（第1级）：")

@@ -23,7 +23,7 @@ async def sweep_at(services: Services, clock: ManualClock, when: datetime) -> li
     """Move the clock, sweep, and return who got which notice, as (chat id, kind)."""
     clock.set(when)
     result = await sweep(services)
-    return sorted((notice.chat_id, notice.kind) for notice in result.notices)
+    return sorted((int(notice.address), notice.kind) for notice in result.notices)
 
 
 async def test_reminder_at_75_percent_across_the_weekend_reaches_each_officer_in_their_language(
@@ -50,7 +50,8 @@ async def test_deadline_then_escalation_up_the_chain_with_the_right_recipients(
     await dispatch_case(services, world, "0102", beijing(2026, 11, 16, 10))  # 10-12 and 14-16: due Monday 16:00
     assert await sweep_at(services, clock, beijing(2026, 11, 16, 15)) == [(101, "reminder"), (102, "reminder")]
     at_deadline = await sweep_at(services, clock, beijing(2026, 11, 16, 16))
-    assert at_deadline == [(101, "overdue"), (102, "overdue"), (201, "escalation")]  # the community supervisor
+    # The community supervisor, and the reporter (900) told once that the case was escalated.
+    assert at_deadline == [(101, "overdue"), (102, "overdue"), (201, "escalation"), (900, "escalated")]
     for night in (beijing(2026, 11, 16, 20), beijing(2026, 11, 17, 7, 59)):
         assert await sweep_at(services, clock, night) == []  # a working-clock case waits for working time
     street = await sweep_at(services, clock, beijing(2026, 11, 17, 8))
@@ -74,7 +75,7 @@ async def test_chase_reaches_only_the_owner_once_accepted_and_never_more_often_t
     for quarter in range(24 * 4):
         when = beijing(2026, 11, 16, 10) + timedelta(minutes=15 * quarter)
         for chat, kind in await sweep_at(services, clock, when):
-            assert chat in (102, 201, 301, 401), "only the owner among officers"
+            assert chat in (102, 201, 301, 401, 900), "only the owner among officers"
             if kind in ("overdue", "chase"):
                 chased.append(when.astimezone(BEIJING))
     assert [moment.strftime("%d %H:%M") for moment in chased] == [
@@ -105,7 +106,7 @@ async def test_suspension_pauses_notices_and_resume_moves_the_deadline(services:
     assert await sweep_at(services, clock, beijing(2026, 11, 18, 10, 29)) == []
     assert await sweep_at(services, clock, beijing(2026, 11, 18, 10, 30)) == [(101, "reminder"), (102, "reminder")]
     overdue = await sweep_at(services, clock, beijing(2026, 11, 18, 11))
-    assert overdue == [(101, "overdue"), (102, "overdue"), (201, "escalation")]
+    assert overdue == [(101, "overdue"), (102, "overdue"), (201, "escalation"), (900, "escalated")]
 
 
 async def test_extension_silences_an_overdue_case_until_its_new_deadline(
@@ -121,7 +122,7 @@ async def test_extension_silences_an_overdue_case_until_its_new_deadline(
     assert await sweep_at(services, clock, beijing(2026, 11, 17, 5, 30)) == [(101, "reminder"), (102, "reminder")]
     assert await sweep_at(services, clock, beijing(2026, 11, 17, 11, 59)) == []
     again = await sweep_at(services, clock, beijing(2026, 11, 17, 12))
-    assert again == [(101, "overdue"), (102, "overdue"), (201, "escalation")]
+    assert again == [(101, "overdue"), (102, "overdue"), (201, "escalation"), (900, "escalated")]
     texts = [text for chat, kind, text in await sla_messages(services) if chat == 102 and kind == "sla_overdue"]
     assert [text.split("deadline was ")[1][:16] for text in texts] == ["2026-11-16 12:00", "2026-11-17 12:00"]
 
@@ -147,9 +148,9 @@ async def test_catch_up_after_downtime_sends_each_due_notice_once(services: Serv
     await dispatch_case(services, world, "0102", beijing(2026, 11, 16, 10))  # due Monday 16:00
     # The bot was down from Monday morning to Thursday: one sweep catches up, with the highest level only.
     caught_up = await sweep_at(services, clock, beijing(2026, 11, 19, 9))
-    assert caught_up == [(101, "overdue"), (102, "overdue"), (401, "escalation")]
+    assert caught_up == [(101, "overdue"), (102, "overdue"), (401, "escalation"), (900, "escalated")]
     assert await sweep_at(services, clock, beijing(2026, 11, 19, 9)) == []
-    assert len(await sla_messages(services)) == 3
+    assert len(await sla_messages(services)) == 4
     assert await sweep_at(services, clock, beijing(2026, 11, 19, 13)) == []  # lunch break: the chase waits
     assert await sweep_at(services, clock, beijing(2026, 11, 19, 14)) == [(101, "chase"), (102, "chase")]
 
@@ -160,7 +161,7 @@ async def test_emergency_case_is_notified_at_night_a_working_one_is_not(services
     await dispatch_case(services, world, "0102", beijing(2026, 11, 20, 17))  # litter, due Monday 11:00
     assert await sweep_at(services, clock, beijing(2026, 11, 22, 0, 30)) == [(101, "reminder"), (102, "reminder")]
     at_one = await sweep_at(services, clock, beijing(2026, 11, 22, 1))
-    assert at_one == [(101, "overdue"), (102, "overdue"), (201, "escalation")]
+    assert at_one == [(101, "overdue"), (102, "overdue"), (201, "escalation"), (900, "escalated")]
     at_five = await sweep_at(services, clock, beijing(2026, 11, 22, 5))
     assert at_five == [(101, "chase"), (102, "chase"), (301, "escalation")]
     assert await sweep_at(services, clock, beijing(2026, 11, 23, 0, 59)) == [(101, "chase"), (102, "chase")]
@@ -168,13 +169,45 @@ async def test_emergency_case_is_notified_at_night_a_working_one_is_not(services
 
 async def test_recipients_who_blocked_the_bot_are_skipped(services: Services, clock: ManualClock) -> None:
     from models.uow import UnitOfWork
-    from models.users import User
+    from services.users import mark_unreachable
 
     world = await build_world(services)
     async with UnitOfWork(services.db) as uow:
-        officer = await uow.session.get(User, world.user_ids[101])
-        assert officer is not None
-        officer.blocked_bot = True
+        await mark_unreachable(uow.session, "telegram", "101")
         await uow.commit()
     await dispatch_case(services, world, "0505", beijing(2026, 11, 16, 10))
     assert await sweep_at(services, clock, beijing(2026, 11, 16, 11, 30)) == [(102, "reminder")]
+
+
+async def test_reporter_and_followers_hear_once_that_their_case_was_escalated(
+    services: Services, clock: ManualClock
+) -> None:
+    from models.cases import CaseFollower
+    from models.uow import UnitOfWork
+    from tests.people import tg_user
+
+    world = await build_world(services)
+    case_id = await dispatch_case(services, world, "0505", beijing(2026, 11, 16, 10))  # due 12:00
+    async with UnitOfWork(services.db) as uow:
+        now = clock.now()
+        follower = tg_user(950, first_name="Fiona", language="en", created_at=now)
+        banned = tg_user(960, first_name="Spam", language="en", created_at=now, banned=True)
+        uow.session.add_all([follower, banned])
+        await uow.session.flush()
+        for user_id in (world.user_ids[900], follower.id, banned.id):  # the reporter follows too, as intake does
+            uow.session.add(CaseFollower(case_id=case_id, user_id=user_id))
+        await uow.commit()
+    at_deadline = await sweep_at(services, clock, beijing(2026, 11, 16, 12))
+    assert [chat for chat, kind in at_deadline if kind == "escalated"] == [900, 950]
+    for later in (beijing(2026, 11, 16, 16), beijing(2026, 11, 17, 12)):  # levels 2 and 3: staff only
+        assert [kind for _chat, kind in await sweep_at(services, clock, later)] == ["chase", "chase", "escalation"]
+    news = {chat: text for chat, kind, text in await sla_messages(services) if kind == "sla_escalated"}
+    assert news[900] == (
+        f"🔔 您上报的问题 #{case_id}（机动车乱停放，多福巷01网格）未在处置时限 2026-11-16 12:00 前处理，"
+        "已提请上级督办。处理后我们会通知您。\n发送 /my 查看您的上报。"
+    )
+    assert news[950].startswith(
+        f"🔔 Your report #{case_id} (Illegal parking (motor vehicles), 多福巷01网格) was not handled by its "
+        "deadline, 2026-11-16 12:00: it has been escalated to the supervisors"
+    )
+    assert "王伟" not in news[900] and "Anna" not in news[950]  # no officer's name reaches citizens

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
+from types import SimpleNamespace
+from typing import Any
 
 import pytest
 from sqlalchemy import func, select
 
+from channels.telegram import CHANNEL as TELEGRAM
+from channels.telegram import sender as telegram_sender
+from channels.telegram.limits import MAX_CAPTION, utf16_length
 from models.broadcast import Subscription, WeeklySummary
 from models.cases import Case
 from models.outbox import DeliveryStatus, OutboxMessage
@@ -15,11 +19,16 @@ from models.uow import UnitOfWork
 from models.users import User
 from services.clock import ManualClock
 from services.context import Services
-from services.summary import messages
+from services.delivery import deliver_due
+from services.i18n import Translator
+from services.messages import from_json, render_lines
+from services.outbox import Contact
 from services.summary.broadcast import catch_up, queue_due_week, queue_week
 from services.summary.subscriptions import subscribe
 from services.summary.weeks import IsoWeek
+from services.users import mark_unreachable
 from tests.integration.summary_world import SUMMARY_TIME, bj, build_world
+from tests.people import tg_user
 
 W47 = IsoWeek(2026, 47)
 CHANNEL = -1001234
@@ -31,7 +40,7 @@ class Crash(Exception):
 
 async def add_user(services: Services, uid: int, language: str, *, blocked: bool = False) -> None:
     async with UnitOfWork(services.db) as uow:
-        uow.session.add(User(id=uid, telegram_id=uid, language=language, blocked_bot=blocked, created_at=SUMMARY_TIME))
+        uow.session.add(tg_user(uid, id=uid, language=language, blocked_bot=blocked, created_at=SUMMARY_TIME))
         await uow.commit()
 
 
@@ -44,7 +53,7 @@ async def add_subscriber(
     async with UnitOfWork(services.db) as uow:
         await subscribe(
             uow.session,
-            chat_id=chat_id,
+            contact=chat(chat_id),
             unit_id=unit_id,
             language=language,
             now=SUMMARY_TIME,
@@ -58,10 +67,16 @@ async def outbox(services: Services) -> list[OutboxMessage]:
         return list(await session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)))
 
 
+def chat(chat_id: int) -> Contact:
+    """A Telegram chat (a private chat's id is the user's id; groups and channels are negative)."""
+    return Contact(TELEGRAM, str(chat_id))
+
+
 def by_chat(rows: list[OutboxMessage]) -> dict[int, list[OutboxMessage]]:
     found: dict[int, list[OutboxMessage]] = {}
     for row in rows:
-        found.setdefault(row.chat_id, []).append(row)
+        assert row.channel == TELEGRAM
+        found.setdefault(int(row.address), []).append(row)
     return found
 
 
@@ -72,15 +87,22 @@ def is_png(path: str) -> bool:
 
 
 def text_of(rows: list[OutboxMessage]) -> str:
-    """The report a recipient reads: the chart's caption, or the text after the chart when it is too long."""
-    last = json.loads(rows[-1].params)
-    return str(last.get("text") or last["caption"])
+    """The report a recipient reads with the chart (final text: the same in every reader's language)."""
+    return render_lines(None, from_json(rows[-1].payload).lines, Translator("en"))  # type: ignore[arg-type]
+
+
+def chart_of(row: OutboxMessage) -> str:
+    """The local file of the chart a summary row carries."""
+    photos = from_json(row.payload).photos
+    assert len(photos) == 1 and photos[0].photo_id is None and photos[0].path is not None
+    return photos[0].path
 
 
 @pytest.fixture
 async def world(services: Services, clock: ManualClock) -> Services:
     clock.set(SUMMARY_TIME)
     await build_world(services)
+    services.default_channel = TELEGRAM  # as the composition root sets it: bare chat ids are Telegram chats
     services.config.summary.channels = [CHANNEL]
     return services
 
@@ -93,9 +115,10 @@ async def test_each_recipient_gets_the_chart_then_the_text_for_their_area_in_the
     assert (result.recipients, result.queued, result.already) == (4, 4, 0)
     chats = by_chat(await outbox(world))
     assert set(chats) == {CHANNEL, 501, 502, -503}
-    for chat_id, rows in chats.items():  # each report fits in a caption: one photo message per chat
-        assert [(r.method, r.dedupe_key) for r in rows] == [("sendPhoto", f"summary:2026-W47:{chat_id}")]
-        assert is_png(json.loads(rows[0].params)["photo"]["path"])
+    for chat_id, rows in chats.items():  # one row per chat: the chart with its report, which fits in a caption
+        assert [r.dedupe_key for r in rows] == [f"summary:2026-W47:telegram:{chat_id}"]
+        assert is_png(chart_of(rows[0]))
+        assert utf16_length(text_of(rows)) <= MAX_CAPTION
     channel, city_zh, street_en, group = (text_of(chats[c]) for c in (CHANNEL, 501, 502, -503))
     assert channel.startswith("城市管理周通报 2026-W47（2026-11-16 至 2026-11-22）：全市")
     assert "受理 9（较上周 +7）" in channel and "志愿者" in channel
@@ -169,15 +192,15 @@ async def test_a_subscriber_who_blocked_the_bot_is_unsubscribed_and_not_queued(w
     await add_subscriber(world, 501, None, "zh_CN")
     await add_subscriber(world, 502, None, "zh_CN")
     async with UnitOfWork(world.db) as uow:
-        user = await uow.session.get(User, 502)
-        assert user is not None
-        user.blocked_bot = True  # the sender saw a 403
+        await mark_unreachable(uow.session, TELEGRAM, "502")  # the sender saw a 403
         await uow.commit()
     result = await queue_week(world, W47)
     assert result.ended == 1
     assert set(by_chat(await outbox(world))) == {CHANNEL, 501}
     async with world.db.sessions() as session:
-        sub = await session.scalar(select(Subscription).where(Subscription.chat_id == 502))
+        sub = await session.scalar(
+            select(Subscription).where(Subscription.channel == TELEGRAM, Subscription.address == "502")
+        )
         assert sub is not None and not sub.active and sub.ended_reason == "blocked"
 
 
@@ -185,7 +208,7 @@ async def test_a_group_that_removed_the_bot_is_unsubscribed_the_next_week(world:
     await add_subscriber(world, -700, None, "zh_CN", user=False)
     await queue_week(world, W47)
     async with UnitOfWork(world.db) as uow:  # what the sender records for a 403
-        for row in await uow.session.scalars(select(OutboxMessage).where(OutboxMessage.chat_id == -700)):
+        for row in await uow.session.scalars(select(OutboxMessage).where(OutboxMessage.address == "-700")):
             row.status = DeliveryStatus.FAILED
             row.last_error = "403 Forbidden: bot was kicked from the group chat"
         await uow.commit()
@@ -193,16 +216,16 @@ async def test_a_group_that_removed_the_bot_is_unsubscribed_the_next_week(world:
     result = await queue_due_week(world)
     assert result.week == "2026-W48" and result.ended == 1
     w48 = [r for r in await outbox(world) if r.dedupe_key and "2026-W48" in r.dedupe_key]
-    assert {r.chat_id for r in w48} == {CHANNEL}
+    assert {int(r.address) for r in w48} == {CHANNEL}
     # The group adds the bot back and subscribes again: the old 403 no longer counts against it.
     async with UnitOfWork(world.db) as uow:
-        await subscribe(uow.session, chat_id=-700, unit_id=None, language="zh_CN", now=bj(1, 10, month=12))
+        await subscribe(uow.session, contact=chat(-700), unit_id=None, language="zh_CN", now=bj(1, 10, month=12))
         await uow.commit()
     clock.set(datetime(2026, 12, 7, 1, 0, tzinfo=UTC))
     result = await queue_due_week(world)
     assert result.week == "2026-W49" and result.ended == 0
     w49 = [r for r in await outbox(world) if r.dedupe_key and "2026-W49" in r.dedupe_key]
-    assert {r.chat_id for r in w49} == {CHANNEL, -700}
+    assert {int(r.address) for r in w49} == {CHANNEL, -700}
 
 
 async def test_the_scheduled_run_sends_the_week_that_just_ended(world: Services) -> None:
@@ -231,20 +254,45 @@ async def test_a_fresh_installation_does_not_catch_up(services: Services, clock:
         assert await session.scalar(select(func.count()).select_from(OutboxMessage)) == 0
 
 
-async def test_long_reports_go_as_chart_then_text_with_second_messages_after_the_batch(
+class FakeBot:
+    """The Bot API calls the Telegram sender makes, recorded (each answered with a new message id)."""
+
+    id = 1
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, int | str, str | None]] = []
+
+    async def send_photo(self, chat: int | str, photo: Any, caption: str | None = None, **_: Any) -> Any:
+        self.calls.append(("sendPhoto", chat, caption))
+        return SimpleNamespace(message_id=len(self.calls), photo=[SimpleNamespace(file_id=f"chart-{len(self.calls)}")])
+
+    async def send_message(self, chat: int | str, text: str, **_: Any) -> Any:
+        self.calls.append(("sendMessage", chat, text))
+        return SimpleNamespace(message_id=len(self.calls))
+
+
+async def test_long_reports_go_as_chart_with_its_title_then_the_text(
     world: Services, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(messages, "MAX_CAPTION", 100)  # every report is now too long for a caption
+    monkeypatch.setattr(telegram_sender, "MAX_CAPTION", 100)  # every report is now too long for a caption
+    world.config.outbox.per_chat_interval_seconds = 0
+    world.config.outbox.group_interval_seconds = 0
+    world.config.outbox.global_per_second = 1_000_000
     await add_subscriber(world, 501, None, "zh_CN")
     await add_subscriber(world, 502, "S1", "en")
     await queue_week(world, W47)
     rows = await outbox(world)
-    # A chat takes about one message a second: each chat's text comes after every chart of the batch.
-    assert [(r.chat_id, r.method) for r in rows] == [
-        (CHANNEL, "sendPhoto"), (501, "sendPhoto"), (502, "sendPhoto"),
-        (CHANNEL, "sendMessage"), (501, "sendMessage"), (502, "sendMessage"),
-    ]  # fmt: skip
-    chart = json.loads(rows[2].params)
-    assert chart["caption"] == "Weekly report 2026-W47 (2026-11-16 – 2026-11-22): 东华门街道"
-    assert text_of([rows[5]]).startswith(chart["caption"] + "\n\nReceived 5")
-    assert rows[2].dedupe_key == "summary:2026-W47:502:chart" and rows[5].dedupe_key == "summary:2026-W47:502"
+    assert [(int(r.address), r.dedupe_key) for r in rows] == [
+        (CHANNEL, f"summary:2026-W47:telegram:{CHANNEL}"),
+        (501, "summary:2026-W47:telegram:501"),
+        (502, "summary:2026-W47:telegram:502"),
+    ]
+    bot = FakeBot()
+    assert await deliver_due(world, telegram_sender.TelegramSender(bot, world)) == 3  # type: ignore[arg-type]
+    # Each chat gets its chart captioned with the report's title, then the whole report as a text.
+    for chat_id in (CHANNEL, 501, 502):
+        calls = [(method, text) for method, to, text in bot.calls if to == chat_id]
+        assert [method for method, _text in calls] == ["sendPhoto", "sendMessage"]
+    street = [text for _method, to, text in bot.calls if to == 502]
+    assert street[0] == "Weekly report 2026-W47 (2026-11-16 – 2026-11-22): 东华门街道"
+    assert street[1] is not None and street[1].startswith(street[0] + "\n\nReceived 5")

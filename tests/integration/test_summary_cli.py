@@ -75,8 +75,8 @@ def test_png_is_written(db_file: Path, tmp_path: Path) -> None:
 def test_send_queues_once(db_file: Path) -> None:
     with sqlite3.connect(db_file) as conn:
         conn.execute(
-            "INSERT INTO subscriptions (chat_id, language, active, created_at, subscribed_at)"
-            " VALUES (-77, 'en', 1, '2026-11-01', '2026-11-01')"
+            "INSERT INTO subscriptions (channel, address, language, active, created_at, subscribed_at)"
+            " VALUES ('telegram', '-77', 'en', 1, '2026-11-01', '2026-11-01')"
         )
     first = runner.invoke(app, ["summary", "--week", "2026-W46", "--send"])
     assert first.exit_code == 0, first.output
@@ -85,7 +85,7 @@ def test_send_queues_once(db_file: Path) -> None:
     assert "1 recipients, 0 queued now, 1 queued before" in again.output
     with sqlite3.connect(db_file) as conn:
         keys = [row[0] for row in conn.execute("SELECT dedupe_key FROM outbox ORDER BY id")]
-    assert keys == ["summary:2026-W46:-77"]
+    assert keys == ["summary:2026-W46:telegram:-77"]
 
 
 @pytest.mark.parametrize(

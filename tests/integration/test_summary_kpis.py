@@ -6,7 +6,8 @@ Worked by hand for 2026-W47 (Mon 16 – Sun 22 November, Beijing):
 - closed in the week: 1, 2, 7 and 11 (reported in W46) = 4; reworked among them: 2 → 1/4.
 - due in the week: 1, 2, 3, 7, 8, 11 = 6 (4 falls due on Monday of W48); suspended: 3; on time: 1 (flag), 7
   (no flag, closed before its deadline) → 2 / (6 − 1) = 40%.
-- open at the week's end: 3, 4, 8, 12 = 4; overdue at Monday 09:00: 4 and 8 = 2 (3 is suspended).
+- open at the week's end: 3, 4, 8, 12 = 4; of those overdue at the week's end: 8 = 1 (3 is suspended, 4 falls
+  due on Monday, 12 has no deadline).
 - handling hours (dispatch → done): 5h55 + 4 + 8 + 72.5 = 90.4167 over 4 cases.
 - satisfaction: "Fixed" for 1 and 11, "Not fixed" for 2, no answer for 7 → 2/3.
 """
@@ -38,7 +39,7 @@ async def w47(services: Services) -> WeekSummary:
 async def test_city_counts_match_the_hand_computed_week(w47: WeekSummary) -> None:
     c = w47.city.counts
     assert (c.received, c.registered, c.dispatched, c.closed_registered) == (9, 7, 6, 3)
-    assert (c.closed, c.reworked, c.open_at_end, c.overdue_now) == (4, 1, 4, 2)
+    assert (c.closed, c.reworked, c.open_at_end, c.overdue_at_end) == (4, 1, 4, 1)
     assert (c.due, c.due_suspended, c.due_closed_on_time) == (6, 1, 2)
     assert (c.returned, c.satisfied, c.answered) == (1, 2, 3)
 
@@ -55,10 +56,10 @@ async def test_city_rates_match_the_hand_computed_week(w47: WeekSummary) -> None
 
 async def test_each_street_counts_the_cases_of_its_grids(w47: WeekSummary) -> None:
     s1, s2 = w47.units["S1"].counts, w47.units["S2"].counts
-    assert (s1.received, s1.registered, s1.closed, s1.reworked, s1.open_at_end, s1.overdue_now) == (5, 4, 3, 1, 2, 1)
+    assert (s1.received, s1.registered, s1.closed, s1.reworked, s1.open_at_end, s1.overdue_at_end) == (5, 4, 3, 1, 2, 0)
     assert s1.on_time_rate == pytest.approx(1 / 3)  # 1 on time of 2, 3 (suspended), 11 due
     assert s1.avg_handling_hours == pytest.approx((5 + 55 / 60 + 4 + 72.5) / 3, abs=1e-3)
-    assert (s2.received, s2.registered, s2.closed, s2.returned, s2.open_at_end, s2.overdue_now) == (3, 2, 1, 1, 1, 1)
+    assert (s2.received, s2.registered, s2.closed, s2.returned, s2.open_at_end, s2.overdue_at_end) == (3, 2, 1, 1, 1, 1)
     assert s2.on_time_rate == pytest.approx(0.5) and s2.return_rate == pytest.approx(0.5)
     assert s2.satisfaction is None  # nobody answered
 
@@ -92,7 +93,7 @@ async def test_top_categories_count_registered_cases_only(w47: WeekSummary) -> N
 
 
 async def test_streets_are_ranked_by_on_time_rate(w47: WeekSummary) -> None:
-    best, bottom = best_and_bottom(w47.children(None, "street"), 1, 1)
+    best, bottom = best_and_bottom(w47.children(None, "street"), 1, 1, 2)
     assert [u.name for u in best] == ["景山街道"] and [u.name for u in bottom] == ["东华门街道"]
 
 

@@ -9,10 +9,12 @@ import pytest
 from models.broadcast import Subscription
 from models.uow import UnitOfWork
 from services.context import Services
+from services.outbox import Contact
 from services.summary.subscriptions import UnknownArea, areas, find_area, subscribe, subscription_of, unsubscribe
 from tests.integration.summary_world import UNITS, build_world
 
 NOW = datetime(2026, 11, 20, 2, 0, tzinfo=UTC)
+CHAT = Contact("telegram", "42")
 
 
 @pytest.fixture
@@ -21,17 +23,17 @@ async def city(services: Services) -> Services:
     return services
 
 
-async def current(services: Services, chat_id: int) -> Subscription | None:
+async def current(services: Services, contact: Contact) -> Subscription | None:
     async with services.db.sessions() as session:
-        return await subscription_of(session, chat_id)
+        return await subscription_of(session, contact)
 
 
 async def test_a_chat_has_one_subscription_and_changing_the_area_replaces_it(city: Services) -> None:
     async with UnitOfWork(city.db) as uow:
-        await subscribe(uow.session, chat_id=42, unit_id=None, language="zh_CN", now=NOW, user_id=1)
-        await subscribe(uow.session, chat_id=42, unit_id="C1", language="en", now=NOW, user_id=1)
+        await subscribe(uow.session, contact=CHAT, unit_id=None, language="zh_CN", now=NOW, user_id=1)
+        await subscribe(uow.session, contact=CHAT, unit_id="C1", language="en", now=NOW, user_id=1)
         await uow.commit()
-    row = await current(city, 42)
+    row = await current(city, CHAT)
     assert row is not None and (row.unit_id, row.language, row.active) == ("C1", "en", True)
 
 
@@ -39,21 +41,21 @@ async def test_a_chat_has_one_subscription_and_changing_the_area_replaces_it(cit
 async def test_only_streets_and_communities_can_be_chosen(city: Services, unit_id: str) -> None:
     async with UnitOfWork(city.db) as uow:
         with pytest.raises(UnknownArea):
-            await subscribe(uow.session, chat_id=42, unit_id=unit_id, language="zh_CN", now=NOW)
+            await subscribe(uow.session, contact=CHAT, unit_id=unit_id, language="zh_CN", now=NOW)
 
 
 async def test_unsubscribing_ends_the_subscription_and_subscribing_again_revives_it(city: Services) -> None:
     async with UnitOfWork(city.db) as uow:
-        await subscribe(uow.session, chat_id=42, unit_id="S1", language="zh_CN", now=NOW)
-        assert await unsubscribe(uow.session, 42, NOW)
-        assert not await unsubscribe(uow.session, 42, NOW)  # nothing left to end
+        await subscribe(uow.session, contact=CHAT, unit_id="S1", language="zh_CN", now=NOW)
+        assert await unsubscribe(uow.session, CHAT, NOW)
+        assert not await unsubscribe(uow.session, CHAT, NOW)  # nothing left to end
         await uow.commit()
-    row = await current(city, 42)
+    row = await current(city, CHAT)
     assert row is not None and not row.active and row.ended_reason == "unsubscribed"
     async with UnitOfWork(city.db) as uow:
-        await subscribe(uow.session, chat_id=42, unit_id=None, language="zh_CN", now=NOW)
+        await subscribe(uow.session, contact=CHAT, unit_id=None, language="zh_CN", now=NOW)
         await uow.commit()
-    row = await current(city, 42)
+    row = await current(city, CHAT)
     assert row is not None and row.active and row.unit_id is None and row.ended_reason is None
 
 

@@ -11,14 +11,15 @@ from telegram import Bot, Document, Message, PhotoSize, User
 from channels.telegram.parse import message_event
 from models.cases import Case
 from models.status import CaseStatus
-from services.cases import NOT_NOW, CaseActionError, ProofPhoto, _on_time
+from services.cases import NOT_NOW, CaseActionError, ProofPhoto
+from services.cases.access import on_time
 from services.clock import ManualClock
 from services.config import load_config
 from services.context import Services
 from services.conversation.questions import proof_photo
 from services.conversation.supervisor import case_number
 from services.i18n import Translator
-from services.notify import case_summary, officer_buttons
+from services.notify import case_summary, officer_choices
 
 
 @pytest.fixture
@@ -51,14 +52,13 @@ def test_summary_shows_category_place_and_local_deadline_in_the_readers_language
     ]
 
 
-def test_an_accepted_case_has_no_accept_button_and_data_fits_telegrams_limit() -> None:
-    t = Translator("en")
+def test_an_accepted_case_has_no_accept_choice_and_tokens_fit_telegrams_limit() -> None:
     case = a_case(id=999_999_999_999)
-    fresh = officer_buttons(case, t)["inline_keyboard"]
-    mine = officer_buttons(case, t, accepted=True)["inline_keyboard"]
-    assert [b["text"] for row in fresh for b in row] == ["Accept", "Resolve", "Return"]
-    assert [b["text"] for row in mine for b in row] == ["Resolve", "Return"]
-    assert all(len(b["callback_data"].encode()) <= 64 for row in fresh for b in row)
+    fresh = [c for row in officer_choices(case) for c in row]
+    mine = [c for row in officer_choices(case, accepted=True) for c in row]
+    assert [c.label.msgid for c in fresh] == ["Accept", "Resolve", "Return"]
+    assert [c.label.msgid for c in mine] == ["Resolve", "Return"]
+    assert all(len(c.action.encode()) <= 64 for c in fresh)
 
 
 def test_a_refusal_names_the_status_in_the_readers_language() -> None:
@@ -69,9 +69,9 @@ def test_a_refusal_names_the_status_in_the_readers_language() -> None:
 
 def test_on_time_means_done_by_the_deadline() -> None:
     case = a_case()
-    assert _on_time(case, datetime(2026, 11, 16, 4, 0, tzinfo=UTC)) is True
-    assert _on_time(case, datetime(2026, 11, 16, 4, 1, tzinfo=UTC)) is False
-    assert _on_time(a_case(due_at=None), datetime(2026, 11, 16, tzinfo=UTC)) is None
+    assert on_time(case, datetime(2026, 11, 16, 4, 0, tzinfo=UTC)) is True
+    assert on_time(case, datetime(2026, 11, 16, 4, 1, tzinfo=UTC)) is False
+    assert on_time(a_case(due_at=None), datetime(2026, 11, 16, tzinfo=UTC)) is None
 
 
 @pytest.mark.parametrize(("text", "expected"), [("12", 12), ("#12", 12), (" #7 ", 7), ("abc", None), ("-3", None)])
@@ -86,10 +86,10 @@ def _message(**values: object) -> Message:
 
 def test_the_proof_is_the_largest_photo_size_or_an_image_file() -> None:
     def proof(message: Message) -> ProofPhoto | None:
-        return proof_photo(message_event(message, Bot("1:offline")))
+        return proof_photo(message_event(message, Bot("1:offline")), "telegram")
 
     sizes = (PhotoSize("small", "s", 90, 90), PhotoSize("big", "b", 1280, 960, file_size=200_000))
-    assert proof(_message(photo=sizes)) == ProofPhoto("big", "b", 1280, 960, 200_000)
+    assert proof(_message(photo=sizes)) == ProofPhoto("big", "b", 1280, 960, 200_000, channel="telegram")
     image = Document("doc", "d", mime_type="image/jpeg", file_size=5)
     assert proof(_message(document=image)).file_id == "doc"  # type: ignore[union-attr]
     assert proof(_message(document=Document("pdf", "p", mime_type="application/pdf"))) is None

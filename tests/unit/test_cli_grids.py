@@ -179,10 +179,10 @@ def test_officers_add_list_remove(cli: Cli) -> None:
     assert added.stdout.strip() == "Telegram user 1001 is now officer of 1 (Mitte)."
     cli("officers", "add", "--telegram-id", "2002", "--grid", "2", "--role", "supervisor")
     assert cli("officers", "list").stdout.splitlines() == [
-        "1\tMitte\tofficer\t1001\tAnna",
-        "2\tFriedrichshain-Kreuzberg\tsupervisor\t2002\t",
+        "1\tMitte\tofficer\ttelegram:1001\tAnna",
+        "2\tFriedrichshain-Kreuzberg\tsupervisor\ttelegram:2002\t",
     ]
-    assert cli("officers", "list", "--grid", "2").stdout.splitlines()[0].endswith("2002\t")
+    assert cli("officers", "list", "--grid", "2").stdout.splitlines()[0].endswith("telegram:2002\t")
     removed = cli("officers", "remove", "--telegram-id", "1001")
     assert removed.stdout.strip() == "Removed 1 binding of Telegram user 1001."
     assert cli("officers", "list", "--grid", "1").stdout.strip() == "Nobody is bound to 1."

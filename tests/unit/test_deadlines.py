@@ -85,7 +85,11 @@ def test_emergency_clock_runs_through_the_night(services: Services) -> None:
     case = dispatched(services, "0505", bj(11, 21, 23))  # illegal parking, Saturday 23:00, 2 calendar hours
     assert case.due_at == bj(11, 22, 1)
     assert sweep_at(services, case, bj(11, 22, 0, 30)) == [SlaAction("reminder")]
-    assert sweep_at(services, case, bj(11, 22, 1)) == [SlaAction("overdue"), SlaAction("escalation", 1)]
+    assert sweep_at(services, case, bj(11, 22, 1)) == [
+        SlaAction("overdue"),
+        SlaAction("escalation", 1),
+        SlaAction("escalated", 1),  # the reporter's news, with the first escalation only
+    ]
     assert case.next_check_at == bj(11, 22, 5)  # chase and level 2 four hours later, at night
     assert sweep_at(services, case, bj(11, 22, 5)) == [SlaAction("chase", 1), SlaAction("escalation", 2)]
 
@@ -93,7 +97,11 @@ def test_emergency_clock_runs_through_the_night(services: Services) -> None:
 def test_working_clock_escalates_and_chases_only_in_working_time(services: Services) -> None:
     case = dispatched(services, "0102", bj(11, 16, 11))
     sweep_at(services, case, bj(11, 16, 16))
-    assert sweep_at(services, case, bj(11, 16, 17)) == [SlaAction("overdue"), SlaAction("escalation", 1)]
+    assert sweep_at(services, case, bj(11, 16, 17)) == [
+        SlaAction("overdue"),
+        SlaAction("escalation", 1),
+        SlaAction("escalated", 1),
+    ]
     assert local(case.next_check_at) == "Tue 08:00"  # 21:00 falls at night: the next morning instead
     assert due_actions(services, case, bj(11, 16, 23)) == []
     assert sweep_at(services, case, bj(11, 17, 8)) == [SlaAction("chase", 4), SlaAction("escalation", 2)]
@@ -125,7 +133,8 @@ def test_chase_numbers_never_repeat_even_when_late() -> None:
 def test_catch_up_after_downtime_sends_the_highest_level_only(services: Services) -> None:
     case = dispatched(services, "0102", bj(11, 16, 11))
     actions = sweep_at(services, case, bj(11, 19, 10))  # nothing ran for three days
-    assert actions == [SlaAction("overdue"), SlaAction("escalation", 3)]  # no reminder, no levels 1 and 2
+    # No reminder, no levels 1 and 2; the reporter hears of the escalation once.
+    assert actions == [SlaAction("overdue"), SlaAction("escalation", 3), SlaAction("escalated", 3)]
     assert case.escalation_level == 3
     assert due_actions(services, case, bj(11, 19, 10)) == []
 
@@ -159,7 +168,12 @@ def test_extension_past_now_restarts_overdue_and_escalation(services: Services) 
     assert case.due_at == bj(11, 16, 16)
     assert (case.escalation_level, case.last_chase_at, case.extension_count) == (0, None, 1)
     assert due_actions(services, case, bj(11, 16, 15)) == []  # the reminder was sent once already
-    assert sweep_at(services, case, bj(11, 16, 16)) == [SlaAction("overdue"), SlaAction("escalation", 1)]
+    # A new deadline missed: escalated again, and the reporter told again.
+    assert sweep_at(services, case, bj(11, 16, 16)) == [
+        SlaAction("overdue"),
+        SlaAction("escalation", 1),
+        SlaAction("escalated", 1),
+    ]
 
 
 def test_extension_that_leaves_the_case_overdue_keeps_its_level(services: Services) -> None:

@@ -15,7 +15,8 @@ from services.config import load_config
 from services.context import Services
 from services.deadlines import SlaAction
 from services.i18n import Translator
-from services.sla_notices import SweptCase, format_duration, render
+from services.messages import format_duration
+from services.sla_notices import SweptCase, render
 from services.sla_recipients import Directory, Recipient
 
 NOW = datetime(2026, 11, 16, 17, 0, tzinfo=ZoneInfo("Asia/Shanghai")).astimezone(UTC)  # 17:00 Beijing
@@ -28,7 +29,8 @@ def services() -> Services:
 
 def person(user_id: int, language: str, name: str = "", reachable: bool = True) -> Recipient:
     locale = "zh_CN" if language == "zh" else "en"
-    return Recipient(user_id, 1000 + user_id, name or f"u{user_id}", locale, reachable)
+    channel, address = ("telegram", str(1000 + user_id)) if reachable else (None, None)
+    return Recipient(user_id, channel, address, name or f"u{user_id}", locale)
 
 
 def case(owner_id: int | None = None, chain: str = "G1>C1>S1>D1") -> SweptCase:

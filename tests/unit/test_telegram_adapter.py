@@ -1,4 +1,4 @@
-"""The Telegram adapter without I/O: commands as PTB reads them, replies composed within Telegram's limits."""
+"""The Telegram adapter without I/O: commands as PTB reads them, replies composed as Telegram allows them."""
 
 from __future__ import annotations
 
@@ -8,9 +8,8 @@ from pathlib import Path
 import pytest
 from telegram import Bot, Chat, Message, MessageEntity, ReplyKeyboardMarkup, ReplyKeyboardRemove, User
 
-from channels.telegram.keyboards import TokenTooLong, inline_keyboard
 from channels.telegram.parse import command_of
-from channels.telegram.render import TEXT_MAX, Renderer, _split, compose
+from channels.telegram.render import Renderer, compose
 from services.clock import ManualClock
 from services.config import load_config
 from services.context import Services
@@ -70,21 +69,6 @@ def test_the_lead_joins_the_first_message_unless_a_keyboard_is_taken_away(render
     )
     markup = renderer.markup(ask)
     assert isinstance(markup, ReplyKeyboardMarkup) and markup.keyboard[0][0].text == "📍 发送我的位置"
-
-
-def test_a_token_telegram_cannot_carry_is_refused_not_cut(renderer: Renderer) -> None:
-    fits = inline_keyboard(((Choice(text("Accept"), "case:accept:17"),),), renderer.line)
-    assert fits is not None and fits.inline_keyboard[0][0].callback_data == "case:accept:17"
-    assert fits.inline_keyboard[0][0].text == "接单"
-    with pytest.raises(TokenTooLong):
-        inline_keyboard(((Choice(text("Accept"), "case:assign:17:" + "x" * 60),),), renderer.line)
-
-
-def test_long_text_is_split_at_line_breaks_within_telegrams_limit() -> None:
-    lines = "\n".join(f"line {n:05d} " + "x" * 80 for n in range(120))
-    parts = _split(lines)
-    assert len(parts) == 3 and all(len(p) <= TEXT_MAX for p in parts)
-    assert "\n".join(parts) == lines and all(p.startswith("line ") for p in parts)
 
 
 @pytest.mark.parametrize(

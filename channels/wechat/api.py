@@ -1,0 +1,258 @@
+"""An async client of the Official Account API: access token, custom-send, template-send, media upload/get.
+
+The access token is fetched once and kept until shortly before it expires (the daily quota of token fetches is
+small, and every fetch invalidates the previous token a few minutes later); concurrent callers wait for one
+fetch. A call refused with an invalid or expired token gets a fresh one and is tried once more. WeChat's
+errcodes become the exceptions of ``channels.wechat.errors``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from types import TracebackType
+from typing import Any, Protocol
+
+import aiohttp
+
+from channels.wechat.errors import TOKEN_ERRORS, WeChatApiError, WeChatUnavailable, error_for
+from channels.wechat.settings import WeChatSettings
+from services.clock import Clock
+
+#: Refresh this long before WeChat's ``expires_in`` runs out, so no call goes out with a dying token.
+REFRESH_MARGIN = timedelta(minutes=5)
+
+
+@dataclass(frozen=True)
+class AccessToken:
+    """A token and when this process stops using it."""
+
+    value: str
+    expires_at: datetime
+
+
+class TokenCache(Protocol):
+    """Where the token is kept: one place per account (a shared store when several processes serve it)."""
+
+    async def load(self) -> AccessToken | None:
+        """The kept token, if any."""
+        ...
+
+    async def store(self, token: AccessToken | None) -> None:
+        """Keep ``token`` (None forgets it)."""
+        ...
+
+
+class MemoryTokenCache:
+    """The token in this process's memory."""
+
+    def __init__(self) -> None:
+        self._token: AccessToken | None = None
+
+    async def load(self) -> AccessToken | None:
+        """The kept token, if any."""
+        return self._token
+
+    async def store(self, token: AccessToken | None) -> None:
+        """Keep ``token`` (None forgets it)."""
+        self._token = token
+
+
+@dataclass(frozen=True)
+class Media:
+    """A downloaded temporary media file."""
+
+    data: bytes
+    content_type: str
+
+
+class WeChatApi:
+    """The account's API client; ``async with WeChatApi(settings, clock) as api: await api.send_text(...)``."""
+
+    def __init__(
+        self,
+        settings: WeChatSettings,
+        clock: Clock,
+        *,
+        cache: TokenCache | None = None,
+        session: aiohttp.ClientSession | None = None,
+        timeout: float = 10.0,
+    ) -> None:
+        self._settings = settings
+        self._base = settings.api_base.rstrip("/")
+        self._clock = clock
+        self._cache = cache or MemoryTokenCache()
+        self._session = session
+        self._owns_session = session is None
+        self._timeout = aiohttp.ClientTimeout(total=timeout)
+        self._refreshing = asyncio.Lock()
+
+    async def __aenter__(self) -> WeChatApi:
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.close()
+
+    async def close(self) -> None:
+        """Close the HTTP session this client opened."""
+        if self._session is not None and self._owns_session:
+            await self._session.close()
+        self._session = None
+
+    # -- the access token --
+    async def access_token(self) -> str:
+        """A valid access token, fetched only when none is kept or the kept one is about to expire."""
+        token = await self._cache.load()
+        if token is not None and self._clock.now() < token.expires_at:
+            return token.value
+        async with self._refreshing:
+            # Whoever waited here while another caller fetched finds the new token and does not fetch again.
+            token = await self._cache.load()
+            if token is not None and self._clock.now() < token.expires_at:
+                return token.value
+            token = await self._fetch_token()
+            await self._cache.store(token)
+            return token.value
+
+    async def _fetch_token(self) -> AccessToken:
+        params = {
+            "grant_type": "client_credential",
+            "appid": self._settings.app_id,
+            "secret": self._settings.app_secret,
+        }
+        payload = _checked(await self._request("GET", "/cgi-bin/token", params=params))
+        try:
+            value, lifetime = str(payload["access_token"]), int(payload["expires_in"])
+        except (KeyError, TypeError, ValueError) as exc:
+            raise WeChatUnavailable(-1, f"unexpected token answer: {payload!r}") from exc
+        margin = min(REFRESH_MARGIN, timedelta(seconds=lifetime / 2))
+        return AccessToken(value, self._clock.now() + timedelta(seconds=lifetime) - margin)
+
+    async def _forget(self, stale: str) -> None:
+        async with self._refreshing:
+            token = await self._cache.load()
+            if token is not None and token.value == stale:  # not already replaced by a concurrent caller
+                await self._cache.store(None)
+
+    # -- messages --
+    async def send_text(self, openid: str, text: str) -> None:
+        """A customer-service text message (within 48 h of the user's last message)."""
+        await self._post_json(
+            "/cgi-bin/message/custom/send", {"touser": openid, "msgtype": "text", "text": {"content": text}}
+        )
+
+    async def send_image(self, openid: str, media_id: str) -> None:
+        """A customer-service image message, the image uploaded first with ``upload_image``."""
+        await self._post_json(
+            "/cgi-bin/message/custom/send", {"touser": openid, "msgtype": "image", "image": {"media_id": media_id}}
+        )
+
+    async def send_menu(self, openid: str, msgmenu: Mapping[str, Any]) -> None:
+        """A customer-service ``msgmenu`` message (see ``numbered.render_msgmenu``)."""
+        await self._post_json(
+            "/cgi-bin/message/custom/send", {"touser": openid, "msgtype": "msgmenu", "msgmenu": dict(msgmenu)}
+        )
+
+    async def send_template(
+        self, openid: str, template_id: str, data: Mapping[str, str], *, url: str | None = None
+    ) -> int:
+        """A template message (no 48 h window); returns WeChat's ``msgid``."""
+        body: dict[str, Any] = {
+            "touser": openid,
+            "template_id": template_id,
+            "data": {name: {"value": value} for name, value in data.items()},
+        }
+        if url:
+            body["url"] = url
+        payload = await self._post_json("/cgi-bin/message/template/send", body)
+        return int(payload.get("msgid", 0))
+
+    # -- media --
+    async def upload_image(self, data: bytes, filename: str = "photo.jpg", content_type: str = "image/jpeg") -> str:
+        """Upload a temporary image (kept three days by WeChat); returns its ``media_id``."""
+        form = aiohttp.FormData()
+        form.add_field("media", data, filename=filename, content_type=content_type)
+        payload = await self._call("POST", "/cgi-bin/media/upload", params={"type": "image"}, data=form)
+        return str(payload["media_id"])
+
+    async def get_media(self, media_id: str) -> Media:
+        """Download a temporary media file (a user's photo) by its ``media_id``."""
+        payload = await self._call("GET", "/cgi-bin/media/get", params={"media_id": media_id}, raw=True)
+        return Media(payload["data"], payload["content_type"])
+
+    # -- plumbing --
+    async def _post_json(self, path: str, body: Mapping[str, Any]) -> dict[str, Any]:
+        # WeChat shows \\u escapes literally in some messages, so Chinese goes out as UTF-8.
+        encoded = json.dumps(body, ensure_ascii=False).encode("utf-8")
+        return await self._call("POST", path, body=encoded)
+
+    async def _call(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, str] | None = None,
+        body: bytes | None = None,
+        data: aiohttp.FormData | None = None,
+        raw: bool = False,
+    ) -> dict[str, Any]:
+        for attempt in (1, 2):
+            token = await self.access_token()
+            query = {**(params or {}), "access_token": token}
+            payload = await self._request(method, path, params=query, body=body, data=data, raw=raw)
+            if payload.get("errcode", 0) in TOKEN_ERRORS and attempt == 1:
+                await self._forget(token)
+                continue
+            return _checked(payload)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    async def _request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, str],
+        body: bytes | None = None,
+        data: aiohttp.FormData | None = None,
+        raw: bool = False,
+    ) -> dict[str, Any]:
+        if self._session is None:
+            self._session = aiohttp.ClientSession(timeout=self._timeout)
+        headers = {"Content-Type": "application/json; charset=utf-8"} if body is not None else None
+        try:
+            async with self._session.request(
+                method, f"{self._base}{path}", params=params, data=body if body is not None else data, headers=headers
+            ) as resp:
+                content = await resp.read()
+                content_type = resp.content_type
+                status = resp.status
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            raise WeChatUnavailable(-1, f"{method} {path}: {exc!r}") from exc
+        if status != 200:
+            raise WeChatUnavailable(-1, f"{method} {path}: HTTP {status}")
+        # media/get answers the file itself, or a JSON error (sent as text/plain).
+        if raw and content_type not in ("application/json", "text/plain"):
+            return {"data": content, "content_type": content_type}
+        try:
+            payload = json.loads(content)
+        except ValueError as exc:
+            raise WeChatUnavailable(-1, f"{method} {path}: not JSON") from exc
+        if not isinstance(payload, dict):
+            raise WeChatUnavailable(-1, f"{method} {path}: not a JSON object")
+        return payload
+
+
+def _checked(payload: dict[str, Any]) -> dict[str, Any]:
+    """``payload`` unless it carries a non-zero errcode, which becomes its exception."""
+    errcode = payload.get("errcode", 0)
+    if errcode:
+        raise error_for(int(errcode), str(payload.get("errmsg", "")))
+    return payload
+
+
+__all__ = ["AccessToken", "Media", "MemoryTokenCache", "TokenCache", "WeChatApi", "WeChatApiError"]

@@ -1,0 +1,66 @@
+"""The Open311 API served over a test city: grid G-1 with one officer, an API key, a free port."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from io import BytesIO
+
+from PIL import Image
+
+from channels.open311.server import start_open311
+from models.users import User
+from services import routing
+from services.apikeys import KeyInfo, create_key
+from services.context import Services
+from tests.integration.test_intake_submit import INSIDE, OUTSIDE, make_grid
+
+__all__ = ["INSIDE", "OUTSIDE", "Api", "jpeg_bytes", "running_api"]
+
+
+@dataclass
+class Api:
+    """A running API: its base URL, a working key and the services behind it."""
+
+    url: str
+    key: str
+    info: KeyInfo
+    services: Services
+    officer: User | None
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def jpeg_bytes(size: tuple[int, int] = (64, 48), exif_gps: bool = False) -> bytes:
+    """A small real JPEG (optionally with an EXIF block, to see that published copies drop it)."""
+    image = Image.new("RGB", size, (200, 40, 40))
+    out = BytesIO()
+    if exif_gps:
+        exif = Image.Exif()
+        exif[0x010F] = "SecretCam"  # Make
+        exif[0x013B] = "Reporter Name"  # Artist
+        image.save(out, "JPEG", exif=exif)
+    else:
+        image.save(out, "JPEG")
+    return out.getvalue()
+
+
+@asynccontextmanager
+async def running_api(services: Services, *, rate: str = "600/min", officer: bool = True) -> AsyncIterator[Api]:
+    """Grid G-1 (with an officer unless told otherwise), a key, and the API on a free port."""
+    found = await make_grid(services, with_officer=officer)
+    await routing.load_grid_index(services)
+    info, key = await create_key(services, "hotline", rate)
+    port = free_port()
+    runner = await start_open311(services, "127.0.0.1", port)
+    try:
+        yield Api(f"http://127.0.0.1:{port}/open311/v2", key, info, services, found)
+    finally:
+        await runner.cleanup()

@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.uow import UnitOfWork
 from models.users import User
@@ -85,14 +88,19 @@ class Conversation:
         reply.locale = locale_for(sender.identity.language_code)
         try:
             async with UnitOfWork(self.services.db) as uow:
-                reply.locale = (await self._person(uow.session, sender)).locale
+                reply.locale = (await self._person(uow.session, sender, self.services.clock.now())).locale
         except Exception:  # the database itself may be what failed
             log.warning("could not read the person's language for the apology", exc_info=True)
         return reply
 
     async def _turn(self, sender: Sender, run: Callable[[Turn], Awaitable[Reply]]) -> Reply:
         async with UnitOfWork(self.services.db) as uow:
-            user = await self._person(uow.session, sender)
+            now = self.services.clock.now()
+            user = await self._person(uow.session, sender, now)
+            if user.created_at == now or uow.session.dirty:
+                # The person's own row changed (first contact, a new name, the last-seen time): written on its
+                # own, so the turn's reads and work do not wait with the database's write lock held.
+                await uow.commit()
             turn = Turn(self.services, uow.session, user, sender)
             reply = await run(turn)
             await uow.commit()
@@ -101,9 +109,9 @@ class Conversation:
             await photos.remove_copies(self.services, turn.discard)
         return reply
 
-    async def _person(self, session, sender: Sender) -> User:  # type: ignore[no-untyped-def]
+    async def _person(self, session: AsyncSession, sender: Sender, now: datetime) -> User:
         """The person's user row, created on first contact: the one place a turn touches it."""
-        return await touch_user(session, sender.identity, self.services.clock.now())
+        return await touch_user(session, sender.identity, now)
 
 
 def _concerns_us(sender: Sender, event: Event) -> bool:

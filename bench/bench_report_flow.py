@@ -10,7 +10,11 @@ the bot's process; the bots run one after the other in this process against the 
 rounds (the median of each is shown), so a noisy machine slows all of them alike.
 
 The citybot row is ``build_application`` as deployed: it handles different chats concurrently and each chat's
-updates in order (``bot/updates.py``). The baseline is a bare PTB echo bot with PTB's defaults.
+updates in order (``bot/updates.py``) and talks to the Bot API over aiohttp (``channels/telegram/request.py``).
+The baseline is a bare PTB echo bot with PTB's defaults (httpx); a second echo row runs the same bare bot on
+citybot's transport, to show how much of the difference is the transport and how much the bot's own work. Beside
+updates/s, each row shows the CPU time the bot's process spent per update (all its threads), which a busy shared
+machine disturbs much less than wall time.
 """
 
 from __future__ import annotations
@@ -41,6 +45,7 @@ from telegram.ext import (
 
 from bot.app import build_application, build_services
 from bot.settings import Settings
+from channels.telegram.request import AiohttpRequest
 from models.grid import BindingRole, OfficerBinding, UnitLevel
 from models.migrate import upgrade
 from models.uow import UnitOfWork
@@ -131,20 +136,29 @@ async def drive(kind: str, url: str) -> float:
         return await run_users(client, users[:-1], lambda user, n: report_flow(client, user, n, rng))
 
 
-async def run_driver(kind: str, url: str) -> float:
-    """Start the users' process and read its result."""
+Measured = tuple[float, float]  # (updates per second, CPU milliseconds of the bot's process per update)
+
+
+async def run_driver(kind: str, url: str) -> Measured:
+    """Start the users' process and read its result, timing this (the bot's) process's CPU meanwhile."""
+    started = time.process_time()
     process = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "bench.bench_report_flow", "--drive", kind, url, stdout=asyncio.subprocess.PIPE
     )
     out, _ = await process.communicate()
+    cpu = time.process_time() - started
     if process.returncode != 0:
         raise RuntimeError(f"the {kind} driver failed with exit code {process.returncode}")
-    return float(json.loads(out.decode().strip().splitlines()[-1])["updates_per_second"])
+    speed = float(json.loads(out.decode().strip().splitlines()[-1])["updates_per_second"])
+    return speed, cpu * 1000 / ((USERS * FLOWS_PER_USER + 1) * UPDATES_PER_FLOW)  # the warm-up flow counts too
 
 
-async def measure_echo(url: str) -> float:
-    """Updates/s of the bare echo bot."""
-    app = ApplicationBuilder().token(ECHO_TOKEN).base_url(f"{url}/bot").base_file_url(f"{url}/file/bot").build()
+async def measure_echo(url: str, *, transport: str = "ptb") -> Measured:
+    """Updates/s and CPU per update of the bare echo bot, on PTB's transport or on citybot's."""
+    builder = ApplicationBuilder().token(ECHO_TOKEN).base_url(f"{url}/bot").base_file_url(f"{url}/file/bot")
+    if transport == "aiohttp":
+        builder = builder.request(AiohttpRequest()).get_updates_request(AiohttpRequest(1))
+    app = builder.build()
     app.add_handler(MessageHandler(filters.ALL, echo))
     app.add_handler(CallbackQueryHandler(answer))
     async with polling(app):
@@ -167,7 +181,7 @@ async def seed(settings: Settings) -> None:
     await services.db.dispose()
 
 
-async def measure_report_flow(url: str, workdir: Path) -> float:
+async def measure_report_flow(url: str, workdir: Path) -> Measured:
     """Updates/s of complete report flows through the real bot and its real handlers."""
     settings = Settings(
         _env_file=None,  # type: ignore[call-arg]
@@ -211,8 +225,8 @@ async def _wait_until_listening(port: int, seconds: float = 20.0) -> None:
         return
 
 
-async def run(rounds: int = ROUNDS) -> dict[str, list[float]]:
-    """Rounds of echo, citybot as wired, citybot per-chat, echo again, against one sandbox process."""
+async def run(rounds: int = ROUNDS) -> dict[str, list[Measured]]:
+    """Rounds of echo, citybot, echo on citybot's transport, echo again, against one sandbox process."""
     port = _free_port()
     sandbox = await asyncio.create_subprocess_exec(
         sys.executable,
@@ -224,7 +238,7 @@ async def run(rounds: int = ROUNDS) -> dict[str, list[float]]:
         stderr=asyncio.subprocess.DEVNULL,
     )
     url = f"http://127.0.0.1:{port}"
-    results: dict[str, list[float]] = {"echo": [], "citybot": []}
+    results: dict[str, list[Measured]] = {"echo": [], "citybot": [], "echo_aiohttp": []}
     try:
         await _wait_until_listening(port)
         with tempfile.TemporaryDirectory(prefix="citybot-bench-") as tmp:
@@ -233,6 +247,7 @@ async def run(rounds: int = ROUNDS) -> dict[str, list[float]]:
                 workdir = Path(tmp) / f"round-{n}"  # a fresh database each time: equal work in every round
                 workdir.mkdir()
                 results["citybot"].append(await measure_report_flow(url, workdir))
+                results["echo_aiohttp"].append(await measure_echo(url, transport="aiohttp"))
                 results["echo"].append(await measure_echo(url))
     finally:
         sandbox.terminate()
@@ -240,14 +255,14 @@ async def run(rounds: int = ROUNDS) -> dict[str, list[float]]:
     return results
 
 
-def round_ratios(results: dict[str, list[float]], key: str) -> list[float]:
-    """Each round's citybot figure over the mean of the echo runs just before and just after it."""
-    echo = results["echo"]
-    return [value / ((echo[n] + echo[n + 1]) / 2) for n, value in enumerate(results[key])]
+def round_ratios(results: dict[str, list[Measured]], key: str) -> list[float]:
+    """Each round's figure over the mean of the echo runs just before and just after it."""
+    echo = [speed for speed, _ in results["echo"]]
+    return [speed / ((echo[n] + echo[n + 1]) / 2) for n, (speed, _) in enumerate(results[key])]
 
 
 def main() -> None:
-    """Print updates/s for the echo baseline and the report flow, and their ratios (goal ≥ 0.5)."""
+    """Print updates/s and CPU per update for the echo baseline and the report flow, and their ratios (goal ≥ 0.5)."""
     logging.basicConfig(level=logging.WARNING)
     results = asyncio.run(run())
     updates = USERS * FLOWS_PER_USER * UPDATES_PER_FLOW
@@ -256,13 +271,20 @@ def main() -> None:
         f"per measurement; {ROUNDS} rounds, each citybot run between two echo runs"
     )
     print("sandbox and users run in their own processes; the bot's process is what is measured")
-    print(f"{'':54}{'updates/s':>10}{'ratio':>8}")
-    print(f"{'bare PTB echo bot (baseline)':54}{statistics.median(results['echo']):10.1f}{1:8.2f}")
-    ratio = statistics.median(round_ratios(results, "citybot"))
-    print(f"{'citybot complete report flows':54}{statistics.median(results['citybot']):10.1f}{ratio:8.2f}")
-    print("median of per-round ratios; goal: ratio >= 0.5")
+    print(f"{'':54}{'updates/s':>10}{'ratio':>8}{'CPU ms/update':>15}")
+    rows = (
+        ("echo", "bare PTB echo bot (baseline)"),
+        ("citybot", "citybot complete report flows"),
+        ("echo_aiohttp", "bare PTB echo bot on citybot's transport (aiohttp)"),
+    )
+    for key, label in rows:
+        speed = statistics.median(s for s, _ in results[key])
+        cpu = statistics.median(c for _, c in results[key])
+        ratio = 1.0 if key == "echo" else statistics.median(round_ratios(results, key))
+        print(f"{label:54}{speed:10.1f}{ratio:8.2f}{cpu:15.2f}")
+    print("median of per-round ratios; goal: citybot ratio >= 0.5")
     for key, values in results.items():
-        print(f"  {key:>10} runs: " + ", ".join(f"{v:.1f}" for v in values))
+        print(f"  {key:>12} runs: " + ", ".join(f"{s:.1f}/s {c:.1f} ms" for s, c in values))
 
 
 if __name__ == "__main__":

@@ -13,9 +13,9 @@ from bot.settings import Settings
 from bot.updates import PerChatUpdateProcessor, inbound_limit_handler
 from channels.open311.callback import Open311CallbackSender
 from channels.telegram import CHANNEL as TELEGRAM
+from channels.telegram.handlers import register as register_telegram
+from channels.telegram.request import AiohttpRequest
 from channels.telegram.sender import TelegramSender
-from handlers import register_all
-from handlers.common import EVERYONE, commands_for
 from models.db import Database
 from models.users import Role
 from scheduler import register_jobs
@@ -23,6 +23,8 @@ from services import routing
 from services.clock import Clock, SystemClock
 from services.config import AppConfig, load_config
 from services.context import Services
+from services.conversation import Conversation
+from services.conversation.commands import EVERYONE, commands_for
 from services.i18n import Translator
 from services.inbound_limit import InboundLimiter
 
@@ -79,6 +81,8 @@ def build_application(
         .token(settings.telegram_token)
         .base_url(settings.telegram_base_url)
         .base_file_url(settings.telegram_base_file_url)
+        .request(AiohttpRequest())
+        .get_updates_request(AiohttpRequest(1))
         .defaults(Defaults(tzinfo=ZoneInfo(settings.timezone)))
         .concurrent_updates(PerChatUpdateProcessor())
         .post_init(post_init)
@@ -88,7 +92,7 @@ def build_application(
     app.bot_data["services"] = svc
     if limiter is None:
         limiter = InboundLimiter(svc.config.limits.messages_per_minute)
-    register_all(app)
+    register_telegram(app, Conversation(svc))
     # Before every other handler group: PTB runs one handler per group, so the check needs a group of its own.
     app.add_handler(inbound_limit_handler(svc, limiter), group=min(app.handlers, default=0) - 1)
     if jobs:

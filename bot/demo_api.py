@@ -19,13 +19,13 @@ from bot.demo_map import map_svg, open_case_pins
 from bot.demo_people import CHANNEL, PERSONAS, Person
 from bot.demo_ui import ui_strings
 from channels.telegram import CHANNEL as TELEGRAM
-from handlers.common import commands_for
 from models.status import OPEN_STATUSES, CaseStatus
 from models.uow import UnitOfWork
 from models.users import Role
 from sandbox.state import SandboxState
 from services.clock import OffsetClock
 from services.context import Services
+from services.conversation.commands import commands_for
 from services.i18n import Translator, locale_for
 from services.notify import status_label
 from services.users import set_language, user_by_identity

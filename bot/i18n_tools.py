@@ -12,8 +12,12 @@ from babel.messages.pofile import read_po
 from services.i18n import LOCALE_DIR
 
 ROOT = Path(__file__).resolve().parents[1]
-SOURCE_DIRS = ("bot", "channels", "handlers", "services", "scheduler", "sandbox")
+SOURCE_DIRS = ("bot", "channels", "services", "scheduler", "sandbox")
 KEYWORDS = {"t": None, "_": None, "N_": None, "gettext": None, "plural": (1, 2), "ngettext": (1, 2)}
+#: ``services.messages`` helpers that take a message id (``text("Hello {name}", ...)``, ``msg("closed")``); only the
+#: core and the channels use them, and the sandbox has a ``.text()`` of its own.
+MESSAGE_KEYWORDS = {"text": None, "msg": None}
+MESSAGE_DIRS = ("channels", "services")
 
 
 def compile_catalogs(locale_dir: Path = LOCALE_DIR) -> int:
@@ -31,10 +35,11 @@ def compile_catalogs(locale_dir: Path = LOCALE_DIR) -> int:
 def used_messages() -> set[str]:
     """Every message id marked for translation in the source tree."""
     found: set[str] = set()
-    for folder in SOURCE_DIRS:
+    passes = [(folder, KEYWORDS) for folder in SOURCE_DIRS] + [(folder, MESSAGE_KEYWORDS) for folder in MESSAGE_DIRS]
+    for folder, keywords in passes:
         method_map = [("**.py", "python")]
         for _file, _line, message, _comments, _ctx in extract_from_dir(
-            ROOT / folder, method_map, keywords=KEYWORDS, strip_comment_tags=True
+            ROOT / folder, method_map, keywords=keywords, strip_comment_tags=True
         ):
             found.add(message[0] if isinstance(message, tuple) else message)
     return found

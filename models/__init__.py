@@ -4,6 +4,7 @@ from models.apikeys import ApiKey
 from models.base import Base
 from models.broadcast import Subscription, WeeklySummary
 from models.cases import (
+    AlbumReply,
     Case,
     CaseEvent,
     CaseFollower,
@@ -22,6 +23,7 @@ from models.status import CaseStatus, IllegalTransition, transition
 from models.users import Role, User
 
 __all__ = [
+    "AlbumReply",
     "ApiKey",
     "Base",
     "BindingRole",

@@ -171,11 +171,28 @@ class ReportDraft(Base):
     exif_lat: Mapped[float | None] = mapped_column(Float)
     exif_lon: Mapped[float | None] = mapped_column(Float)
     note: Mapped[str | None] = mapped_column(Text)
-    media_group_id: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
 
     photos: Mapped[list[Photo]] = relationship(order_by="Photo.id", lazy="selectin", foreign_keys="Photo.draft_id")
+
+
+class AlbumReply(Base):
+    """An album someone is sending: its photos arrive one by one with no count and no end, and get one answer.
+
+    The first photo of an album adds the row with the time the answer is due; whichever process first claims the
+    row at that time (``reply_at`` set back to None) answers; photos arriving later find the answer given. A row
+    of its own rather than a column of the draft, because refused photos (a ban, the hourly limit, a file that
+    is no image) have no draft, and their album is answered once too.
+    """
+
+    __tablename__ = "album_replies"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    album_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    #: When the album's one answer is due; None once it was given.
+    reply_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
 
 
 class PendingInput(Base):

@@ -129,6 +129,7 @@ class OneTripCursor(aiosqlite.Cursor):
         try:
             self._description, self._rowcount, self._lastrowid, rows = await conn._execute(run)
         finally:
+            conn.may_be_in_transaction = in_transaction[0]
             if not in_transaction[0]:
                 conn.leave_gate()  # autocommit, or a statement that wrote nothing: no lock is held
         self._rows = deque(rows)
@@ -190,10 +191,16 @@ class OneTripCursor(aiosqlite.Cursor):
 
 
 class OneTripConnection(aiosqlite.Connection):
-    """An aiosqlite connection whose cursors are ``OneTripCursor`` and whose writers pass a ``WriteGate``."""
+    """An aiosqlite connection whose cursors are ``OneTripCursor`` and whose writers pass a ``WriteGate``.
+
+    It also knows whether SQLite is inside a transaction, as SQLite said after the last statement, so a commit or
+    rollback with nothing to end (a turn that only read; the pool's reset after every commit) makes no trip.
+    """
 
     _gate: WriteGate | None = None
     _held: asyncio.Lock | None = None
+    #: Whether SQLite may be inside a transaction: True unless a statement, commit or rollback just said no.
+    may_be_in_transaction = True
 
     @classmethod
     async def open(cls, database: str, *, gate: WriteGate | None = None, **params: Any) -> OneTripConnection:
@@ -220,17 +227,26 @@ class OneTripConnection(aiosqlite.Connection):
         if held is not None:
             held.release()
 
+    async def _execute(self, fn: Any, *args: Any, **kwargs: Any) -> Any:
+        """Run ``fn`` on the connection's thread; whatever it is, it may begin a transaction."""
+        self.may_be_in_transaction = True
+        return await super()._execute(fn, *args, **kwargs)
+
     async def commit(self) -> None:
-        """Commit, then let the next writer in."""
+        """Commit (if a transaction may be open), then let the next writer in."""
         try:
-            await super().commit()
+            if self.may_be_in_transaction:
+                await super().commit()
+                self.may_be_in_transaction = False
         finally:
             self.leave_gate()
 
     async def rollback(self) -> None:
-        """Roll back, then let the next writer in."""
+        """Roll back (if a transaction may be open), then let the next writer in."""
         try:
-            await super().rollback()
+            if self.may_be_in_transaction:
+                await super().rollback()
+                self.may_be_in_transaction = False
         finally:
             self.leave_gate()
 

@@ -7,21 +7,34 @@ caption that already answers the note, one more photo while the category is aske
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
+from typing import TypeVar
 
-from sqlalchemy import delete, select
+from sqlalchemy import Select, bindparam, delete, null, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
+from sqlalchemy.orm.util import identity_key
 
 from geo.crs import InvalidCoordinates, validate_latlon
 from models.cases import DraftStep, PendingInput, Photo, PhotoKind, ReportDraft
 from models.users import User
 from services.context import Services
 from services.i18n import N_
-from services.intake_limits import BANNED, IntakeRefused, ensure_may_report
+from services.intake_limits import (
+    BANNED,
+    WINDOW,
+    IntakeRefused,
+    ensure_may_report,
+    limit_values,
+    oldest_counted_report,
+    refuse_until,
+)
 from services.photos import IncomingPhoto
 
+T = TypeVar("T")
 ADDRESS_MAX = 300
 BAD_LOCATION = N_(
     "This location can't be right (it is 0,0, which phones send without a position fix, or out of range). "
@@ -38,7 +51,50 @@ class PhotoAdded:
     added: bool  # False: the draft already holds the most photos allowed (or this very photo)
     count: int
     started: bool  # the photo opened a new draft
-    first_in_album: bool  # the first photo seen of its album (albums are answered once)
+
+
+@dataclass(frozen=True)
+class DraftState:
+    """What one query tells about a person's report: their draft, the question they owe, the hourly limit."""
+
+    draft: ReportDraft | None  # photos loaded
+    question: PendingInput | None  # a question the bot asked them (officers: an after-photo, a reason)
+    #: When the hourly limit lets them start a report again (None: it does now); meaningful if ``limit_read``.
+    limited_until: datetime | None = None
+    limit_read: bool = False
+
+
+def _state_query(limit: bool) -> Select[ReportDraft, PendingInput, datetime | None]:
+    # The hourly limit matters only when a draft may be started; a constant keeps the row's shape the same.
+    oldest = oldest_counted_report(User.id) if limit else null()
+    return (
+        select(ReportDraft, PendingInput, oldest)
+        .select_from(User)
+        .outerjoin(ReportDraft, ReportDraft.user_id == User.id)
+        .outerjoin(PendingInput, PendingInput.user_id == User.id)
+        .options(joinedload(ReportDraft.photos))
+        .where(User.id == bindparam("user_id"))
+    )
+
+
+# Built once: composing a statement with joins and loader options costs more CPU than running it on SQLite.
+_STATE = {limit: _state_query(limit) for limit in (False, True)}
+_DRAFT_OF_USER = (
+    select(ReportDraft).options(joinedload(ReportDraft.photos)).where(ReportDraft.user_id == bindparam("user_id"))
+)
+_DRAFT_BY_ID = select(ReportDraft).options(joinedload(ReportDraft.photos)).where(ReportDraft.id == bindparam("id"))
+
+
+async def load_state(services: Services, session: AsyncSession, user_id: int, *, limit: bool) -> DraftState:
+    """The user's draft (with photos), open question and, if ``limit``, the hourly limit: one statement."""
+    values: dict[str, object] = {"user_id": user_id}
+    if limit:
+        values.update(limit_values(services))
+    row = (await session.execute(_STATE[limit], values)).unique().first()
+    if row is None:
+        return DraftState(None, None)
+    draft, question, counted = row
+    return DraftState(draft, question, counted + WINDOW if counted is not None else None, limit)
 
 
 def next_step(draft: ReportDraft) -> DraftStep:
@@ -61,30 +117,57 @@ def _touch(services: Services, draft: ReportDraft) -> None:
 
 async def find_draft(session: AsyncSession, user_id: int) -> ReportDraft | None:
     """The user's draft in progress (photos loaded in the same query), or None."""
-    query = select(ReportDraft).options(joinedload(ReportDraft.photos)).where(ReportDraft.user_id == user_id)
-    return (await session.execute(query)).unique().scalar_one_or_none()
+    return (await session.execute(_DRAFT_OF_USER, {"user_id": user_id})).unique().scalar_one_or_none()
 
 
 async def draft_for_button(session: AsyncSession, user_id: int, draft_id: int) -> ReportDraft | None:
     """The user's draft if ``draft_id`` names it; None for a finished, expired or someone else's draft.
 
-    Draft ids are never reused, so the id alone tells a current draft from an old one.
+    Draft ids are never reused, so the id alone tells a current draft from an old one. A draft this unit of
+    work loaded already is taken as it is, without a query.
     """
-    draft = await session.get(ReportDraft, draft_id, options=[joinedload(ReportDraft.photos)])
+    draft = session.identity_map.get(identity_key(ReportDraft, draft_id))
+    if not isinstance(draft, ReportDraft):
+        draft = (await session.execute(_DRAFT_BY_ID, {"id": draft_id})).unique().scalar_one_or_none()
     return draft if draft is not None and draft.user_id == user_id else None
 
 
-async def open_draft(services: Services, session: AsyncSession, user: User) -> tuple[ReportDraft, bool]:
-    """The user's draft, started if there is none (refused when banned or over the hourly limit)."""
+async def open_draft(
+    services: Services, session: AsyncSession, user: User, state: DraftState | None = None
+) -> tuple[ReportDraft, bool]:
+    """The user's draft, started if there is none (refused when banned or over the hourly limit).
+
+    ``state`` is what ``load_state`` already read in this transaction; without it the draft and limit are read.
+    """
+    draft, started, _ = await _draft_with(services, session, user, state, lambda draft: None)
+    return draft, started
+
+
+async def _draft_with(
+    services: Services,
+    session: AsyncSession,
+    user: User,
+    state: DraftState | None,
+    change: Callable[[ReportDraft], T],
+) -> tuple[ReportDraft, bool, T]:
+    """The user's draft with ``change`` made to it; a new draft is written once, with the change already in it.
+
+    One write, not an insert and then an update: on SQLite the savepoint around a new draft is the start of
+    the write transaction, and each write transaction holds the database lock every other writer waits for.
+    """
     if user.banned:
         raise IntakeRefused(BANNED)
-    draft = await find_draft(session, user.id)
+    draft = state.draft if state is not None else await find_draft(session, user.id)
     if draft is not None:
-        return draft, False
-    await ensure_may_report(services, session, user)
+        return draft, False, change(draft)
+    if state is not None and state.limit_read:
+        refuse_until(services, state.limited_until)
+    else:
+        await ensure_may_report(services, session, user)
     now = services.clock.now()
     # An empty photo list given up front counts as loaded: no lazy load (I/O) when photos are added.
     draft = ReportDraft(user_id=user.id, step=DraftStep.PHOTOS, created_at=now, updated_at=now, photos=[])
+    done = change(draft)
     try:
         # Two updates of one album may race in two workers: the loser adopts the winner's draft.
         async with session.begin_nested():
@@ -94,8 +177,8 @@ async def open_draft(services: Services, session: AsyncSession, user: User) -> t
         found = await find_draft(session, user.id)
         if found is None:
             raise
-        return found, False
-    return draft, True
+        return found, False, change(found)
+    return draft, True, done
 
 
 async def add_photo(
@@ -104,37 +187,37 @@ async def add_photo(
     user: User,
     photo: IncomingPhoto,
     caption: str | None,
+    state: DraftState | None = None,
 ) -> PhotoAdded:
     """Attach ``photo`` to the user's draft (starting one), up to the configured number of photos."""
-    draft, started = await open_draft(services, session, user)
-    first_in_album = photo.media_group_id is not None and photo.media_group_id != draft.media_group_id
-    if photo.media_group_id is not None:
-        draft.media_group_id = photo.media_group_id
-    already = photo.file_unique_id and any(p.file_unique_id == photo.file_unique_id for p in draft.photos)
-    full = len(draft.photos) >= services.config.reporting.max_photos
-    added = not (already or full)
-    row = None
-    if added:
-        row = Photo(
-            kind=PhotoKind.REPORT,
-            channel=photo.channel,
-            file_id=photo.file_id,
-            file_unique_id=photo.file_unique_id,
-            local_path=photo.local_path,
-            width=photo.width,
-            height=photo.height,
-            file_size=photo.file_size,
-            uploaded_by_id=user.id,
-            created_at=services.clock.now(),
-        )
-        draft.photos.append(row)
-        if photo.exif_location is not None and draft.exif_lat is None:
-            draft.exif_lat, draft.exif_lon = photo.exif_location
-        if caption and caption.strip() and draft.note is None:
-            set_note(services, draft, caption)
-    _touch(services, draft)
-    await session.flush()
-    return PhotoAdded(draft, row, added, len(draft.photos), started, first_in_album)
+
+    def attach(draft: ReportDraft) -> Photo | None:
+        already = photo.file_unique_id and any(p.file_unique_id == photo.file_unique_id for p in draft.photos)
+        row = None
+        if not already and len(draft.photos) < services.config.reporting.max_photos:
+            row = Photo(
+                kind=PhotoKind.REPORT,
+                channel=photo.channel,
+                file_id=photo.file_id,
+                file_unique_id=photo.file_unique_id,
+                local_path=photo.local_path,
+                width=photo.width,
+                height=photo.height,
+                file_size=photo.file_size,
+                uploaded_by_id=user.id,
+                created_at=services.clock.now(),
+            )
+            draft.photos.append(row)
+            if photo.exif_location is not None and draft.exif_lat is None:
+                draft.exif_lat, draft.exif_lon = photo.exif_location
+            if caption and caption.strip() and draft.note is None:
+                set_note(services, draft, caption)
+        _touch(services, draft)  # a photo not taken (one too many, sent twice) is activity all the same
+        return row
+
+    draft, started, row = await _draft_with(services, session, user, state, attach)
+    await session.flush()  # the photo row's id, for the evidence copy kept after the answer
+    return PhotoAdded(draft, row, row is not None, len(draft.photos), started)
 
 
 def set_category(services: Services, draft: ReportDraft, code: str) -> None:
@@ -168,14 +251,18 @@ async def receive_location(
     *,
     address: str | None,
     source: str,
+    state: DraftState | None = None,
 ) -> ReportDraft:
     """Set the location of the user's draft, starting one if needed; bad coordinates start nothing."""
     try:
         validate_latlon(lat, lon)
     except InvalidCoordinates:
         raise IntakeRefused(BAD_LOCATION) from None
-    draft, _ = await open_draft(services, session, user)
-    set_location(services, draft, lat, lon, address=address, source=source)
+
+    def place(draft: ReportDraft) -> None:
+        set_location(services, draft, lat, lon, address=address, source=source)
+
+    draft, _, _ = await _draft_with(services, session, user, state, place)
     return draft
 
 
@@ -211,7 +298,7 @@ async def discard_draft(session: AsyncSession, draft: ReportDraft) -> list[str]:
     return paths
 
 
-async def cancel_all(session: AsyncSession, user_id: int) -> list[str] | None:
+async def cancel_all(session: AsyncSession, user_id: int, state: DraftState | None = None) -> list[str] | None:
     """Drop the user's draft and any question the bot was waiting on; None when there was neither.
 
     Returns the photo copies to remove once the transaction is committed.
@@ -219,7 +306,7 @@ async def cancel_all(session: AsyncSession, user_id: int) -> list[str] | None:
     pending = await session.execute(
         delete(PendingInput).where(PendingInput.user_id == user_id).execution_options(synchronize_session=False)
     )
-    draft = await find_draft(session, user_id)
+    draft = state.draft if state is not None else await find_draft(session, user_id)
     if draft is None:
         return [] if pending.rowcount else None  # type: ignore[attr-defined]
     return await discard_draft(session, draft)

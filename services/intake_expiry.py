@@ -1,4 +1,7 @@
-"""Drafts nobody touched for ``draft_ttl_minutes`` expire, and their owner is told through the outbox."""
+"""Drafts nobody touched for ``draft_ttl_minutes`` expire, and their owner is told through the outbox.
+
+The same sweep forgets albums received more than ``ALBUM_MEMORY`` ago: their photos have all arrived long since.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +11,7 @@ from datetime import timedelta
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models.cases import Photo, ReportDraft
+from models.cases import AlbumReply, Photo, ReportDraft
 from models.users import User
 from services.context import Services
 from services.messages import Message, text
@@ -16,6 +19,7 @@ from services.outbox import enqueue_for
 
 KIND_EXPIRED = "draft_expired"
 BATCH = 200
+ALBUM_MEMORY = timedelta(hours=1)
 
 
 @dataclass
@@ -38,6 +42,11 @@ async def expire_drafts(services: Services, session: AsyncSession) -> Expired:
         .limit(BATCH)
     )
     result = Expired()
+    await session.execute(
+        delete(AlbumReply)
+        .where(AlbumReply.created_at < now - ALBUM_MEMORY)
+        .execution_options(synchronize_session=False)
+    )
     for draft, user in (await session.execute(query)).all():
         # The guarded delete makes two sweeps (or a sweep racing the user's own input) expire a draft once.
         gone = await session.execute(

@@ -1,4 +1,4 @@
-"""Telegram: the PTB handlers, the renderer of channel-neutral messages and the outbox sender."""
+"""Telegram: the PTB handlers (``handlers.register``), the renderer of replies and the outbox sender of notices."""
 
 #: The channel's name in identities, outbox rows and photos.
 CHANNEL = "telegram"

@@ -73,10 +73,9 @@ def upgrade() -> None:
         batch.add_column(sa.Column("channel", sa.String(length=16), nullable=True))
     op.execute("UPDATE photos SET channel = 'telegram'")
 
-    # SQLite rebuilds the table: keep AUTOINCREMENT, or a new draft could take a finished one's id (and its old
-    # buttons would act on it).
-    with op.batch_alter_table("report_drafts", table_kwargs={"sqlite_autoincrement": True}) as batch:
-        batch.drop_column("chat_id")
+    # A plain DROP COLUMN (SQLite >= 3.35), not a rebuild: a rebuilt table's AUTOINCREMENT starts again after
+    # the highest id still there, and a new draft could take a finished one's id (its old buttons would act on it).
+    op.drop_column("report_drafts", "chat_id")
 
     with op.batch_alter_table("subscriptions") as batch:
         batch.add_column(sa.Column("channel", sa.String(length=16), nullable=True))

@@ -5,10 +5,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from datetime import UTC, datetime
+from typing import Any
 
+import pytest
 from sqlalchemy import select
 
-from models.db import Database
+from models.db import Database, OneTripConnection
 from models.identities import UserIdentity
 from models.uow import UnitOfWork
 from tests.people import tg_user
@@ -61,3 +63,26 @@ async def test_a_failed_write_releases_the_gate(sqlite_database: Database) -> No
         await add_user(sqlite_database, 7)  # the Telegram account exists: the insert fails inside the transaction
     await asyncio.wait_for(add_user(sqlite_database, 8), timeout=10)
     assert await telegram_ids(sqlite_database) == [7, 8]
+
+
+async def test_ending_a_transaction_costs_a_trip_only_when_one_is_open(
+    sqlite_database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await telegram_ids(sqlite_database)  # the pool's connection is opened and set up
+    trips: list[str] = []
+    real = OneTripConnection._execute
+
+    async def counted(self: OneTripConnection, fn: Any, *args: Any, **kwargs: Any) -> Any:
+        trips.append(getattr(fn, "__name__", "statement"))
+        return await real(self, fn, *args, **kwargs)
+
+    monkeypatch.setattr(OneTripConnection, "_execute", counted)
+    await telegram_ids(sqlite_database)  # a read: no commit, and no rollback when the pool takes it back
+    assert trips == ["run"]
+    trips.clear()
+    await add_user(sqlite_database, 7)  # a write: its statements, one commit, and no reset by the pool
+    assert trips == ["run"] * (len(trips) - 1) + ["commit"]
+    async with UnitOfWork(sqlite_database) as uow:  # a write given up: rolled back, so it is not kept
+        uow.session.add(tg_user(8, first_name="lost", created_at=NOW))
+        await uow.session.flush()
+    assert await telegram_ids(sqlite_database) == [7]

@@ -6,10 +6,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from telegram import Document, Message, PhotoSize, User
+from telegram import Bot, Document, Message, PhotoSize, User
 
-from handlers.prompts import proof_photo
-from handlers.supervisor import case_number
+from channels.telegram.parse import message_event
 from models.cases import Case
 from models.status import CaseStatus
 from services.cases import NOT_NOW, CaseActionError, ProofPhoto
@@ -17,6 +16,8 @@ from services.cases.access import on_time
 from services.clock import ManualClock
 from services.config import load_config
 from services.context import Services
+from services.conversation.questions import proof_photo
+from services.conversation.supervisor import case_number
 from services.i18n import Translator
 from services.notify import case_summary, officer_choices
 
@@ -84,9 +85,12 @@ def _message(**values: object) -> Message:
 
 
 def test_the_proof_is_the_largest_photo_size_or_an_image_file() -> None:
+    def proof(message: Message) -> ProofPhoto | None:
+        return proof_photo(message_event(message, Bot("1:offline")), "telegram")
+
     sizes = (PhotoSize("small", "s", 90, 90), PhotoSize("big", "b", 1280, 960, file_size=200_000))
-    assert proof_photo(_message(photo=sizes)) == ProofPhoto("big", "b", 1280, 960, 200_000, channel="telegram")
+    assert proof(_message(photo=sizes)) == ProofPhoto("big", "b", 1280, 960, 200_000, channel="telegram")
     image = Document("doc", "d", mime_type="image/jpeg", file_size=5)
-    assert proof_photo(_message(document=image)).file_id == "doc"  # type: ignore[union-attr]
-    assert proof_photo(_message(document=Document("pdf", "p", mime_type="application/pdf"))) is None
-    assert proof_photo(_message(text="done")) is None
+    assert proof(_message(document=image)).file_id == "doc"  # type: ignore[union-attr]
+    assert proof(_message(document=Document("pdf", "p", mime_type="application/pdf"))) is None
+    assert proof(_message(text="done")) is None

@@ -8,13 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from handlers.report_buttons import parse
-from handlers.report_views import place_text
 from models.cases import DraftStep, Photo, ReportDraft
 from models.db import Database
 from services.clock import ManualClock
 from services.config import load_config
 from services.context import Services
+from services.conversation.report_views import place_text
+from services.conversation.tokens import parse_draft as parse
 from services.intake import BAD_LOCATION, next_step, set_category, set_location, set_note, skip_note
 from services.intake_limits import IntakeRefused
 from services.photos import UploadProblem, check_upload, suffix_for

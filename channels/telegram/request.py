@@ -1,0 +1,93 @@
+"""PTB's transport to the Bot API over aiohttp instead of its default httpx.
+
+Each Bot API call costs the bot's process CPU; measured against the sandbox, httpx with httpcore, anyio and h11
+takes 2-5 ms per call and aiohttp about 0.5-1 ms (bench/bench_report_flow.py shows what that does to a report
+flow). The semantics are PTB's: the caller's timeouts, form fields as PTB encodes them, files as multipart, and
+transport failures as ``TimedOut`` / ``NetworkError``; PTB itself reads the status and the JSON.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import aiohttp
+from telegram.error import NetworkError, TimedOut
+from telegram.request import BaseRequest, RequestData
+
+
+class AiohttpRequest(BaseRequest):
+    """A ``BaseRequest`` on one pooled ``aiohttp.ClientSession``, opened by ``initialize``."""
+
+    def __init__(
+        self,
+        connection_pool_size: int = 256,
+        *,
+        read_timeout: float | None = 5.0,
+        connect_timeout: float | None = 5.0,
+        pool_timeout: float | None = 1.0,
+    ) -> None:
+        self._pool_size = connection_pool_size
+        self._read_timeout = read_timeout
+        self._connect_timeout = connect_timeout
+        self._pool_timeout = pool_timeout
+        self._session: aiohttp.ClientSession | None = None
+
+    @property
+    def read_timeout(self) -> float | None:
+        """How long a response may take when the caller does not say."""
+        return self._read_timeout
+
+    async def initialize(self) -> None:
+        """Open the connection pool."""
+        if self._session is None or self._session.closed:
+            connector = aiohttp.TCPConnector(limit=self._pool_size, limit_per_host=self._pool_size)
+            self._session = aiohttp.ClientSession(connector=connector, headers={"User-Agent": self.USER_AGENT})
+
+    async def shutdown(self) -> None:
+        """Close the connection pool."""
+        if self._session is not None and not self._session.closed:
+            await self._session.close()
+
+    async def do_request(
+        self,
+        url: str,
+        method: str,
+        request_data: RequestData | None = None,
+        read_timeout: Any = BaseRequest.DEFAULT_NONE,
+        write_timeout: Any = BaseRequest.DEFAULT_NONE,
+        connect_timeout: Any = BaseRequest.DEFAULT_NONE,
+        pool_timeout: Any = BaseRequest.DEFAULT_NONE,
+    ) -> tuple[int, bytes]:
+        """Make the request; returns the status and the body for PTB to read."""
+        if self._session is None or self._session.closed:
+            raise RuntimeError("AiohttpRequest is not initialized")
+        read = self._read_timeout if read_timeout is BaseRequest.DEFAULT_NONE else read_timeout
+        connect = self._connect_timeout if connect_timeout is BaseRequest.DEFAULT_NONE else connect_timeout
+        pool = self._pool_timeout if pool_timeout is BaseRequest.DEFAULT_NONE else pool_timeout
+        # aiohttp's ``connect`` covers waiting for a pooled connection and opening one; ``sock_connect`` only the
+        # latter. It has no write timeout: a body is written within the read timeout's wait for the answer.
+        waiting = None if connect is None or pool is None else connect + pool
+        timeout = aiohttp.ClientTimeout(total=None, connect=waiting, sock_connect=connect, sock_read=read)
+        try:
+            async with self._session.request(method, url, data=_body(request_data), timeout=timeout) as response:
+                return response.status, await response.read()
+        except TimeoutError as err:
+            raise TimedOut from err
+        except aiohttp.ClientError as err:
+            raise NetworkError(f"aiohttp.{err.__class__.__name__}: {err}") from err
+
+
+def _body(request_data: RequestData | None) -> aiohttp.FormData | dict[str, str] | None:
+    """Form fields as PTB encodes them (JSON for structured values); files make it multipart."""
+    if request_data is None:
+        return None
+    fields = request_data.json_parameters
+    if not request_data.contains_files:
+        return fields
+    form = aiohttp.FormData()
+    for name, value in fields.items():
+        form.add_field(name, value)
+    for name, upload in request_data.multipart_data.items():
+        filename, content, *rest = upload
+        form.add_field(name, content, filename=filename, content_type=rest[0] if rest else None)
+    return form

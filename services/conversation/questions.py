@@ -1,0 +1,92 @@
+"""Answers to a question the bot asked an officer or supervisor: the after-photo, its note, a return or reject reason.
+
+The question is a ``PendingInput`` row, so it survives restarts. While one is open, the person's next message is
+taken as the answer (nothing else sees it), and /skip and /cancel belong to the question; a wrong kind of message
+gets a clear answer and the question stays.
+"""
+
+from __future__ import annotations
+
+from models.cases import PendingInput
+from services import cases
+from services.cases import CaseActionError, ProofPhoto
+from services.conversation.events import Event, Photo, Typed
+from services.conversation.replies import Reply
+from services.conversation.turn import Turn, case_refusal
+from services.i18n import N_
+from services.messages import Text, text
+
+ASK_NOTE = N_("Got it. Add a short note for the reporter, or /skip to finish.")
+
+
+def proof_photo(event: Event, channel: str) -> ProofPhoto | None:
+    """A photo (shown again by its id on ``channel``), or an image sent as a file, as an after-photo."""
+    if not isinstance(event, Photo):
+        return None
+    file = event.file
+    if not event.as_file:
+        return ProofPhoto(file.file_id, file.unique_id, file.width, file.height, file.size, channel)
+    if (file.mime_type or "").startswith("image/"):
+        # A file's id cannot be shown as a photo: staff get the kept copy, stripped of its metadata.
+        return ProofPhoto(file.file_id, file.unique_id, file_size=file.size)
+    return None
+
+
+async def command(turn: Turn, pending: PendingInput, name: str) -> Reply:
+    """/cancel drops the question; /skip skips what may be skipped (the after-photo's note)."""
+    if name == "cancel":
+        await cases.forget_input(turn.session, turn.user)
+        return Reply.say(text("Cancelled. Case #{id} is unchanged.", id=pending.case_id))
+    if pending.kind == cases.ASK_RESOLVE_NOTE:
+        return Reply.say(await _finish(turn, pending, None))
+    if pending.kind == cases.ASK_RESOLVE_PHOTO:
+        return Reply.say(text("The after-photo is required. Please send a photo of the fixed place, or /cancel."))
+    return Reply.say(text("A reason is required. Please type it, or /cancel."))
+
+
+async def answer(turn: Turn, pending: PendingInput, event: Event) -> Reply:
+    """Act on the message as the answer (silence for the rest of an album of after-photos)."""
+    photo = proof_photo(event, turn.sender.identity.channel)
+    said = event.text.strip() if isinstance(event, Typed) else ""
+    if pending.kind in (cases.ASK_RESOLVE_PHOTO, cases.ASK_RESOLVE_NOTE):
+        if photo is not None and isinstance(event, Photo):
+            return await _photo(turn, pending, event, photo)
+        if pending.kind == cases.ASK_RESOLVE_NOTE and said:
+            return Reply.say(await _finish(turn, pending, said))
+        if pending.kind == cases.ASK_RESOLVE_NOTE:
+            return Reply.say(text("Please type a note for the reporter, or /skip to finish."))
+        return Reply.say(text("Please send a photo of the fixed place (as a photo), or /cancel."))
+    if not said:
+        return Reply.say(text("Please type the reason as a text message, or /cancel."))
+    try:
+        if pending.kind == cases.ASK_RETURN_REASON:
+            case = await cases.return_case(turn.services, turn.session, pending.case_id or 0, turn.user, said)
+            return Reply.say(text("Case {number} was returned (回退) to the supervisor.", number=case.number))
+        case = await cases.reject(turn.services, turn.session, pending.case_id or 0, turn.user, said)
+        return Reply.say(text("Case {number} was rejected; the reporter was told why.", number=case.number))
+    except CaseActionError as err:
+        await cases.forget_input(turn.session, turn.user)  # the case moved on: the question no longer applies
+        return Reply.say(case_refusal(err))
+
+
+async def _photo(turn: Turn, pending: PendingInput, event: Photo, photo: ProofPhoto) -> Reply:
+    """An after-photo: a single photo with a caption resolves at once; otherwise ask for the note."""
+    caption = (event.caption or "").strip()
+    if pending.kind == cases.ASK_RESOLVE_PHOTO and caption and event.album is None:
+        await cases.stage_proof_photo(turn.session, turn.user, pending, photo)
+        return Reply.say(await _finish(turn, pending, caption))
+    first = await cases.stage_proof_photo(turn.session, turn.user, pending, photo, group=event.album, note=caption)
+    return Reply.say(Text(ASK_NOTE)) if first else Reply()
+
+
+async def _finish(turn: Turn, pending: PendingInput, note: str | None) -> Text:
+    """Resolve with the staged photos and ``note`` (or the caption kept with them)."""
+    staged = cases.staged_photos(pending)
+    note = note or cases.staged_note(pending)
+    try:
+        case = await cases.resolve(turn.services, turn.session, pending.case_id or 0, turn.user, staged, note)
+    except CaseActionError as err:
+        if err.message != cases.NEED_PHOTO:
+            await cases.forget_input(turn.session, turn.user)
+        return case_refusal(err)
+    return text("Case {number} is resolved. The reporter will be asked to confirm.", number=case.number)

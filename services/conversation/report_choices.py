@@ -1,0 +1,82 @@
+"""The report draft's choices: ``draft:<action>:<draft id>[:<code>]``.
+
+Every pick is checked against the person's current draft in the database: a choice of a finished, expired or
+someone else's draft (or a forged token) gets an alert and changes nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from models.cases import DraftStep, ReportDraft
+from services import intake
+from services.conversation import tokens
+from services.conversation.replies import Edit, Reply
+from services.conversation.report import CANCELLED
+from services.conversation.report_views import location_saved, prompt, submitted_lines
+from services.conversation.turn import Turn, refusal
+from services.i18n import N_
+from services.intake_limits import BANNED, IntakeRefused
+from services.intake_submit import ALREADY_SENT, submit_draft
+from services.messages import Text, category, text
+
+ANSWERED = N_("This question was already answered.")
+
+
+async def pick(turn: Turn, token: str) -> Reply:
+    """Apply a draft choice after checking it belongs to the person's current draft."""
+    if turn.user.banned:
+        return Reply(alert=Text(BANNED))
+    parsed = tokens.parse_draft(token)
+    draft = await intake.draft_for_button(turn.session, turn.user.id, parsed[1]) if parsed else None
+    action = _ACTIONS.get(parsed[0]) if parsed else None
+    if parsed is None or draft is None or action is None:
+        return Reply(alert=Text(ALREADY_SENT))
+    try:
+        return await action(turn, draft, parsed[2])
+    except IntakeRefused as err:
+        return Reply(alert=refusal(err))
+
+
+async def _category(turn: Turn, draft: ReportDraft, code: str) -> Reply:
+    if draft.category == code and intake.next_step(draft) is not DraftStep.CATEGORY:
+        return Reply(alert=Text(ANSWERED))
+    intake.set_category(turn.services, draft, code)
+    edit = Edit((text("Category: {category}", category=category(code)),))
+    return Reply(edit=edit, messages=prompt(turn.services, draft))
+
+
+async def _photo_location(turn: Turn, draft: ReportDraft, _: str) -> Reply:
+    intake.use_photo_location(turn.services, draft)
+    return Reply(
+        edit=Edit((text("Using the photo's location."),)),
+        lead=(location_saved(draft),),
+        messages=prompt(turn.services, draft),
+        end_location=True,
+    )
+
+
+async def _skip(turn: Turn, draft: ReportDraft, _: str) -> Reply:
+    if intake.next_step(draft) is not DraftStep.NOTE:
+        return Reply(alert=Text(ANSWERED))
+    intake.skip_note(turn.services, draft)
+    return Reply(edit=Edit((text("No note."),)), messages=prompt(turn.services, draft))
+
+
+async def _submit(turn: Turn, draft: ReportDraft, _: str) -> Reply:
+    result = await submit_draft(turn.services, turn.session, turn.user, draft.id)
+    return Reply(edit=Edit(submitted_lines(result)))
+
+
+async def _cancel(turn: Turn, draft: ReportDraft, _: str) -> Reply:
+    turn.discard += await intake.discard_draft(turn.session, draft)
+    return Reply(edit=Edit((Text(CANCELLED),)))
+
+
+_ACTIONS: dict[str, Callable[[Turn, ReportDraft, str], Awaitable[Reply]]] = {
+    "cat": _category,
+    "exif": _photo_location,
+    "skip": _skip,
+    "submit": _submit,
+    "cancel": _cancel,
+}

@@ -1,0 +1,54 @@
+"""Action tokens: what a choice carries and the core parses back (``draft:cat:12:0201``, ``case:accept:17``).
+
+A token names an action and its object; it grants nothing. Whoever picks it is checked again against the
+database (role, ownership, current state), so a stale, repeated or forged token changes nothing.
+"""
+
+from __future__ import annotations
+
+import re
+
+#: A token must fit every channel's choices; the tightest limit among them is 64 bytes (a button's data on one
+#: messenger), so tokens that could grow longer (an area's id) are shortened by their builder.
+MAX_BYTES = 64
+
+_CASE = re.compile(r"case:(accept|resolve|return|fixed|notfixed|sendback|reject):([0-9]{1,12})")
+_ASSIGN = re.compile(r"case:assign:([0-9]{1,12}):(.+)", re.DOTALL)
+_DRAFT = re.compile(r"draft:([^:]*):([0-9]{1,12})(?::([^:]*))?")
+_MY_CASE = re.compile(r"my:case:([0-9]{1,12})")
+
+
+def draft(action: str, draft_id: int, argument: str = "") -> str:
+    """``draft:<action>:<draft id>[:<argument>]``."""
+    return f"draft:{action}:{draft_id}:{argument}" if argument else f"draft:{action}:{draft_id}"
+
+
+def case(action: str, case_id: int) -> str:
+    """``case:<action>:<case id>``."""
+    return f"case:{action}:{case_id}"
+
+
+def my_case(case_id: int) -> str:
+    """The history of one of the reporter's cases."""
+    return f"my:case:{case_id}"
+
+
+def parse_draft(token: str) -> tuple[str, int, str] | None:
+    """(action, draft id, argument) of a draft token, or None when it is not one."""
+    found = _DRAFT.fullmatch(token)
+    return (found[1], int(found[2]), found[3] or "") if found else None
+
+
+def parse_case(token: str) -> tuple[str, int, str] | None:
+    """(action, case id, unit id for ``assign``) of a case token, or None when it is not one."""
+    if found := _ASSIGN.fullmatch(token):
+        return "assign", int(found[1]), found[2]
+    if found := _CASE.fullmatch(token):
+        return found[1], int(found[2]), ""
+    return None
+
+
+def parse_my_case(token: str) -> int | None:
+    """The case id of a history token, or None."""
+    found = _MY_CASE.fullmatch(token)
+    return int(found[1]) if found else None

@@ -1,0 +1,86 @@
+"""The Telegram adapter without I/O: commands as PTB reads them, replies composed as Telegram allows them."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from telegram import Bot, Chat, Message, MessageEntity, ReplyKeyboardMarkup, ReplyKeyboardRemove, User
+
+from channels.telegram.parse import command_of
+from channels.telegram.render import Renderer, compose
+from services.clock import ManualClock
+from services.config import load_config
+from services.context import Services
+from services.conversation import Reply
+from services.conversation.tokens import parse_case
+from services.messages import Choice, text
+from services.messages import Message as Said
+
+
+@pytest.fixture
+def renderer(tmp_path: Path) -> Renderer:
+    clock = ManualClock(datetime(2026, 11, 16, 2, tzinfo=UTC))
+    services = Services.build(None, load_config(), clock, "Asia/Shanghai", tmp_path)  # type: ignore[arg-type]
+    return Renderer(services, "zh_CN")
+
+
+class NamedBot(Bot):
+    """A bot that knows its username without asking Telegram."""
+
+    @property
+    def username(self) -> str:
+        return "citybot_test_bot"
+
+
+def typed(said: str) -> Message:
+    first = said.split()[0]
+    entity = MessageEntity(MessageEntity.BOT_COMMAND, 0, len(first))
+    chat = Chat(1, Chat.PRIVATE)
+    return Message(
+        1, datetime(2026, 11, 16, tzinfo=UTC), chat, from_user=User(1, "A", False), text=said, entities=(entity,)
+    )
+
+
+def test_a_command_is_read_as_ptb_reads_it() -> None:
+    bot = NamedBot("1:offline")
+    mine = command_of(typed("/Report@CityBot_Test_Bot now please"), bot)
+    assert mine is not None and (mine.name, mine.args) == ("report", ("now", "please"))
+    theirs = command_of(typed("/start@other_bot"), bot)
+    assert theirs is not None and theirs.name == "start@other_bot"  # nobody here handles it: "unknown command"
+
+
+def test_the_lead_joins_the_first_message_unless_a_keyboard_is_taken_away(renderer: Renderer) -> None:
+    lead = (text("📍 Location saved: {place}", place="39.91000, 116.40000"),)
+    skip = Said(
+        (text("Add a short note for the officer (at most {limit} characters), or tap Skip.", limit=500),),
+        ((Choice(text("Skip"), "draft:skip:3"),),),
+    )
+    alone, question = compose(Reply(lead=lead, messages=[skip], end_location=True))
+    assert renderer.text(alone.lines) == "📍 位置已记录：39.91000, 116.40000"
+    assert isinstance(renderer.markup(alone), ReplyKeyboardRemove) and question.choices
+    [joined] = compose(Reply(lead=lead, messages=[skip]))
+    assert renderer.text(joined.lines).startswith("📍 位置已记录：39.91000, 116.40000\n\n") and joined.choices
+    [plain] = compose(Reply(lead=lead, end_location=True))
+    assert isinstance(renderer.markup(plain), ReplyKeyboardRemove)
+    ask = Said(
+        (text("Where is it? Tap «📍 Send my location» below, share a place, or type an address."),), ask_location=True
+    )
+    markup = renderer.markup(ask)
+    assert isinstance(markup, ReplyKeyboardMarkup) and markup.keyboard[0][0].text == "📍 发送我的位置"
+
+
+@pytest.mark.parametrize(
+    ("token", "parsed"),
+    [
+        ("case:accept:17", ("accept", 17, "")),
+        ("case:assign:17:DC-DS-01", ("assign", 17, "DC-DS-01")),
+        ("case:reject:3", ("reject", 3, "")),
+        ("case:accept:17:x", None),
+        ("case:explode:17", None),
+        ("case:accept:1234567890123", None),
+    ],
+)
+def test_case_tokens_are_parsed_strictly(token: str, parsed: tuple[str, int, str] | None) -> None:
+    assert parse_case(token) == parsed

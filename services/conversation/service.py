@@ -32,7 +32,8 @@ from services.conversation import (
 from services.conversation.events import Command, Edited, Event, Location, Photo, Picked, Sender, Typed
 from services.conversation.replies import Reply
 from services.conversation.turn import Turn
-from services.i18n import locale_for
+from services.i18n import N_, locale_for
+from services.messages import Text
 from services.users import touch_user
 from services.users_admin import UserRef, is_banned
 
@@ -141,7 +142,13 @@ async def _read_first(services: Services, sender: Sender, event: Event) -> bytes
     return await event.fetch()
 
 
+EDITED_COMMAND = N_("Editing a message does not run its command again. Send the command as a new message.")
+
+
 async def _dispatch(turn: Turn, event: Event, data: bytes | None) -> Reply:
+    if isinstance(event, Edited) and isinstance(event.event, Command):
+        # An edit must never repeat an action (an edited "/extend 1 4h" would extend the case again).
+        return Reply(lead=(Text(EDITED_COMMAND),))
     if isinstance(event, Edited):
         event = event.event
     if isinstance(event, Picked):

@@ -14,7 +14,7 @@ from bot.updates import PerChatUpdateProcessor, inbound_limit_handler
 from channels.open311.callback import Open311CallbackSender
 from channels.telegram import CHANNEL as TELEGRAM
 from channels.telegram.handlers import register as register_telegram
-from channels.telegram.request import AiohttpRequest
+from channels.telegram.request import PooledBot
 from channels.telegram.sender import TelegramSender
 from models.db import Database
 from models.users import Role
@@ -78,12 +78,14 @@ def build_application(
 
     app = (
         ApplicationBuilder()
-        .token(settings.telegram_token)
-        .base_url(settings.telegram_base_url)
-        .base_file_url(settings.telegram_base_file_url)
-        .request(AiohttpRequest())
-        .get_updates_request(AiohttpRequest(1))
-        .defaults(Defaults(tzinfo=ZoneInfo(settings.timezone)))
+        .bot(
+            PooledBot(
+                settings.telegram_token,
+                base_url=settings.telegram_base_url,
+                base_file_url=settings.telegram_base_file_url,
+                defaults=Defaults(tzinfo=ZoneInfo(settings.timezone)),
+            )
+        )
         .concurrent_updates(PerChatUpdateProcessor())
         .post_init(post_init)
         .post_shutdown(post_shutdown)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from typing import Any
 
@@ -91,6 +92,9 @@ def api_command(
             await asyncio.Event().wait()
         finally:
             posting.cancel()
+            # Let a pass that was writing end its unit of work before the database is closed under it.
+            with contextlib.suppress(asyncio.CancelledError):
+                await posting
             await runner.cleanup()
             await callbacks.close()
             await services.db.dispose()

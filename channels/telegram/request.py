@@ -8,10 +8,12 @@ transport failures as ``TimedOut`` / ``NetworkError``; PTB itself reads the stat
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import aiohttp
 from telegram.error import NetworkError, TimedOut
+from telegram.ext import Defaults, ExtBot
 from telegram.request import BaseRequest, RequestData
 
 
@@ -91,3 +93,30 @@ def _body(request_data: RequestData | None) -> aiohttp.FormData | dict[str, str]
         filename, content, *rest = upload
         form.add_field(name, content, filename=filename, content_type=rest[0] if rest else None)
     return form
+
+
+class PooledBot(ExtBot):  # type: ignore[type-arg]
+    """The bot on two ``AiohttpRequest`` pools, which it closes again when it cannot start.
+
+    PTB leaves a bot whose start failed (a rejected token, an unreachable server) uninitialised, so its shutdown
+    skips the requests: their connection pools would stay open until the process ends.
+    """
+
+    def __init__(self, token: str, *, base_url: str, base_file_url: str, defaults: Defaults) -> None:
+        self._pools = (AiohttpRequest(), AiohttpRequest(1))
+        super().__init__(
+            token,
+            base_url=base_url,
+            base_file_url=base_file_url,
+            request=self._pools[0],
+            get_updates_request=self._pools[1],
+            defaults=defaults,
+        )
+
+    async def initialize(self) -> None:
+        """Start, or close the pools and raise what stopped it."""
+        try:
+            await super().initialize()
+        except BaseException:
+            await asyncio.gather(*(pool.shutdown() for pool in self._pools))
+            raise

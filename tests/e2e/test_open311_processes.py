@@ -52,7 +52,7 @@ async def test_the_api_is_served_by_its_own_process_and_beside_the_bot(
     finally:
         process.send_signal(signal.SIGINT)
         try:
-            await asyncio.wait_for(process.wait(), 15)
+            await asyncio.wait_for(process.wait(), 30)  # a loaded machine can take a while to stop it
         except TimeoutError:
             process.kill()
             await process.wait()

@@ -180,8 +180,10 @@ async def test_group_chatter_and_edits_are_left_alone_but_commands_count_anywher
     assert (await conversation.handle(in_group, Typed("nice weather"))).silent
     assert (await conversation.handle(person(7), Edited(Typed("typo fixed")))).silent
     assert await count_of(services, User) == 0  # nobody was even looked up
-    greeted = await conversation.handle(person(7), Edited(Command("start", typed="/start")))
-    assert shown(services, greeted)[0].startswith("Hello Person 7!")
+    edited = await conversation.handle(person(7), Edited(Command("start", typed="/start")))  # never run again
+    assert shown(services, edited) == [
+        "Editing a message does not run its command again. Send the command as a new message."
+    ]
     subscribed = await conversation.handle(in_group, Command("subscribe", ("city",), "/subscribe"))
     assert shown(services, subscribed) == [
         "Subscribed: you will receive the weekly report for the whole city. Send /unsubscribe to stop it."

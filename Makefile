@@ -36,7 +36,7 @@ bench: install
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy bot channels services models geo scheduler sandbox
+	$(BIN)/mypy bot channels services models geo scheduler sandbox bench
 
 i18n: install
 	$(BIN)/python -m bot.i18n_tools check

@@ -158,6 +158,7 @@ def closed_row(chain: str, reporter: int) -> dict[str, Any]:
         "rework_count": 0,
         "return_count": 0,
         "extension_count": 0,
+        "source": "telegram",
     }
 
 

@@ -46,6 +46,7 @@ from sqlalchemy import select, text
 from telegram import Bot
 from telegram.request import HTTPXRequest
 
+from channels.telegram.limits import MAX_CAPTION, MAX_TEXT, split_text, utf16_length
 from channels.telegram.sender import TelegramSender
 from models.cases import Case
 from models.db import Database
@@ -56,6 +57,7 @@ from services.clock import OffsetClock
 from services.config import load_config
 from services.context import Services
 from services.delivery import deliver_due
+from services.messages import from_json
 from services.summary.broadcast import queue_week
 from services.summary.compute import compute_summary
 from services.summary.kpis import chain_categories, chain_counts
@@ -364,8 +366,14 @@ async def broadcast(services: Services, path: Path) -> None:
     flooded = await _outbox_count(services, None, "flood control%")
     expected = Counter[int]()
     async with services.db.sessions() as session:
-        for (chat_id,) in await session.execute(select(OutboxMessage.chat_id).where(OutboxMessage.kind == "summary")):
-            expected[chat_id] += 1
+        rows = await session.execute(
+            select(OutboxMessage.address, OutboxMessage.payload).where(OutboxMessage.kind == "summary")
+        )
+        for address, payload in rows:
+            # One row is the chart with the report as caption, or the chart then the report in parts.
+            report = str(from_json(payload).lines[0].values.get("raw", ""))
+            fits = utf16_length(report) <= MAX_CAPTION
+            expected[int(address)] += 1 if fits else 1 + len(split_text(report, MAX_TEXT))
     duplicates = sum(max(0, got[c] - expected[c]) for c in got)
     missing = sum(max(0, expected[c] - got[c]) for c in expected)
     rate = sent / t_send

@@ -10,7 +10,8 @@ from telegram import BotCommand
 from telegram.ext import Application, ApplicationBuilder, Defaults
 
 from bot.settings import Settings
-from bot.updates import PerChatUpdateProcessor
+from bot.updates import PerChatUpdateProcessor, inbound_limit_handler
+from channels.open311.callback import Open311CallbackSender
 from channels.telegram import CHANNEL as TELEGRAM
 from channels.telegram.handlers import register as register_telegram
 from channels.telegram.request import AiohttpRequest
@@ -25,6 +26,7 @@ from services.context import Services
 from services.conversation import Conversation
 from services.conversation.commands import EVERYONE, commands_for
 from services.i18n import Translator
+from services.inbound_limit import InboundLimiter
 
 log = logging.getLogger(__name__)
 
@@ -50,20 +52,27 @@ def build_application(
     *,
     clock: Clock | None = None,
     jobs: bool = True,
+    limiter: InboundLimiter | None = None,
 ) -> Application:  # type: ignore[type-arg]
-    """The bot, pointed at ``settings.telegram_base_url``, with handlers and (optionally) scheduled jobs."""
+    """The bot, pointed at ``settings.telegram_base_url``, with handlers and (optionally) scheduled jobs.
+
+    ``limiter`` counts what each person sends (by default one per application, at the configured rate).
+    """
     if not settings.telegram_token:
         raise MissingToken("CITYBOT_TELEGRAM_TOKEN is not set")
     svc = services or build_services(settings, clock=clock)
     owns_services = services is None
+    callbacks = Open311CallbackSender(svc)
 
     async def post_init(app: Application) -> None:  # type: ignore[type-arg]
         svc.channels.register(TelegramSender(app.bot, svc))
+        svc.channels.register(callbacks)  # status updates to Open311 clients' callback URLs
         for hook in svc.startup_hooks:
             await hook(svc)
         await _publish_commands(app)
 
     async def post_shutdown(app: Application) -> None:  # type: ignore[type-arg]
+        await callbacks.close()
         if owns_services:
             await svc.db.dispose()
 
@@ -81,7 +90,11 @@ def build_application(
         .build()
     )
     app.bot_data["services"] = svc
+    if limiter is None:
+        limiter = InboundLimiter(svc.config.limits.messages_per_minute)
     register_telegram(app, Conversation(svc))
+    # Before every other handler group: PTB runs one handler per group, so the check needs a group of its own.
+    app.add_handler(inbound_limit_handler(svc, limiter), group=min(app.handlers, default=0) - 1)
     if jobs:
         register_jobs(app, svc)
     return app

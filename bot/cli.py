@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import re
 import sys
+import traceback
 from pathlib import Path
 from typing import Annotated, Any
+from urllib.parse import urlsplit
 
 import typer
 
@@ -16,6 +20,8 @@ from bot.cli_grids import grids_app
 from bot.cli_jobs import jobs_app
 from bot.cli_officers import officers_app
 from bot.cli_summary import summary_command
+from bot.cli_users import users_app
+from bot.redaction import RedactingFormatter, Redactor, database_passwords, safe_url
 from bot.settings import Settings
 
 app = typer.Typer(help="citybot: city-appearance reports routed to grid officers.", no_args_is_help=True)
@@ -25,6 +31,7 @@ app.add_typer(jobs_app, name="jobs")
 app.add_typer(grids_app, name="grids")
 app.add_typer(officers_app, name="officers")
 app.add_typer(apikeys_app, name="apikeys")
+app.add_typer(users_app, name="users")
 app.command("summary")(summary_command)
 app.command("api")(api_command)
 
@@ -44,11 +51,14 @@ def load_settings() -> Settings:
         raise  # unreachable
 
 
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+
+
 def setup_logging(settings: Settings) -> None:
-    """Plain logging to stderr at the configured level."""
-    logging.basicConfig(
-        level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr
-    )
+    """Plain logging to stderr at the configured level, with the token and passwords masked."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(RedactingFormatter(Redactor.for_settings(settings), LOG_FORMAT))
+    logging.basicConfig(level=settings.log_level.upper(), handlers=[handler])
     logging.getLogger("httpx").setLevel(logging.WARNING)
 
 
@@ -59,7 +69,7 @@ def db_upgrade(revision: str = typer.Argument("head", help="Alembic revision to 
 
     settings = load_settings()
     upgrade_sync(settings.database_url, revision)
-    typer.echo(f"database at {settings.database_url} is at revision {revision}")
+    typer.echo(f"database at {safe_url(settings.database_url)} is at revision {revision}")
 
 
 def _deployed_application(*, jobs: bool) -> tuple[Settings, Any]:
@@ -75,16 +85,41 @@ def _deployed_application(*, jobs: bool) -> tuple[Settings, Any]:
     return settings, build_application(settings, jobs=jobs)
 
 
+_WEBHOOK_SECRET = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
+GENERATE_SECRET = """python -c 'import secrets; print(secrets.token_urlsafe(32))'"""
+
+
+def webhook_secret(settings: Settings) -> str:
+    """The secret Telegram must send with every webhook request; a one-line error when it is missing or unusable."""
+    secret = settings.webhook_secret or ""
+    if not secret:
+        fail(
+            "CITYBOT_WEBHOOK_SECRET is not set; webhook mode needs it so that only Telegram can post updates. "
+            f"Generate one with: {GENERATE_SECRET}"
+        )
+    if not _WEBHOOK_SECRET.match(secret):
+        fail("CITYBOT_WEBHOOK_SECRET may hold only 1-256 of A-Z a-z 0-9 _ - (Telegram's rule)")
+    return secret
+
+
 @app.command()
 def run(
     jobs: bool = typer.Option(True, help="Also run the outbox sender, SLA sweep and weekly summary here"),
 ) -> None:
     """Migrate the database and serve Telegram (polling, or a webhook when CITYBOT_WEBHOOK_URL is set)."""
+    settings = load_settings()
+    secret = webhook_secret(settings) if settings.webhook_url else None
     settings, application = _deployed_application(jobs=jobs)
     attach_open311(settings, application)
     if settings.webhook_url:
+        # Telegram posts to CITYBOT_WEBHOOK_URL; a reverse proxy forwards the same path here, where PTB answers 403
+        # to any request without the secret header.
         application.run_webhook(
-            listen=settings.webhook_listen, port=settings.webhook_port, webhook_url=settings.webhook_url
+            listen=settings.webhook_listen,
+            port=settings.webhook_port,
+            url_path=urlsplit(settings.webhook_url).path,
+            webhook_url=settings.webhook_url,
+            secret_token=secret,
         )
     else:
         application.run_polling()
@@ -149,7 +184,23 @@ def demo(
 
 def main() -> None:
     """Entry point of the ``citybot`` console script."""
-    app()
+    try:
+        app()
+    except Exception as exc:  # the last resort: libraries put tokens and URLs into their messages
+        redact = _redactor()
+        sys.stderr.write(redact("".join(traceback.format_exception(exc))))
+        first_line = (str(exc).strip().splitlines() or [""])[0]
+        sys.stderr.write(redact(f"citybot: {type(exc).__name__}: {first_line}") + "\n")
+        sys.exit(1)
+
+
+def _redactor() -> Redactor:
+    try:
+        return Redactor.for_settings(Settings())
+    except Exception:  # settings that do not load are still secrets
+        names = ("CITYBOT_TELEGRAM_TOKEN", "CITYBOT_WEBHOOK_SECRET", "CITYBOT_DATABASE_URL")
+        values = [os.environ.get(name) for name in names]
+        return Redactor([*values[:2], *database_passwords(values[2] or "")])
 
 
 if __name__ == "__main__":

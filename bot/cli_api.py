@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from typing import Any
 
 import typer
@@ -12,6 +13,8 @@ from services.context import Services
 
 DEFAULT_PORT = 8311
 
+log = logging.getLogger(__name__)
+
 
 async def _serve(services: Services, settings: Settings, port: int) -> Any:
     from channels.open311.server import start_open311
@@ -19,6 +22,22 @@ async def _serve(services: Services, settings: Settings, port: int) -> Any:
     return await start_open311(
         services, settings.open311_listen, port, public_url=settings.open311_public_url, config_path=settings.config
     )
+
+
+async def post_callbacks(services: Services) -> None:
+    """Deliver the outbox rows of the registered channels every ``outbox.interval_seconds``, until cancelled.
+
+    ``citybot api`` alone has no bot and no job queue; this loop posts its clients' status updates (the Telegram
+    rows are left to ``citybot run``/``worker``, which have a sender for them).
+    """
+    from services.delivery import deliver_due
+
+    while True:
+        try:
+            await deliver_due(services)
+        except Exception:
+            log.exception("callback delivery pass failed; the next pass retries")
+        await asyncio.sleep(services.config.outbox.interval_seconds)
 
 
 def attach_open311(settings: Settings, application: Any) -> None:
@@ -49,6 +68,7 @@ def api_command(
     """Serve only the Open311 GeoReport v2 API at /open311/v2 (CITYBOT_OPEN311_LISTEN, default 127.0.0.1)."""
     from bot.app import build_services
     from bot.cli import load_settings, setup_logging
+    from channels.open311.callback import Open311CallbackSender
     from models.migrate import upgrade_sync
 
     settings = load_settings()
@@ -60,14 +80,19 @@ def api_command(
         services = build_services(settings)
         for hook in services.startup_hooks:
             await hook(services)
+        callbacks = Open311CallbackSender(services)
+        services.channels.register(callbacks)
         runner = await _serve(services, settings, chosen)
+        posting = asyncio.create_task(post_callbacks(services), name="open311-callbacks")
         typer.echo(
             f"Open311 API at http://{settings.open311_listen}:{chosen}/open311/v2/discovery.json (Ctrl-C to stop)"
         )
         try:
             await asyncio.Event().wait()
         finally:
+            posting.cancel()
             await runner.cleanup()
+            await callbacks.close()
             await services.db.dispose()
 
     try:

@@ -20,30 +20,35 @@ def _stamp(info: KeyInfo) -> str:
 def apikeys_add(
     name: str = typer.Argument(..., help="Who uses the key, e.g. hotline-12345 (cases show open311:NAME as source)"),
     rate: str = typer.Option("60/min", help="Requests allowed per s, min, h or day, e.g. 60/min"),
+    callback: str | None = typer.Option(
+        None, "--callback", metavar="URL", help="Post the status changes of the key's cases to this http(s) URL"
+    ),
 ) -> None:
     """Make a key and print it once: only its hash is stored."""
 
     async def work(services: Services) -> tuple[KeyInfo, str]:
-        return await apikeys.create_key(services, name, rate)
+        return await apikeys.create_key(services, name, rate, callback)
 
     try:
         info, key = run_with_services(work)
     except ApiKeyError as exc:
         fail(str(exc))
     typer.echo(key)
-    typer.echo(f"key {info.name!r} ({info.rate}) made; this is the only time it is shown", err=True)
+    posts = f", status updates posted to {info.callback_url}" if info.callback_url else ""
+    typer.echo(f"key {info.name!r} ({info.rate}{posts}) made; this is the only time it is shown", err=True)
 
 
 @apikeys_app.command("list")
 def apikeys_list() -> None:
-    """List keys: name, key prefix, rate, created, revoked."""
+    """List keys: name, key prefix, rate, created, revoked, callback URL ("-": none)."""
 
     async def work(services: Services) -> list[KeyInfo]:
         return await apikeys.list_keys(services)
 
     for info in run_with_services(work):
         revoked = info.revoked_at.strftime("revoked %Y-%m-%d %H:%M") if info.revoked_at else "active"
-        typer.echo(f"{info.name}\t{info.prefix}…\t{info.rate}\t{_stamp(info)}\t{revoked}")
+        callback = info.callback_url or "-"
+        typer.echo(f"{info.name}\t{info.prefix}…\t{info.rate}\t{_stamp(info)}\t{revoked}\t{callback}")
 
 
 @apikeys_app.command("revoke")

@@ -65,7 +65,9 @@ def run_outbox(
 
     from bot.app import build_services
     from bot.cli import fail, load_settings
+    from channels.open311.callback import Open311CallbackSender
     from channels.telegram.sender import TelegramSender
+    from services.channels import ChannelRegistry
     from services.delivery import deliver_due
 
     settings = load_settings()
@@ -76,11 +78,14 @@ def run_outbox(
     services = build_services(settings)
 
     async def one_pass() -> int:
+        callbacks = Open311CallbackSender(services)
         try:
             bot = Bot(token, base_url=settings.telegram_base_url, base_file_url=settings.telegram_base_file_url)
             async with bot:
-                return await deliver_due(services, TelegramSender(bot, services), limit=limit)
+                senders = ChannelRegistry([TelegramSender(bot, services), callbacks])
+                return await deliver_due(services, senders, limit=limit)
         finally:
+            await callbacks.close()
             await services.db.dispose()
 
     sent = asyncio.run(one_pass())

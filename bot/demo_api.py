@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import ipaddress
 import json
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
@@ -10,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from aiohttp import web
+from yarl import URL
 
 from bot.demo_district import STREETS
 from bot.demo_jobs import STEPS, advance, run_due_jobs
@@ -169,8 +171,47 @@ async def cjk_font(request: web.Request) -> web.StreamResponse:
     return web.FileResponse(path, headers={"Content-Type": "font/otf", "Cache-Control": "max-age=86400"})
 
 
+_SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def _refuse(status: int, description: str) -> web.Response:
+    return web.json_response({"ok": False, "error_code": status, "description": description}, status=status)
+
+
+def _local_host(host: str) -> bool:
+    """Whether a Host header names this machine by address or as localhost (not a domain a page could rebind)."""
+    try:
+        name = (URL(f"http://{host}").host or "").lower()
+        if name == "localhost":
+            return True
+        ipaddress.ip_address(name)
+    except ValueError:
+        return False
+    return True
+
+
+@web.middleware
+async def same_site_only(request: web.Request, handler: Any) -> web.StreamResponse:
+    """Keep other web pages from driving the demo (its clock, personas and the people in the sandbox).
+
+    A page on another site can make the browser post a form here, and DNS rebinding can make a foreign name
+    point at this machine: so the Host must be an address or localhost, a state-changing request from a browser
+    must come from this very origin, and the demo API's own writes must be JSON (a form cannot send JSON).
+    """
+    if not _local_host(request.host):
+        return _refuse(403, "Forbidden: the demo answers only to an address or localhost")
+    if request.method not in _SAFE_METHODS:
+        origin = request.headers.get("Origin")
+        if origin is not None and origin != f"{request.scheme}://{request.host}":
+            return _refuse(403, "Forbidden: cross-site requests are not accepted")
+        if request.path.startswith(PREFIX + "/") and request.content_type != "application/json":
+            return _refuse(415, "Unsupported Media Type: send a JSON body")
+    return await handler(request)
+
+
 def add_routes(app: web.Application, context: DemoContext) -> None:
-    """Mount the demo API and assets on the sandbox's application (before it starts)."""
+    """Mount the demo API and assets on the sandbox's application (before it starts), behind same-site checks."""
+    app.middlewares.append(same_site_only)
     app[DEMO_KEY] = context
     app.router.add_get(PREFIX + "/bootstrap", bootstrap)
     app.router.add_get(PREFIX + "/map", grid_map)

@@ -23,6 +23,8 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     bot_username: str | None = None
     webhook_url: str | None = None
+    #: Sent by Telegram with every webhook request (1-256 of A-Z a-z 0-9 _ -); required in webhook mode.
+    webhook_secret: str | None = None
     webhook_listen: str = "127.0.0.1"
     webhook_port: int = 8443
     # The WeChat Official Account channel (channels/wechat/): on when wechat_app_id is set.

@@ -7,7 +7,7 @@ it otherwise, so the adapter converts both ways.
 
 from __future__ import annotations
 
-import difflib
+import asyncio
 import math
 import unicodedata
 from collections.abc import Callable, Iterable
@@ -18,6 +18,7 @@ from geopy.adapters import AioHTTPAdapter
 from geopy.distance import geodesic
 from geopy.exc import GeopyError
 from geopy.geocoders import get_geocoder_for_service
+from rapidfuzz import fuzz, process
 
 from geo.crs import CRS_NAMES, from_wgs84, to_wgs84, validate_latlon
 
@@ -69,7 +70,11 @@ def _normalise(text: str) -> str:
 
 
 class OfflineGeocoder:
-    """Looks names up in a fixed list: exact name or alias first, then substring, then fuzzy."""
+    """Looks names up in a fixed list: exact name or alias first, then substring, then fuzzy.
+
+    Build it once per list (a city's tens of thousands of names take a while to normalise) and keep it: the
+    caller rebuilds it when the list changes. Lookups run in a worker thread, off the event loop.
+    """
 
     def __init__(self, places: Iterable[Place], *, reverse_radius_m: float = 300.0, fuzzy_cutoff: float = 0.6) -> None:
         self._places = list(places)
@@ -79,25 +84,29 @@ class OfflineGeocoder:
         for place in self._places:
             for name in (place.name, *place.aliases):
                 self._keys.setdefault(_normalise(name), place)
+        self._names = list(self._keys)
         self._reverse_radius_m = reverse_radius_m
         self._fuzzy_cutoff = fuzzy_cutoff
 
+    def __len__(self) -> int:
+        return len(self._places)
+
     async def geocode(self, query: str) -> GeocodeResult | None:
         """The place named by ``query``, or None."""
-        place = self._match(_normalise(query))
+        key = _normalise(query)
+        place = self._keys.get(key) if key else None
+        if place is None and key:
+            place = await asyncio.to_thread(self._match, key)
         return None if place is None else GeocodeResult(place.lat, place.lon, place.name)
 
     def _match(self, query: str) -> Place | None:
-        if not query:
-            return None
-        if query in self._keys:
-            return self._keys[query]
         # One character ("路", "a") is in too many names to mean anything.
-        contained = [k for k in self._keys if len(query) >= 2 and (query in k or k in query)]
+        contained = [k for k in self._names if len(query) >= 2 and (query in k or k in query)]
         if contained:
-            best = max(contained, key=lambda k: difflib.SequenceMatcher(None, query, k).ratio())
-            return self._keys[best]
-        close = difflib.get_close_matches(query, list(self._keys), n=1, cutoff=self._fuzzy_cutoff)
+            best = process.extractOne(query, contained, scorer=fuzz.ratio)
+            return self._keys[best[0]]
+        # rapidfuzz's ratio is difflib's similarity (2 * matches / total length), computed in C.
+        close = process.extractOne(query, self._names, scorer=fuzz.ratio, score_cutoff=self._fuzzy_cutoff * 100)
         return self._keys[close[0]] if close else None
 
     async def reverse(self, lat: float, lon: float) -> str | None:

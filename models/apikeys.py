@@ -25,5 +25,5 @@ class ApiKey(Base):
     rate_seconds: Mapped[int] = mapped_column(Integer, default=60)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    #: Where status updates would be posted for this client (not used yet: polling is the way to follow cases).
+    #: Where the status updates of this client's cases are posted (``channels.open311.callback``); None: it polls.
     callback_url: Mapped[str | None] = mapped_column(String(500))

@@ -42,7 +42,7 @@ class Case(Base):
     note: Mapped[str | None] = mapped_column(Text)
     language: Mapped[str] = mapped_column(String(8), default="en")
     #: Where the case came from: a chat channel's name, or ``open311:<key name>``.
-    source: Mapped[str] = mapped_column(String(80), default="")
+    source: Mapped[str] = mapped_column(String(80), default="", server_default="")
 
     unit_id: Mapped[str | None] = mapped_column(ForeignKey("grid_units.id", ondelete="SET NULL"))
     #: Unit ids from the grid up to the district, '>'-separated (kept so escalation survives re-imports).

@@ -8,7 +8,7 @@ from typing import Any
 
 from aiohttp import web
 
-from sandbox import editing, sending
+from sandbox import editing, sending, webhooks
 from sandbox.call import Call, Method
 from sandbox.errors import JSON, ApiError
 from sandbox.params import Params
@@ -23,11 +23,16 @@ async def get_me(call: Call) -> JSON:
     return call.bot.to_json()
 
 
+WEBHOOK_ACTIVE = (
+    "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to delete the webhook first"
+)
+
+
 async def get_updates(call: Call) -> list[JSON]:
-    """getUpdates: long polling with offset, limit, timeout and allowed_updates."""
-    allowed = call.params.parsed("allowed_updates")
-    if isinstance(allowed, list):
-        call.bot.updates.allowed = set(allowed) or None
+    """getUpdates: long polling with offset, limit, timeout and allowed_updates (409 while a webhook is set)."""
+    if call.bot.webhook is not None:
+        raise ApiError(409, WEBHOOK_ACTIVE)
+    _allow(call)
     return await call.bot.updates.poll(
         offset=call.params.integer("offset", 0) or 0,
         limit=call.params.integer("limit", 100) or 100,
@@ -35,16 +40,45 @@ async def get_updates(call: Call) -> list[JSON]:
     )
 
 
+def _allow(call: Call) -> None:
+    allowed = call.params.parsed("allowed_updates")
+    if isinstance(allowed, list):
+        call.bot.updates.allowed = set(allowed) or None
+
+
+async def set_webhook(call: Call) -> bool:
+    """setWebhook: POST updates to `url` (with `secret_token` in a header) from now on; an empty url removes it."""
+    url = call.params.text("url") or ""
+    if not url:
+        return await delete_webhook(call)
+    secret = call.params.text("secret_token") or None
+    webhooks.check(url, secret)
+    if call.bot.webhook is not None:
+        await webhooks.stop(call.bot.webhook)
+    if call.params.flag("drop_pending_updates"):
+        call.bot.updates.drop_all()
+    _allow(call)
+    call.bot.webhook = webhooks.Webhook(url, secret)
+    webhooks.start(call.bot.webhook, call.bot.updates, call.state.now)
+    return True
+
+
 async def delete_webhook(call: Call) -> bool:
-    """deleteWebhook: nothing to delete; optionally drop pending updates."""
+    """deleteWebhook: back to getUpdates; optionally drop pending updates."""
+    if call.bot.webhook is not None:
+        await webhooks.stop(call.bot.webhook)
+        call.bot.webhook = None
     if call.params.flag("drop_pending_updates"):
         call.bot.updates.drop_all()
     return True
 
 
 async def get_webhook_info(call: Call) -> JSON:
-    """getWebhookInfo: the sandbox only serves getUpdates."""
-    return {"url": "", "has_custom_certificate": False, "pending_update_count": len(call.bot.updates.pending)}
+    """getWebhookInfo: the webhook set, or an empty url when the bot uses getUpdates."""
+    pending = len(call.bot.updates.pending)
+    if call.bot.webhook is None:
+        return {"url": "", "has_custom_certificate": False, "pending_update_count": pending}
+    return call.bot.webhook.info(pending)
 
 
 async def set_my_commands(call: Call) -> bool:
@@ -108,6 +142,7 @@ def _command_key(call: Call) -> str:
 METHODS: dict[str, Method] = {
     "getme": get_me,
     "getupdates": get_updates,
+    "setwebhook": set_webhook,
     "deletewebhook": delete_webhook,
     "getwebhookinfo": get_webhook_info,
     "setmycommands": set_my_commands,
@@ -170,10 +205,18 @@ async def handle_file(request: web.Request) -> web.Response:
     stored = state.files.by_path(request.match_info["file_path"])
     if stored is None:
         return web.json_response(ApiError(404, "Not Found").payload(), status=404)
+    stored.downloads += 1
     return web.Response(body=stored.data, content_type=stored.mime_type or "application/octet-stream")
 
 
+async def _stop_webhooks(app: web.Application) -> None:
+    for bot in app[STATE_KEY].bots.values():
+        if bot.webhook is not None:
+            await webhooks.stop(bot.webhook)
+
+
 def add_routes(app: web.Application) -> None:
-    """Mount the Bot API routes on an application."""
+    """Mount the Bot API routes on an application (and stop webhook deliveries when it shuts down)."""
     app.router.add_route("*", "/bot{token}/{method}", handle_method)
     app.router.add_get("/file/bot{token}/{file_path:.+}", handle_file)
+    app.on_cleanup.append(_stop_webhooks)

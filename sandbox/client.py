@@ -186,6 +186,11 @@ class SandboxClient:
         fields = {"message_id": message.message_id, "latitude": latitude, "longitude": longitude}
         return ChatMessage.from_entry(await self._act(user, "live_location", fields))
 
+    async def edit_text(self, user: SandboxUser, message: ChatMessage, text: str) -> ChatMessage:
+        """Edit one of the user's own texts; the bot receives an edited_message."""
+        fields = {"message_id": message.message_id, "text": text}
+        return ChatMessage.from_entry(await self._act(user, "edit_text", fields))
+
     async def send_venue(
         self, user: SandboxUser, latitude: float, longitude: float, title: str, address: str
     ) -> ChatMessage:

@@ -73,6 +73,12 @@ class UpdateQueue:
         """Updates not yet confirmed, oldest first."""
         return list(self._pending)
 
+    async def next_pending(self) -> JSON:
+        """The oldest unconfirmed update, waiting for one to arrive (webhook delivery; confirm it when sent)."""
+        while not self._pending:
+            await self._signal.wait(3600.0)
+        return self._pending[0]
+
     async def poll(self, offset: int, limit: int, wait_seconds: float) -> list[JSON]:
         """Return pending updates, waiting up to `wait_seconds` for the first one to arrive."""
         self._poll_round += 1

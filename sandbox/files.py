@@ -29,6 +29,7 @@ class StoredFile:
     width: int | None = None
     height: int | None = None
     siblings: list[str] = field(default_factory=list)  # the PhotoSize ids of the same photo, small first
+    downloads: int = 0  # how often a bot fetched the bytes (tests check what a bot never downloaded)
 
     def file_json(self) -> JSON:
         """The `File` object getFile answers with."""

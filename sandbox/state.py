@@ -12,6 +12,7 @@ from sandbox.errors import CHAT_NOT_FOUND, JSON, ApiError, bad_request
 from sandbox.feeds import EventLog, UpdateQueue
 from sandbox.files import FileStore
 from sandbox.limits import FaultInjector, RateLimiter
+from sandbox.webhooks import Webhook
 
 _TOKEN = re.compile(r"^(\d+):[\w-]+$")
 ALL_BOTS = 0
@@ -69,6 +70,7 @@ class BotAccount:
     updates: UpdateQueue = field(default_factory=UpdateQueue)
     commands: dict[str, list[JSON]] = field(default_factory=dict)
     menu_button: JSON = field(default_factory=lambda: {"type": "commands"})
+    webhook: Webhook | None = None  # set: updates are POSTed there and getUpdates answers 409
 
     def to_json(self) -> JSON:
         """The `User` object getMe answers with."""

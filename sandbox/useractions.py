@@ -115,6 +115,24 @@ def move_live_location(actor: Actor, fields: Fields, files: list[Upload]) -> JSO
     return {"message": record.data, "event_id": event_id, "update_id": update_id}
 
 
+def edit_text(actor: Actor, fields: Fields, files: list[Upload]) -> JSON:
+    """The user edits one of their text messages; the bot gets an `edited_message` update."""
+    record = actor.conv.find(_int(fields.get("message_id")) or 0)
+    if record is None or record.from_bot or "text" not in record.data:
+        raise bad_request("message is not a text of this user")
+    text = str(fields.get("text") or "")
+    if not text:
+        raise bad_request("message text is empty")
+    data = {k: v for k, v in record.data.items() if k != "entities"}
+    data.update(text=text, edit_date=actor.state.now())
+    if entities := command_entities(text):
+        data["entities"] = entities
+    record.data = data
+    event_id = actor.state.announce(actor.conv, "edit", record)
+    update_id = actor.bot.updates.push("edited_message", record.data)
+    return {"message": record.data, "event_id": event_id, "update_id": update_id}
+
+
 def send_venue(actor: Actor, fields: Fields, files: list[Upload]) -> JSON:
     """A named place picked from the map."""
     location = _location(fields)
@@ -225,6 +243,7 @@ ACTIONS: dict[str, Callable[[Actor, Fields, list[Upload]], Any]] = {
     "document": send_document,
     "location": send_location,
     "live_location": move_live_location,
+    "edit_text": edit_text,
     "venue": send_venue,
     "sticker": send_sticker,
     "voice": send_voice,

@@ -14,6 +14,7 @@ import secrets
 from collections import deque
 from dataclasses import dataclass
 from datetime import datetime
+from urllib.parse import urlsplit
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -21,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from models.apikeys import ApiKey
 from models.uow import UnitOfWork
 from services.context import Services
+from services.users import user_by_identity
 
 KEY_PREFIX = "c311_"
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
@@ -65,6 +67,20 @@ def parse_rate(text: str) -> tuple[int, int]:
     return int(found.group(1)), _PERIODS[found.group(2)[0].lower()]
 
 
+def check_callback(url: str) -> str:
+    """``url`` if it can receive status updates (an absolute http or https URL); ``ApiKeyError`` if not."""
+    wrong = len(url) > 500 or any(c.isspace() for c in url)
+    try:
+        parts = urlsplit(url)
+        wrong = wrong or parts.scheme not in ("http", "https") or not parts.hostname
+        _port = parts.port  # raises for a port that is not a number from 0 to 65535
+    except ValueError:
+        wrong = True
+    if wrong:
+        raise ApiKeyError(f"callback {url!r} is not an http:// or https:// URL with a host (at most 500 characters)")
+    return url
+
+
 def hash_key(key: str) -> str:
     """The stored form of a key."""
     return hashlib.sha256(key.encode("utf-8")).hexdigest()
@@ -83,13 +99,18 @@ def _info(row: ApiKey) -> KeyInfo:
     )
 
 
-async def create_key(services: Services, name: str, rate: str = "60/min") -> tuple[KeyInfo, str]:
-    """Make a key named ``name``; returns it with the key itself (shown once, never stored)."""
+async def create_key(
+    services: Services, name: str, rate: str = "60/min", callback: str | None = None
+) -> tuple[KeyInfo, str]:
+    """Make a key named ``name`` (status updates posted to ``callback``, if given); returns it with the key itself
+    (shown once, never stored)."""
     from services.filing import client_reporter  # the reporter its cases will have, made with the key
 
     if not _NAME.match(name):
         raise ApiKeyError(f"name {name!r} must be 1-64 letters, digits, '.', '_' or '-'")
     limit, seconds = parse_rate(rate)
+    if callback is not None:
+        check_callback(callback)
     key = KEY_PREFIX + secrets.token_urlsafe(32)
     now = services.clock.now()
     async with UnitOfWork(services.db) as uow:
@@ -102,10 +123,11 @@ async def create_key(services: Services, name: str, rate: str = "60/min") -> tup
             rate_limit=limit,
             rate_seconds=seconds,
             created_at=now,
+            callback_url=callback,
         )
         uow.session.add(row)
         await uow.session.flush()
-        await client_reporter(uow.session, row.id, name, now)
+        await client_reporter(uow.session, row.id, name, now, callback=callback is not None)
         await uow.commit()
     return _info(row), key
 
@@ -124,8 +146,18 @@ async def revoke_key(services: Services, name: str) -> KeyInfo:
             raise ApiKeyError(f"there is no key named {name!r}; see `citybot apikeys list`")
         if row.revoked_at is None:
             row.revoked_at = services.clock.now()
+            await _stop_callbacks(uow.session, row.id)
             await uow.commit()
         return _info(row)
+
+
+async def _stop_callbacks(session: AsyncSession, key_id: int) -> None:
+    """Queue no more status updates for a revoked key's client (rows already queued are refused at delivery)."""
+    from services.filing import CLIENT_CHANNEL
+
+    user = await user_by_identity(session, CLIENT_CHANNEL, key_id)
+    if user is not None:
+        user.contact_channel = user.contact_address = None
 
 
 async def key_for(session: AsyncSession, key: str) -> KeyInfo | None:

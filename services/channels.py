@@ -26,6 +26,8 @@ class Outgoing:
     kind: str
     #: For a replacement (edit): the ids delivered for the replaced row.
     replaces: list[str] | None = None
+    #: The case the notice is about, if any (a channel that reports case state rather than text reads it).
+    case_id: int | None = None
 
 
 @runtime_checkable

@@ -57,6 +57,12 @@ class ReportingConfig(BaseModel):
     photo_required: list[str] = []
 
 
+class LimitsConfig(BaseModel):
+    #: Messages, button presses and edits one person may send a minute (a burst of as many is allowed); over it
+    #: they are told once and ignored for a minute. Counted per receiving process; 0 turns the limit off.
+    messages_per_minute: int = Field(30, ge=0)
+
+
 class GeocodingConfig(BaseModel):
     provider: str = "offline"
     api_key: str = ""
@@ -130,6 +136,7 @@ class AppConfig(BaseModel):
     work_calendar: WorkCalendarConfig = WorkCalendarConfig()
     routing: RoutingConfig = RoutingConfig()
     reporting: ReportingConfig = ReportingConfig()
+    limits: LimitsConfig = LimitsConfig()
     geocoding: GeocodingConfig = GeocodingConfig()
     sla: SlaConfig = SlaConfig()
     outbox: OutboxConfig = OutboxConfig()

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from geo.geocoding import Geocoder
+from geo.geocoding import Geocoder, OfflineGeocoder
 from geo.grid_index import GridIndex
 from models.db import Database
 from services.channels import ChannelRegistry
@@ -51,6 +51,8 @@ class Services:
     grid_checked_at: datetime | None = None
     #: The online geocoder, built on first use (None until then, and with the offline provider).
     geocoder: Geocoder | None = None
+    #: The offline geocoder and the grid index it was built beside (rebuilt when the grid index is).
+    offline_geocoder: tuple[GridIndex | None, OfflineGeocoder] | None = None
     #: ``calendar`` with memory for the SLA sweep: (the calendar it was built from, the memo).
     calendar_memo: tuple[WorkCalendar, MemoCalendar] | None = None
 

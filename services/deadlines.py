@@ -24,11 +24,26 @@ from typing import Literal, Protocol
 from models.cases import Case
 from models.status import CLOCK_RUNNING, CaseStatus
 from services.context import Services
+from services.i18n import N_
 from services.worktime import WORKING_UNITS, TimeLimit, WorkCalendar, due_at, extend_for_pause, reminder_at
 
 # As far as ``worktime`` looks for a working period before calling the calendar broken.
 _IDLE_DAYS_CHECKED = 3660
 _ONE_DAY = timedelta(days=1)
+
+#: The most one extension (延期) may add: a longer wait is a suspension (挂账), and an unbounded amount
+#: ("99999999d") would overflow the calendar.
+MAX_EXTENSION_DAYS = 365
+
+
+class ExtensionTooLong(ValueError):
+    """An extension beyond ``MAX_EXTENSION_DAYS``; ``message`` is a msgid translated with ``values``."""
+
+    def __init__(self) -> None:
+        self.message = N_("An extension can add at most {days} days (or {hours} hours). For longer, use /suspend.")
+        self.values: dict[str, object] = {"days": MAX_EXTENSION_DAYS, "hours": MAX_EXTENSION_DAYS * 24}
+        super().__init__(self.message)
+
 
 ActionKind = Literal["reminder", "overdue", "chase", "escalation", "escalated", "close"]
 
@@ -120,11 +135,17 @@ def start_clock(services: Services, case: Case, now: datetime) -> None:
 
 
 def extend(services: Services, case: Case, amount: str, now: datetime) -> datetime:
-    """Move the deadline later by ``amount`` (e.g. "4h", "1d") on the case's own clock (延期)."""
+    """Move the deadline later by ``amount`` (e.g. "4h", "1d") on the case's own clock (延期).
+
+    Raises ``ExtensionTooLong`` beyond ``MAX_EXTENSION_DAYS`` and ``ValueError`` for an amount it cannot read.
+    """
     if case.due_at is None or case.clock_unit is None:
         raise ValueError("the case has no running deadline")
     clock = "emergency" if case.clock_unit.startswith("calendar") else "working"
     limit = TimeLimit.parse(amount, clock)
+    hours = limit.amount * (24 if limit.unit.endswith("days") else 1)
+    if hours > MAX_EXTENSION_DAYS * 24:
+        raise ExtensionTooLong()
     case.due_at = due_at(case.due_at, limit, calendar_of(services))
     case.extension_count = (case.extension_count or 0) + 1
     if case.due_at > now:

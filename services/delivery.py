@@ -18,10 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
-import socket
 import time
-import uuid
 from collections.abc import Awaitable, Callable, Iterable
 from datetime import timedelta
 from typing import Any
@@ -47,6 +44,7 @@ from services.context import Services
 from services.i18n import locale_for
 from services.messages import from_json
 from services.users import mark_unreachable
+from services.workers import worker_name
 
 log = logging.getLogger(__name__)
 
@@ -100,10 +98,6 @@ def pacer_for(services: Services) -> Pacer:
 
 
 # ---------------------------------------------------------------- claiming
-def _worker_name() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
-
-
 async def claim_due(
     services: Services, limit: int, channels: Iterable[str] | None = None
 ) -> tuple[str, list[OutboxMessage]]:
@@ -112,7 +106,7 @@ async def claim_due(
     ``channels`` limits the claim to the channels this process can deliver to.
     """
     now = services.clock.now()
-    token = _worker_name()
+    token = worker_name("outbox")
     row, earlier = aliased(OutboxMessage), aliased(OutboxMessage)
     waiting_before = (
         select(earlier.id)
@@ -274,7 +268,7 @@ async def _deliver_one(
         await _finish(services, row, FAILED, error=f"unreadable message: {exc}")
         return FAILED
     locale = locales.get(row.user_id or 0, FALLBACK_LOCALE)
-    item = Outgoing(row.id, row.address, message, locale, row.kind, replaces)
+    item = Outgoing(row.id, row.address, message, locale, row.kind, replaces, row.case_id)
     await pacer_for(services).wait((row.channel, row.address), sender.interval(row.address))
     try:
         ids = await sender.deliver(item)
@@ -330,9 +324,7 @@ async def _retry(services: Services, row: OutboxMessage, delay: float, error: st
     }
     if counts:
         values["attempts"] = row.attempts + 1
-    async with UnitOfWork(services.db) as uow:
-        await uow.session.execute(update(OutboxMessage).where(OutboxMessage.id == row.id).values(**values))
-        await uow.commit()
+    await _record(services, row, values)
 
 
 async def _finish(
@@ -355,8 +347,22 @@ async def _finish(
         values["delivered_ids"] = ",".join(map(str, ids))[:200] if ids else None
     if error is not None:
         values["last_error"] = error[:500]
+    await _record(services, row, values)
+
+
+async def _record(services: Services, row: OutboxMessage, values: dict[str, Any]) -> None:
+    """Write an outcome only while this pass still holds the row's claim.
+
+    A pass slower than its claim (or a clock moved past it) may find its row claimed again by another pass; that
+    pass records its own outcome, and this one must not overwrite it (a SENT row turned back into PENDING would be
+    sent once more).
+    """
     async with UnitOfWork(services.db) as uow:
-        await uow.session.execute(update(OutboxMessage).where(OutboxMessage.id == row.id).values(**values))
+        await uow.session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id == row.id, OutboxMessage.claimed_by == row.claimed_by)
+            .values(**values)
+        )
         await uow.commit()
 
 

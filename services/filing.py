@@ -62,20 +62,29 @@ class Filed:
 CLIENT_CHANNEL = "open311"
 
 
-async def client_reporter(session: AsyncSession, client_id: int, name: str, now: datetime) -> int:
+async def client_reporter(
+    session: AsyncSession, client_id: int, name: str, now: datetime, *, callback: bool = False
+) -> int:
     """The user that stands for a filing client as reporter, created on first use.
 
-    The client is an account on the "open311" channel (external id: the API key's id); it has no contact, so no
-    chat message is ever queued for it (status changes reach the filer by polling the API).
+    The client is an account on the "open311" channel (external id: the API key's id). Made with ``callback``, its
+    contact is that account, so the status notices of its cases are queued for the callback sender
+    (``channels.open311.callback``); without one it has no contact and nothing is ever queued for it (the filer
+    polls the API).
     """
     user = await user_by_identity(session, CLIENT_CHANNEL, client_id)
     if user is None:
         account = UserIdentity(
             channel=CLIENT_CHANNEL, external_id=str(client_id), display_name=name[:128], blocked=False, created_at=now
         )
-        user = User(first_name=name[:128], role=Role.CITIZEN, created_at=now, identities=[account])
+        # English, as the API answers a client that names no language (a callback's status notes follow it).
+        user = User(
+            first_name=name[:128], role=Role.CITIZEN, channel_language="en", created_at=now, identities=[account]
+        )
         session.add(user)
-        await session.flush()
+    if callback:
+        user.contact_channel, user.contact_address = CLIENT_CHANNEL, str(client_id)
+    await session.flush()
     return user.id
 
 

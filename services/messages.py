@@ -193,8 +193,13 @@ def render_lines(services: Services, items: Iterable[Text], t: Translator) -> st
 
 
 # ---------------------------------------------------------------- storage (the outbox keeps messages as JSON)
+#: One encoder for every message: ``json.dumps`` with options builds a new one per call (the SLA sweep writes
+#: thousands of notices at once).
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+
+
 def _value_json(value: Any) -> Any:
-    if isinstance(value, Ref):
+    if type(value) is Ref:
         return {"$": value.kind, "v": value.value}
     return value
 
@@ -206,9 +211,12 @@ def _value_from(value: Any) -> Any:
 
 
 def _text_json(line: Text) -> Any:
+    values = line.values
+    if not values:
+        return [line.msgid]
     if line.msgid == "{raw}":
-        return line.values.get("raw", "")
-    return [line.msgid, {k: _value_json(v) for k, v in line.values.items()}] if line.values else [line.msgid]
+        return values.get("raw", "")
+    return [line.msgid, {k: {"$": v.kind, "v": v.value} if type(v) is Ref else v for k, v in values.items()}]
 
 
 def _text_from(data: Any) -> Text:
@@ -233,7 +241,7 @@ def to_json(message: Message) -> str:
         data["ask_location"] = True
     if message.end_location:
         data["end_location"] = True
-    return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    return _ENCODER.encode(data)
 
 
 def from_json(payload: str) -> Message:

@@ -51,9 +51,12 @@ class RouteDecision:
 
 
 def install(services: Services) -> None:
-    """Register the grid index as a start-up hook of ``services``."""
-    if load_grid_index not in services.startup_hooks:
-        services.startup_hooks.append(load_grid_index)
+    """Register the grid index, then the offline geocoder's index built beside it, as start-up hooks."""
+    from services.intake_places import load_offline_geocoder  # it reads the grid index; routing does not need it
+
+    for hook in (load_grid_index, load_offline_geocoder):
+        if hook not in services.startup_hooks:
+            services.startup_hooks.append(hook)
 
 
 def grid_index(services: Services) -> GridIndex:

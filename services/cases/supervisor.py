@@ -116,6 +116,8 @@ async def extend_deadline(services: Services, session: AsyncSession, case_id: in
     now = services.clock.now()
     try:
         due = deadlines.extend(services, case, amount.strip().lower(), now)
+    except deadlines.ExtensionTooLong as err:
+        raise CaseActionError(err.message, **err.values) from None
     except ValueError:
         raise CaseActionError(
             N_("I don't understand the time {amount}. Use for example 4h or 1d."), amount=amount

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
-from geo.exif import read_gps
+from geo.exif import read_gps_in_thread
 from models.cases import DraftStep
 from services import intake, photos
 from services.context import Services
@@ -96,7 +96,7 @@ async def _store(turn: Turn, photo: Photo, data: bytes | None, state: DraftState
     incoming = IncomingPhoto(file.file_id, file.unique_id, file.width, file.height, file.size, channel=channel)
     if data is not None:
         local_path = await photos.save_copy(svc, data, file.mime_type)
-        incoming = replace(incoming, local_path=local_path, exif_location=read_gps(data))
+        incoming = replace(incoming, local_path=local_path, exif_location=await read_gps_in_thread(data))
     try:
         result = await intake.add_photo(svc, turn.session, turn.user, incoming, photo.caption, state)
     except IntakeRefused as err:

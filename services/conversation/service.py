@@ -32,8 +32,10 @@ from services.conversation import (
 from services.conversation.events import Command, Edited, Event, Location, Photo, Picked, Sender, Typed
 from services.conversation.replies import Reply
 from services.conversation.turn import Turn
-from services.i18n import locale_for
+from services.i18n import N_, locale_for
+from services.messages import Text
 from services.users import touch_user
+from services.users_admin import UserRef, is_banned
 
 log = logging.getLogger(__name__)
 
@@ -75,7 +77,7 @@ class Conversation:
         """Run the use case ``event`` asks for, in one unit of work, and say what to answer."""
         if not _concerns_us(sender, event):
             return Reply()
-        data = await _read_first(self.services, event)  # network I/O before the transaction, never inside it
+        data = await _read_first(self.services, sender, event)  # network I/O before the transaction, not inside
         return await self._turn(sender, lambda turn: _dispatch(turn, event, data))
 
     async def album_due(self, sender: Sender, album: str) -> Reply:
@@ -125,16 +127,28 @@ def _concerns_us(sender: Sender, event: Event) -> bool:
     return isinstance(event, (Command, Picked)) or sender.private
 
 
-async def _read_first(services: Services, event: Event) -> bytes | None:
-    """The bytes of an image sent as a file (its EXIF may hold the place); None for anything else."""
+async def _read_first(services: Services, sender: Sender, event: Event) -> bytes | None:
+    """The bytes of an image sent as a file (its EXIF may hold the place); None for anything else.
+
+    A banned sender's file is never fetched: the turn refuses it anyway.
+    """
     if not (isinstance(event, Photo) and event.as_file):
         return None
     if photos.check_upload(services, event.file.mime_type, event.file.size) is not None:
         return None
+    who = sender.identity
+    if await is_banned(services, UserRef.account(who.channel, who.external_id)):
+        return None
     return await event.fetch()
 
 
+EDITED_COMMAND = N_("Editing a message does not run its command again. Send the command as a new message.")
+
+
 async def _dispatch(turn: Turn, event: Event, data: bytes | None) -> Reply:
+    if isinstance(event, Edited) and isinstance(event.event, Command):
+        # An edit must never repeat an action (an edited "/extend 1 4h" would extend the case again).
+        return Reply(lead=(Text(EDITED_COMMAND),))
     if isinstance(event, Edited):
         event = event.event
     if isinstance(event, Picked):

@@ -52,10 +52,13 @@ def bot_settings(sandbox: SandboxServer, db_path: Path, data_dir: Path) -> Setti
 class RunningBot:
     """The bot as deployed: a PTB Application over its own database, started, stopped and restarted at will."""
 
-    def __init__(self, sandbox: SandboxServer, tmp_path: Path, clock: ManualClock, jobs: bool) -> None:
+    def __init__(
+        self, sandbox: SandboxServer, tmp_path: Path, clock: ManualClock, jobs: bool, limiter: Any = None
+    ) -> None:
         self.settings = bot_settings(sandbox, tmp_path / "citybot.db", tmp_path / "data")
         self.clock = clock
         self.jobs = jobs
+        self.limiter = limiter
         self.app: Any = None
         self.db: Database | None = None
         self.services: Services | None = None
@@ -66,7 +69,7 @@ class RunningBot:
         await upgrade(self.settings.database_url)
         self.db = Database(self.settings.database_url)
         self.services = make_services(self.db, self.clock, self._tmp)
-        self.app = build_application(self.settings, self.services, jobs=self.jobs)
+        self.app = build_application(self.settings, self.services, jobs=self.jobs, limiter=self.limiter)
         await self.app.initialize()
         if self.app.post_init:
             await self.app.post_init(self.app)

@@ -105,3 +105,16 @@ async def test_help_lists_the_staff_commands_for_staff_only(bot: RunningBot, cli
     await client.send_command(city.reporter, "/help")
     citizen_help = (await client.wait_for_message(city.reporter.chat_id)).text
     assert "/tasks" not in citizen_help and "/queue" not in citizen_help
+
+
+async def test_editing_a_sent_command_does_not_run_it_again(bot: RunningBot, client: SandboxClient) -> None:
+    city = await staffed_city(bot, client)
+    case_id = await reported(bot, client, city)
+    boss = city.boss
+    sent = await client.send_command(boss, "/extend", str(case_id), "4h")
+    assert (await client.wait_for_message(boss.chat_id)).text == f"New deadline of case #{case_id}: 2026-11-17 16:00."
+    await client.edit_text(boss, sent, f"/extend {case_id} 8h")
+    answer = await client.wait_for_message(boss.chat_id, "Editing a message")
+    assert answer.text == "Editing a message does not run its command again. Send the command as a new message."
+    case = await status(bot, case_id)
+    assert case.extension_count == 1  # extended once, by the command as first sent

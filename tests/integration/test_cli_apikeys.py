@@ -99,3 +99,42 @@ def test_a_name_is_used_once(city_db: Path) -> None:
         result.output.strip()
         == "citybot: there is already a key named 'hotline' (names stay with the cases they filed)"
     )
+
+
+def test_a_key_with_a_callback_stores_it_lists_it_and_makes_its_client_reachable(city_db: Path) -> None:
+    url = "https://fixmystreet.example.org/open311/updates?source=citybot"
+    result = runner.invoke(app, ["apikeys", "add", "fixmystreet", "--callback", url])
+    assert result.exit_code == 0, result.output
+    assert f"status updates posted to {url}" in result.stderr
+    runner.invoke(app, ["apikeys", "add", "hotline"])
+    with sqlite3.connect(city_db) as conn:
+        stored = conn.execute("select name, callback_url from api_keys order by id").fetchall()
+        contacts = conn.execute(
+            "select i.external_id, u.contact_channel, u.contact_address"
+            " from users u join identities i on i.user_id = u.id order by i.external_id"
+        ).fetchall()
+    assert stored == [("fixmystreet", url), ("hotline", None)]
+    # The callback's client is reachable on the open311 channel (its status notices are queued); the other is not.
+    assert contacts == [("1", "open311", "1"), ("2", None, None)]
+    listed = [line.split("\t") for line in runner.invoke(app, ["apikeys", "list"]).stdout.strip().splitlines()]
+    assert [(row[0], row[5]) for row in listed] == [("fixmystreet", url), ("hotline", "-")]
+
+    runner.invoke(app, ["apikeys", "revoke", "fixmystreet"])
+    with sqlite3.connect(city_db) as conn:  # a revoked key's client is told nothing more
+        assert conn.execute("select count(*) from users where contact_address is not null").fetchone() == (0,)
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["ftp://example.org/updates", "example.org/updates", "https://", "http://example.org:99999/x",
+     "http://example.org/a b", "javascript:alert(1)", "https://example.org/" + "x" * 500],
+)  # fmt: skip
+def test_a_callback_that_is_not_an_http_url_is_a_one_line_error(city_db: Path, url: str) -> None:
+    result = runner.invoke(app, ["apikeys", "add", "hotline", "--callback", url])
+    assert result.exit_code == 2
+    assert result.output.strip() == (
+        f"citybot: callback {url!r} is not an http:// or https:// URL with a host (at most 500 characters)"
+    )
+    with sqlite3.connect(city_db) as conn:
+        assert conn.execute("select count(*) from api_keys").fetchone() == (0,)
+        assert conn.execute("select count(*) from users").fetchone() == (0,)

@@ -15,6 +15,7 @@ from models.uow import UnitOfWork
 from models.users import Role, User
 from services.channels import (
     AwaitingContact,
+    ChannelRegistry,
     DeliveryError,
     Outgoing,
     RecipientBlocked,
@@ -24,7 +25,7 @@ from services.channels import (
 )
 from services.clock import ManualClock
 from services.context import Services
-from services.delivery import HELD, claim_due, deliver_due, resume_held
+from services.delivery import HELD, _deliver_one, claim_due, deliver_due, resume_held
 from services.messages import Message, PhotoRef, Text, from_json
 from services.outbox import Contact, enqueue
 from tests.people import tg_user
@@ -275,3 +276,17 @@ async def test_a_row_the_channel_cannot_deliver_yet_is_held_until_the_person_wri
     assert await resume_held(fast, TELEGRAM, "1") == 1  # they wrote again
     assert await deliver_due(fast, api) == 2
     assert api.texts(1) == ["outside the window", "outside the window", "later notice"]
+
+
+async def test_a_pass_that_lost_its_claim_does_not_overwrite_the_pass_that_took_it(
+    fast: Services, clock: ManualClock
+) -> None:
+    (row_id,) = await queue(fast, (1, "slow"))
+    _token, (stale,) = await claim_due(fast, 10)  # a pass claims the row, then stalls past its claim
+    clock.advance(timedelta(seconds=fast.config.outbox.claim_seconds + 1))
+    api = FakeApi()
+    assert await deliver_due(fast, api) == 1  # another pass takes the lapsed claim and delivers
+    failing = FakeApi({1: [Rejected("Bad Request: chat not found")]})
+    await _deliver_one(fast, ChannelRegistry([failing]), stale, {})  # the stalled pass wakes up and fails
+    stored = (await rows(fast))[row_id]
+    assert stored.status == DeliveryStatus.SENT and stored.delivered == ["101"]  # its late failure is not recorded

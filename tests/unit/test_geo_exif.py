@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
+import struct
+import threading
+import warnings
 from io import BytesIO
 from typing import Any
 
 import pytest
-from PIL import ExifTags, Image
+from PIL import ExifTags, Image, TiffTags
 from PIL.TiffImagePlugin import IFDRational
 
-from geo.exif import read_gps
+from geo import exif
+from geo.exif import SCAN_BYTES, read_gps
 
 GPS = ExifTags.GPS
 
@@ -111,3 +116,58 @@ BROKEN_EXIF = b"\xff\xd8\xff\xe1\x00\x10Exif\x00\x00garbage"
 @pytest.mark.parametrize("data", [b"", b"not an image at all", BROKEN_EXIF])
 def test_non_images_give_none(data: bytes) -> None:
     assert read_gps(data) is None
+
+
+def crafted_bigtiff(entries: int) -> bytes:
+    """A BigTIFF whose first directory holds ``entries`` distinct tags: megabytes of work for a parser."""
+    head = b"II" + struct.pack("<HHHQ", 43, 8, 0, 16) + struct.pack("<Q", entries)
+    body = b"".join(struct.pack("<HHQQ", 1000 + i % 60000, 3, 1, 1) for i in range(entries))
+    return head + body + struct.pack("<Q", 0)
+
+
+def test_a_crafted_9_mb_tiff_is_parsed_only_as_far_as_its_head(monkeypatch: pytest.MonkeyPatch) -> None:
+    data = crafted_bigtiff(450_000)
+    assert len(data) > 9_000_000
+    parsed: list[int] = []
+    real_lookup = TiffTags.lookup
+    monkeypatch.setattr(TiffTags, "lookup", lambda tag, group=None: parsed.append(tag) or real_lookup(tag, group))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # Pillow warns about the cut-off directory
+        assert read_gps(data) is None
+    # A directory entry is 20 bytes and Pillow reads the directory twice: the head's worth, not 2 × 450,000.
+    assert 0 < len(parsed) <= 2 * SCAN_BYTES // 20
+
+
+def test_the_position_of_a_photo_with_megabytes_of_image_data_after_its_exif_is_found() -> None:
+    image = Image.effect_noise((2000, 2000), 64).convert("RGB")  # noise compresses badly: a big file
+    exif = Image.Exif()
+    exif[ExifTags.IFD.GPSInfo] = {
+        GPS.GPSLatitudeRef: "N",
+        GPS.GPSLatitude: dms(39, 54, 2700),
+        GPS.GPSLongitudeRef: "E",
+        GPS.GPSLongitude: dms(116, 23, 2950),
+    }
+    out = BytesIO()
+    image.save(out, "JPEG", exif=exif, quality=95)
+    assert len(out.getvalue()) > 4 * SCAN_BYTES
+    position = read_gps(out.getvalue())
+    assert position is not None and position == pytest.approx((39.9075, 116.391528), abs=1e-5)
+
+
+async def test_parsing_in_a_thread_leaves_the_event_loop_free(monkeypatch: pytest.MonkeyPatch) -> None:
+    loop_ran = threading.Event()
+
+    def slow_parse(data: bytes) -> tuple[float, float] | None:
+        # Returns only once a task on the event loop has run, which it cannot while the loop is blocked here.
+        assert loop_ran.wait(timeout=10)
+        return (1.0, 2.0)
+
+    monkeypatch.setattr(exif, "read_gps", slow_parse)
+
+    async def meanwhile() -> None:
+        loop_ran.set()
+
+    parsing = asyncio.create_task(exif.read_gps_in_thread(b"big"))
+    await asyncio.sleep(0)  # the parse starts in its thread
+    await meanwhile()
+    assert await parsing == (1.0, 2.0)

@@ -51,3 +51,29 @@ async def test_many_updates_of_one_chat_keep_their_order() -> None:
 
     await asyncio.gather(*(processor.process_update(update(n, 7), handle(n)) for n in range(50)))
     assert seen == list(range(50))
+
+
+async def test_a_flood_from_one_chat_holds_no_slot_another_chat_needs() -> None:
+    processor = PerChatUpdateProcessor(2)
+    gate = asyncio.Event()  # the flood's first update blocks until the end of the test
+    log: list[str] = []
+
+    async def flood(n: int) -> None:
+        log.append(f"flood {n}")
+        if n == 0:
+            await gate.wait()
+
+    async def other() -> None:
+        log.append("other chat answered")
+
+    tasks = [asyncio.create_task(processor.process_update(update(n, 100), flood(n))) for n in range(400)]
+    tasks.append(asyncio.create_task(processor.process_update(update(400, 200), other())))
+    for _ in range(20):  # a few turns of the loop, no wall-clock: the other chat must not need more
+        await asyncio.sleep(0)
+
+    assert log == ["flood 0", "other chat answered"]  # the flood's 399 waiting updates hold no slot
+    assert processor.running == 1  # only the flood's head runs
+    gate.set()
+    await asyncio.gather(*tasks)
+    assert log[2:] == [f"flood {n}" for n in range(1, 400)]
+    assert processor.running == 0

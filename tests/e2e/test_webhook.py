@@ -1,0 +1,150 @@
+"""`citybot run` in webhook mode, as a real process against the sandbox: only requests with the secret count."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import signal
+import socket
+import sys
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+from shapely import box
+from sqlalchemy import select
+
+from models.cases import Case
+from models.db import Database
+from models.grid import BindingRole, OfficerBinding, UnitLevel
+from models.migrate import upgrade
+from models.status import CaseStatus, transition
+from models.uow import UnitOfWork
+from models.users import Role
+from sandbox.client import SandboxClient
+from sandbox.server import SandboxServer
+from sandbox.webhooks import SECRET_HEADER
+from services.clock import SystemClock
+from services.grids import save_unit
+from tests.e2e.conftest import TOKEN, process_env
+from tests.people import tg_user
+
+SECRET = "Wq7-test_secret-0123456789"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+async def seed(url: str, supervisor_telegram_id: int) -> None:
+    """Community C-1 with grid G-1, its supervisor, and case #1 dispatched to G-1."""
+    db = Database(url)
+    now = SystemClock().now()
+    try:
+        async with UnitOfWork(db) as uow:
+            s = uow.session
+            area = box(116.38, 39.89, 116.42, 39.93)
+            await save_unit(s, unit_id="C-1", name="东华门社区", level=UnitLevel.COMMUNITY, now=now, geometry=area)
+            await save_unit(
+                s, unit_id="G-1", name="东华门网格一", level=UnitLevel.GRID, now=now, parent_id="C-1", geometry=area
+            )
+            boss = tg_user(supervisor_telegram_id, first_name="Boss", role=Role.SUPERVISOR, created_at=now)
+            citizen = tg_user(555, first_name="Citizen", created_at=now)
+            s.add_all([boss, citizen])
+            await s.flush()
+            s.add(OfficerBinding(user_id=boss.id, unit_id="C-1", role=BindingRole.SUPERVISOR, created_at=now))
+            case = Case(reporter_id=citizen.id, category="0201", lat=39.91, lon=116.40, reported_at=now,
+                        unit_id="G-1", chain="G-1>C-1", due_at=now + timedelta(days=1))  # fmt: skip
+            s.add(case)
+            await s.flush()
+            transition(case, CaseStatus.DISPATCHED, at=now, actor_id=None, action="dispatch")
+            await uow.commit()
+    finally:
+        await db.dispose()
+
+
+async def case_status(url: str) -> str:
+    db = Database(url)
+    try:
+        async with UnitOfWork(db) as uow:
+            return str(await uow.session.scalar(select(Case.status).where(Case.id == 1)))
+    finally:
+        await db.dispose()
+
+
+def forged_close(chat_id: int, first_name: str) -> dict[str, Any]:
+    """What Telegram would post for `/close 1 ...` typed by the supervisor: anyone can write this JSON."""
+    text = "/close 1 done by a stranger"
+    message = {
+        "message_id": 999,
+        "date": 1_800_000_000,
+        "chat": {"id": chat_id, "type": "private", "first_name": first_name},
+        "from": {"id": chat_id, "is_bot": False, "first_name": first_name, "language_code": "en"},
+        "text": text,
+        "entities": [{"type": "bot_command", "offset": 0, "length": 6}],
+    }
+    return {"update_id": 900_000_001, "message": message}
+
+
+async def post(url: str, update: dict[str, Any], headers: dict[str, str]) -> int:
+    async with (
+        aiohttp.ClientSession() as http,
+        http.post(url, data=json.dumps(update), headers={"Content-Type": "application/json", **headers}) as response,
+    ):
+        return response.status
+
+
+async def test_webhook_mode_answers_updates_with_the_secret_and_refuses_forged_ones(
+    sandbox: SandboxServer, client: SandboxClient, tmp_path: Path
+) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'city.db'}"
+    await upgrade(url)
+    boss = await client.create_user(first_name="Boss", language_code="en")
+    await seed(url, boss.id)
+    port = free_port()
+    hook = f"http://127.0.0.1:{port}/telegram/hook"
+    env = process_env(sandbox, url, tmp_path / "data")
+    env.update(CITYBOT_WEBHOOK_URL=hook, CITYBOT_WEBHOOK_LISTEN="127.0.0.1", CITYBOT_WEBHOOK_PORT=str(port),
+               CITYBOT_WEBHOOK_SECRET=SECRET)  # fmt: skip
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot.cli", "run", "--no-jobs", env=env, cwd=tmp_path,
+        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        bot = sandbox.state.bot_for_token(TOKEN)
+        for _ in range(300):  # PTB listens first, then registers the webhook
+            if bot.webhook is not None or process.returncode is not None:
+                break
+            await asyncio.sleep(0.1)
+        assert bot.webhook is not None, "citybot run did not register its webhook"
+        assert (bot.webhook.url, bot.webhook.secret_token) == (hook, SECRET)
+
+        # Through the sandbox, which posts with the secret as Telegram does: answered.
+        await client.send_command(boss, "/case", "1")
+        details = await client.wait_for_message(boss.chat_id, "Status:", timeout=30)
+        assert "Status: dispatched" in details.text
+
+        forged = forged_close(boss.id, "Boss")
+        assert await post(hook, forged, {}) == 403
+        assert await post(hook, forged, {SECRET_HEADER: "guessed-secret"}) == 403
+        assert await case_status(url) == CaseStatus.DISPATCHED
+        await client.send_command(boss, "/case", "1")
+        again = await client.wait_for_message(boss.chat_id, "Status:", timeout=30)
+        assert "Status: dispatched" in again.text
+        assert "closed" not in " ".join(m.text for m in await client.bot_messages(boss.chat_id))
+
+        # The same body with the secret is taken: the refusals above were the secret check, nothing else.
+        assert await post(hook, forged, {SECRET_HEADER: SECRET}) == 200
+        closed = await client.wait_for_message(boss.chat_id, "closed", timeout=30)
+        assert closed.text == "Case #1 is closed (结案)."
+    finally:
+        if process.returncode is None:
+            process.send_signal(signal.SIGTERM)
+            try:
+                await asyncio.wait_for(process.wait(), 15)
+            except TimeoutError:
+                process.kill()
+                await process.wait()

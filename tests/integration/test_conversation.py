@@ -174,14 +174,16 @@ async def test_every_pick_is_checked_again_and_a_refusal_changes_nothing(service
         assert await uow.session.scalar(select(Case.status)) == CaseStatus.DISPATCHED
 
 
-async def test_group_chatter_and_edits_are_left_alone_but_commands_count_anywhere(services: Services) -> None:
+async def test_group_chatter_and_edits_run_nothing_but_commands_count_anywhere(services: Services) -> None:
     conversation = Conversation(services)
     in_group = person(6, place=-4242)
     assert (await conversation.handle(in_group, Typed("nice weather"))).silent
     assert (await conversation.handle(person(7), Edited(Typed("typo fixed")))).silent
     assert await count_of(services, User) == 0  # nobody was even looked up
-    greeted = await conversation.handle(person(7), Edited(Command("start", typed="/start")))
-    assert shown(services, greeted)[0].startswith("Hello Person 7!")
+    corrected = await conversation.handle(person(7), Edited(Command("start", typed="/start")))
+    assert shown(services, corrected) == [
+        "Editing a message does not run its command again. Send the command as a new message."
+    ]
     subscribed = await conversation.handle(in_group, Command("subscribe", ("city",), "/subscribe"))
     assert shown(services, subscribed) == [
         "Subscribed: you will receive the weekly report for the whole city. Send /unsubscribe to stop it."

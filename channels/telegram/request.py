@@ -33,6 +33,8 @@ class AiohttpRequest(BaseRequest):
         self._connect_timeout = connect_timeout
         self._pool_timeout = pool_timeout
         self._session: aiohttp.ClientSession | None = None
+        self._ready = False
+        self._answered = False  # whether the Bot API has accepted a call yet
 
     @property
     def read_timeout(self) -> float | None:
@@ -40,15 +42,24 @@ class AiohttpRequest(BaseRequest):
         return self._read_timeout
 
     async def initialize(self) -> None:
-        """Open the connection pool."""
-        if self._session is None or self._session.closed:
-            connector = aiohttp.TCPConnector(limit=self._pool_size, limit_per_host=self._pool_size)
-            self._session = aiohttp.ClientSession(connector=connector, headers={"User-Agent": self.USER_AGENT})
+        """Allow requests; the connection pool opens with the first one."""
+        self._ready = True
 
     async def shutdown(self) -> None:
         """Close the connection pool."""
-        if self._session is not None and not self._session.closed:
-            await self._session.close()
+        self._ready = False
+        await self._close()
+
+    async def _close(self) -> None:
+        session, self._session = self._session, None
+        if session is not None and not session.closed:
+            await session.close()
+
+    def _pool(self) -> aiohttp.ClientSession:
+        if self._session is None or self._session.closed:
+            connector = aiohttp.TCPConnector(limit=self._pool_size, limit_per_host=self._pool_size)
+            self._session = aiohttp.ClientSession(connector=connector, headers={"User-Agent": self.USER_AGENT})
+        return self._session
 
     async def do_request(
         self,
@@ -61,7 +72,7 @@ class AiohttpRequest(BaseRequest):
         pool_timeout: Any = BaseRequest.DEFAULT_NONE,
     ) -> tuple[int, bytes]:
         """Make the request; returns the status and the body for PTB to read."""
-        if self._session is None or self._session.closed:
+        if not self._ready:
             raise RuntimeError("AiohttpRequest is not initialized")
         read = self._read_timeout if read_timeout is BaseRequest.DEFAULT_NONE else read_timeout
         connect = self._connect_timeout if connect_timeout is BaseRequest.DEFAULT_NONE else connect_timeout
@@ -70,13 +81,22 @@ class AiohttpRequest(BaseRequest):
         # latter. It has no write timeout: a body is written within the read timeout's wait for the answer.
         waiting = None if connect is None or pool is None else connect + pool
         timeout = aiohttp.ClientTimeout(total=None, connect=waiting, sock_connect=connect, sock_read=read)
+        status = 0
         try:
-            async with self._session.request(method, url, data=_body(request_data), timeout=timeout) as response:
-                return response.status, await response.read()
+            async with self._pool().request(method, url, data=_body(request_data), timeout=timeout) as response:
+                status = response.status
+                return status, await response.read()
         except TimeoutError as err:
             raise TimedOut from err
         except aiohttp.ClientError as err:
             raise NetworkError(f"aiohttp.{err.__class__.__name__}: {err}") from err
+        finally:
+            if not self._answered:
+                self._answered = 0 < status < 400
+                if not self._answered:
+                    # Until the Bot API has accepted a call, a failure may be the end: PTB does not shut a bot
+                    # down whose token was refused at start, so no pool is left open behind it.
+                    await self._close()
 
 
 def _body(request_data: RequestData | None) -> aiohttp.FormData | dict[str, str] | None:

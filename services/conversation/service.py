@@ -119,8 +119,8 @@ class Conversation:
 def _concerns_us(sender: Sender, event: Event) -> bool:
     """Commands and picks count anywhere; other messages only in the person's own conversation with us.
 
-    A corrected command runs again (what someone who fixed a typo wants); other edits change nothing: the later
-    points of a live location, a text that was answered already.
+    A corrected command is answered (it is never run again: an edited "/extend 1 4h" must not extend twice); other
+    edits change nothing: the later points of a live location, a text that was answered already.
     """
     if isinstance(event, Edited):
         return isinstance(event.event, Command)

@@ -174,7 +174,7 @@ async def test_every_pick_is_checked_again_and_a_refusal_changes_nothing(service
         assert await uow.session.scalar(select(Case.status)) == CaseStatus.DISPATCHED
 
 
-async def test_group_chatter_and_edits_are_left_alone_but_commands_count_anywhere(services: Services) -> None:
+async def test_group_chatter_and_edits_run_nothing_but_commands_count_anywhere(services: Services) -> None:
     conversation = Conversation(services)
     in_group = person(6, place=-4242)
     assert (await conversation.handle(in_group, Typed("nice weather"))).silent

@@ -52,6 +52,8 @@ Markup = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove
 #: thousands of chats; it is uploaded once and then sent by file id, as Telegram intends.
 _UPLOADED: dict[tuple[int, str, int, int], str] = {}
 _UPLOADED_MAX = 512
+#: One upload at a time per file, so concurrent first sends share it.
+_UPLOADING: dict[tuple[int, str, int, int], asyncio.Lock] = {}
 #: The longest a row waits inline for Telegram's flood control between two of its own calls.
 FOLLOW_UP_WAIT_MAX = 60.0
 
@@ -186,11 +188,18 @@ class TelegramSender:
 
     async def _send_photo(self, chat: int | str, file: Any, caption: str | None, markup: Markup | None) -> TgMessage:
         key = _upload_key(self.bot, file) if isinstance(file, Path) else None
-        known = _UPLOADED.get(key) if key is not None else None
-        sent = await self.bot.send_photo(chat, photo=known or _upload(file), caption=caption, reply_markup=markup)
+        if key is None:
+            return await self.bot.send_photo(chat, photo=_upload(file), caption=caption, reply_markup=markup)
+        known = _UPLOADED.get(key)
         if known is None:
-            self._remember(file, sent)
-        return sent
+            # Chats are served concurrently: the first send uploads the file while the others wait for its id.
+            async with _UPLOADING.setdefault(key, asyncio.Lock()):
+                known = _UPLOADED.get(key)
+                if known is None:
+                    sent = await self.bot.send_photo(chat, photo=_upload(file), caption=caption, reply_markup=markup)
+                    self._remember(file, sent)
+                    return sent
+        return await self.bot.send_photo(chat, photo=known, caption=caption, reply_markup=markup)
 
     def _remember(self, file: Any, sent: TgMessage) -> None:
         if not isinstance(file, Path) or not sent.photo:

@@ -34,6 +34,8 @@ class ProofPhoto:
     file_size: int | None = None
     #: The channel whose file id ``file_id`` is (None: not reusable as a picture there; the kept copy is sent).
     channel: str | None = None
+    #: The copy kept on disk (an image sent as a file: staff and the reporter are shown it, re-encoded).
+    local_path: str | None = None
 
 
 async def ask(session: AsyncSession, user: User, kind: str, case_id: int, now: datetime, **data: object) -> None:

@@ -7,8 +7,10 @@ gets a clear answer and the question stays.
 
 from __future__ import annotations
 
+import asyncio
+
 from models.cases import PendingInput
-from services import cases
+from services import cases, photos
 from services.cases import CaseActionError, ProofPhoto
 from services.conversation.events import Event, Photo, Typed
 from services.conversation.replies import Reply
@@ -19,22 +21,32 @@ from services.messages import Text, text
 ASK_NOTE = N_("Got it. Add a short note for the reporter, or /skip to finish.")
 
 
-def proof_photo(event: Event, channel: str) -> ProofPhoto | None:
-    """A photo (shown again by its id on ``channel``), or an image sent as a file, as an after-photo."""
+async def proof_photo(turn: Turn, event: Event, data: bytes | None) -> ProofPhoto | None:
+    """A photo (shown again by its id on its channel), or an image sent as a file, as an after-photo.
+
+    A file's id cannot be shown as a photo, and the file itself carries its EXIF (position, device): its bytes
+    (read before the turn) are checked to be an image and kept on disk; staff and the reporter are shown that copy,
+    re-encoded without metadata. None when the file is no usable image.
+    """
     if not isinstance(event, Photo):
         return None
     file = event.file
     if not event.as_file:
+        channel = turn.sender.identity.channel
         return ProofPhoto(file.file_id, file.unique_id, file.width, file.height, file.size, channel)
-    if (file.mime_type or "").startswith("image/"):
-        # A file's id cannot be shown as a photo: staff get the kept copy, stripped of its metadata.
-        return ProofPhoto(file.file_id, file.unique_id, file_size=file.size)
-    return None
+    if data is None or photos.check_upload(turn.services, file.mime_type, len(data)) is not None:
+        return None
+    sniffed = await asyncio.to_thread(photos.sniff_image, data)
+    if sniffed is None:
+        return None
+    kept = await photos.save_copy(turn.services, data, sniffed.mime_type)
+    return ProofPhoto(file.file_id, file.unique_id, sniffed.width, sniffed.height, len(data), local_path=kept)
 
 
 async def command(turn: Turn, pending: PendingInput, name: str) -> Reply:
     """/cancel drops the question; /skip skips what may be skipped (the after-photo's note)."""
     if name == "cancel":
+        turn.discard.extend(p.local_path for p in cases.staged_photos(pending) if p.local_path)
         await cases.forget_input(turn.session, turn.user)
         return Reply.say(text("Cancelled. Case #{id} is unchanged.", id=pending.case_id))
     if pending.kind == cases.ASK_RESOLVE_NOTE:
@@ -44,9 +56,12 @@ async def command(turn: Turn, pending: PendingInput, name: str) -> Reply:
     return Reply.say(text("A reason is required. Please type it, or /cancel."))
 
 
-async def answer(turn: Turn, pending: PendingInput, event: Event) -> Reply:
-    """Act on the message as the answer (silence for the rest of an album of after-photos)."""
-    photo = proof_photo(event, turn.sender.identity.channel)
+async def answer(turn: Turn, pending: PendingInput, event: Event, data: bytes | None = None) -> Reply:
+    """Act on the message as the answer (silence for the rest of an album of after-photos).
+
+    ``data`` holds the bytes of an image sent as a file (read before the turn).
+    """
+    photo = await proof_photo(turn, event, data)
     said = event.text.strip() if isinstance(event, Typed) else ""
     if pending.kind in (cases.ASK_RESOLVE_PHOTO, cases.ASK_RESOLVE_NOTE):
         if photo is not None and isinstance(event, Photo):

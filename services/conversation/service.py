@@ -157,7 +157,7 @@ async def _dispatch(turn: Turn, event: Event, data: bytes | None) -> Reply:
         return await _command(turn, event)
     state = await turn.state(limit=isinstance(event, (Photo, Location)))
     if state.question is not None:
-        return await questions.answer(turn, state.question, event)
+        return await questions.answer(turn, state.question, event, data)
     if isinstance(event, Photo):
         return await report_photos.receive(turn, event, data, state)
     return await report.receive(turn, event if isinstance(event, (Typed, Location)) else None, state)

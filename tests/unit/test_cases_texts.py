@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import io
 from datetime import UTC, datetime
 from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
 
 import pytest
+from PIL import Image as PILImage
 from telegram import Bot, Document, Message, PhotoSize, User
 
 from channels.telegram.parse import message_event
@@ -84,13 +88,22 @@ def _message(**values: object) -> Message:
     return Message(1, datetime(2026, 11, 16, tzinfo=UTC), chat=None, from_user=sender, **values)  # type: ignore[arg-type]
 
 
-def test_the_proof_is_the_largest_photo_size_or_an_image_file() -> None:
-    def proof(message: Message) -> ProofPhoto | None:
-        return proof_photo(message_event(message, Bot("1:offline")), "telegram")
+async def test_the_proof_is_the_largest_photo_size_or_an_image_file_kept_as_a_copy(svc: Services) -> None:
+    turn: Any = SimpleNamespace(services=svc, sender=SimpleNamespace(identity=SimpleNamespace(channel="telegram")))
+
+    async def proof(message: Message, data: bytes | None = None) -> ProofPhoto | None:
+        return await proof_photo(turn, message_event(message, Bot("1:offline")), data)
 
     sizes = (PhotoSize("small", "s", 90, 90), PhotoSize("big", "b", 1280, 960, file_size=200_000))
-    assert proof(_message(photo=sizes)) == ProofPhoto("big", "b", 1280, 960, 200_000, channel="telegram")
+    assert await proof(_message(photo=sizes)) == ProofPhoto("big", "b", 1280, 960, 200_000, channel="telegram")
+    picture = io.BytesIO()
+    PILImage.new("RGB", (40, 30)).save(picture, "PNG")
     image = Document("doc", "d", mime_type="image/jpeg", file_size=5)
-    assert proof(_message(document=image)).file_id == "doc"  # type: ignore[union-attr]
-    assert proof(_message(document=Document("pdf", "p", mime_type="application/pdf"))) is None
-    assert proof(_message(text="done")) is None
+    kept = await proof(_message(document=image), picture.getvalue())
+    assert kept is not None and kept.file_id == "doc" and kept.channel is None
+    assert (kept.width, kept.height) == (40, 30) and kept.local_path is not None
+    assert (svc.data_dir / kept.local_path).read_bytes() == picture.getvalue()
+    assert await proof(_message(document=image), b"not an image") is None
+    assert await proof(_message(document=image)) is None  # the bytes could not be read
+    assert await proof(_message(document=Document("pdf", "p", mime_type="application/pdf")), b"%PDF") is None
+    assert await proof(_message(text="done")) is None

@@ -244,6 +244,7 @@ FOLLOWER_TEXTS = {
     "rejected": N_("Report {number} was not taken up: {reason}"),
     "suspended": N_("Report {number} is on hold (挂账): {reason}"),
     "resumed": N_("Work on report {number} has resumed."),
+    "resolved": N_("Report {number} was handled by the grid officer; the first person who reported it will check."),
 }
 #: Sent with the before/after photos of a resolved case.
 RESOLVED_QUESTION = N_("Report {number} was handled. Is the problem fixed?")
@@ -260,12 +261,12 @@ async def notify_followers(
 ) -> int:
     """Tell the reporter and followers about ``event_kind`` in their own language; returns how many were told."""
     people = [p for p in _reachable(await followers(session, case)) if p.id != exclude_user_id]
-    if event_kind == "resolved":
-        for person in people:
-            await _resolved_notice(services, session, case, person, values.get("note"))
-        return len(people)
     news = Message(lines=(text(FOLLOWER_TEXTS[event_kind], number=case.number, **values),))
     for person in people:
+        if event_kind == "resolved" and person.id == case.reporter_id:
+            # Only the reporter sees the photos and checks the fix; followers (who sent a duplicate) get the news.
+            await _resolved_notice(services, session, case, person, values.get("note"))
+            continue
         await enqueue_for(session, person, news, kind=KIND_STATUS, now=services.clock.now(), case_id=case.id)
     return len(people)
 

@@ -77,7 +77,8 @@ async def case_for_staff(session: AsyncSession, case_id: int, user: User) -> tup
     events = list(await session.scalars(select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(CaseEvent.id)))
     actors = {e.actor_id for e in events if e.actor_id is not None and e.actor_id != case.reporter_id}
     names: dict[int, str] = {}
-    for actor in await session.scalars(select(User).where(User.id.in_(actors))):
+    # Only colleagues are named: a citizen (a follower who once answered the check) stays anonymous to staff.
+    for actor in await session.scalars(select(User).where(User.id.in_(actors), User.role != Role.CITIZEN)):
         names[actor.id] = await display_name(session, actor, case.unit_id)
     history = [
         HistoryEntry(

@@ -11,18 +11,21 @@ from models.cases import Case
 from models.status import CaseStatus, transition
 from models.users import User
 from services import deadlines, notify
-from services.cases.access import CaseActionError, current_handlers, is_follower, lock_case, on_time
+from services.cases.access import CaseActionError, current_handlers, lock_case, on_time
 from services.context import Services
 from services.i18n import N_
 
 S = CaseStatus
 
+ONLY_REPORTER = N_("Only the person who first reported case {number} can check the fix.")
+
 
 async def confirm(services: Services, session: AsyncSession, case_id: int, user: User, fixed: bool) -> Case:
     """The reporter's answer: "Fixed" closes the case, "Not fixed" sends it back to the same officer (返工)."""
     case = await lock_case(session, case_id)
-    if not await is_follower(session, user, case):
-        raise CaseActionError(N_("Only the people who reported case {number} can answer this."), number=case.number)
+    if case.reporter_id != user.id:
+        # A follower (who reported the same problem later) gets the news; the first reporter checks the fix.
+        raise CaseActionError(ONLY_REPORTER, number=case.number)
     if S(case.status) is not S.RESOLVED:
         raise CaseActionError(N_("Case {number} is no longer waiting for your check."), number=case.number)
     now = services.clock.now()

@@ -121,7 +121,7 @@ async def test_resolving_without_a_photo_is_refused(services: Services) -> None:
     assert (await load(world, case_id)).status == CaseStatus.ACCEPTED
 
 
-async def test_resolve_stores_proof_and_asks_the_reporter_and_followers(services: Services) -> None:
+async def test_resolve_stores_proof_and_asks_the_reporter_only(services: Services) -> None:
     world = await build_world(services)
     case_id = await new_case(world)
     await act(world, cases.accept, case_id, world.officer_a)
@@ -130,15 +130,18 @@ async def test_resolve_stores_proof_and_asks_the_reporter_and_followers(services
     assert case.status == CaseStatus.RESOLVED
     assert [p.file_id for p in case.photos if p.kind == PhotoKind.PROOF] == ["after-0"]
     assert case.next_check_at == case.resolved_at + timedelta(hours=72)  # type: ignore[operator]
-    for person, question in ((world.reporter, "问题解决了吗"), (world.follower, "Is the problem fixed?")):
-        rows = await outbox(world, address=await tg(world, person), case_id=case_id)
-        album, ask = rows[-2], rows[-1]
-        assert await photo_files(world, album) == ["before-0", "after-0"]  # one album: before and after
-        assert question in await shown(world, ask) and "posters removed" in await shown(world, ask)
-        assert [choice.action for choice in message(ask).choices[0]] == [
-            f"case:fixed:{case_id}",
-            f"case:notfixed:{case_id}",
-        ]
+    rows = await outbox(world, address=await tg(world, world.reporter), case_id=case_id)
+    album, ask = rows[-2], rows[-1]
+    assert await photo_files(world, album) == ["before-0", "after-0"]  # one album: before and after
+    assert "问题解决了吗" in await shown(world, ask) and "posters removed" in await shown(world, ask)
+    choices = [choice.action for choice in message(ask).choices[0]]
+    assert choices == [f"case:fixed:{case_id}", f"case:notfixed:{case_id}"]
+    # A follower (who reported the same problem later) hears the news: no photos, no note, no question.
+    news = (await outbox(world, address=await tg(world, world.follower), case_id=case_id))[-1]
+    assert await shown(world, news) == (
+        f"Report #{case_id} was handled by the grid officer; the first person who reported it will check."
+    )
+    assert message(news).photos == () and message(news).choices == ()
 
 
 async def test_resolve_on_a_dispatched_case_accepts_it_on_the_way(services: Services) -> None:

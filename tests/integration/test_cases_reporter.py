@@ -66,7 +66,7 @@ async def test_not_fixed_is_rework_for_the_same_officer_with_a_new_deadline(
     case_id = await resolved_case(world)
     first_due = (await load(world, case_id)).due_at
     clock.advance(timedelta(hours=1))
-    await act(world, cases.confirm, case_id, world.follower, False)
+    await act(world, cases.confirm, case_id, world.reporter, False)
     case = await load(world, case_id)
     assert case.status == CaseStatus.REWORK and case.owner_id == world.officer_a
     assert case.rework_count == 1 and case.satisfied is False
@@ -83,19 +83,20 @@ async def test_not_fixed_is_rework_for_the_same_officer_with_a_new_deadline(
     assert (await load(world, case_id)).status == CaseStatus.CLOSED
 
 
-@pytest.mark.parametrize("who", ["citizen", "officer_a"])
-async def test_only_reporter_and_followers_may_answer(services: Services, who: str) -> None:
+@pytest.mark.parametrize("who", ["follower", "citizen", "officer_a"])
+async def test_only_the_first_reporter_may_answer(services: Services, who: str) -> None:
     world = await build_world(services)
     case_id = await resolved_case(world)
-    answer = await refused(world, cases.confirm, case_id, getattr(world, who), True)
-    assert answer == f"Only the people who reported case #{case_id} can answer this."
+    answer = await refused(world, cases.confirm, case_id, getattr(world, who), False)
+    assert answer == f"Only the person who first reported case #{case_id} can check the fix."
+    assert (await load(world, case_id)).status == CaseStatus.RESOLVED
 
 
 async def test_a_second_answer_is_refused(services: Services) -> None:
     world = await build_world(services)
     case_id = await resolved_case(world)
     await act(world, cases.confirm, case_id, world.reporter, True)
-    answer = await refused(world, cases.confirm, case_id, world.follower, False)
+    answer = await refused(world, cases.confirm, case_id, world.reporter, False)
     assert answer == f"Case #{case_id} is no longer waiting for your check."
 
 

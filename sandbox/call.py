@@ -7,13 +7,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from sandbox.errors import JSON, ApiError, bad_request
-from sandbox.markup import parse_formatted
+from sandbox.markup import parse_formatted, utf16_len
 from sandbox.params import Params
 from sandbox.state import BotAccount, Conversation, MessageRecord, SandboxState
 
 Method = Callable[["Call"], Awaitable[Any]]
 MAX_TEXT = 4096
 MAX_CAPTION = 1024
+MAX_CALLBACK_ANSWER = 200  # answerCallbackQuery's text
 
 
 @dataclass
@@ -61,7 +62,7 @@ class Call:
             text, entities = parse_formatted(raw, mode)
         else:
             text, entities = raw, list(self.params.parsed(entities_name) or [])
-        if len(text) > limit:
+        if utf16_len(text) > limit:  # Telegram counts UTF-16 code units: an emoji outside the BMP counts twice
             raise bad_request(too_long)
         return text, entities
 

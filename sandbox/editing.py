@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from sandbox.call import MAX_CAPTION, MAX_TEXT, Call, Method, check_markup
+from sandbox.call import MAX_CALLBACK_ANSWER, MAX_CAPTION, MAX_TEXT, Call, Method, check_markup
 from sandbox.errors import JSON, bad_request
+from sandbox.markup import utf16_len
 from sandbox.state import Conversation, MessageRecord
 
 _NOT_MODIFIED = (
@@ -64,6 +65,8 @@ async def answer_callback_query(call: Call) -> bool:
     query = call.state.callbacks.get(query_id)
     if query is None or query["bot_id"] != call.bot.id or query["answered"]:
         raise bad_request("query is too old and response timeout expired or query ID is invalid")
+    if utf16_len(call.params.text("text") or "") > MAX_CALLBACK_ANSWER:
+        raise bad_request("MESSAGE_TOO_LONG")
     query.update(
         answered=True,
         text=call.params.text("text"),

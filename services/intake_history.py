@@ -36,18 +36,22 @@ class CaseLine:
     unit_name: str | None
 
 
-async def reporter_cases(session: AsyncSession, user_id: int, limit: int = 10) -> tuple[list[CaseLine], int]:
-    """The user's own reports, newest first (at most ``limit``), and how many they have in all."""
-    total = await session.scalar(select(func.count(Case.id)).where(Case.reporter_id == user_id)) or 0
+async def reporter_count(session: AsyncSession, user_id: int) -> int:
+    """How many reports the user made."""
+    return int(await session.scalar(select(func.count(Case.id)).where(Case.reporter_id == user_id)) or 0)
+
+
+async def reporter_cases(session: AsyncSession, user_id: int, limit: int = 10, *, offset: int = 0) -> list[CaseLine]:
+    """The user's own reports, newest first: at most ``limit`` of them, after skipping ``offset``."""
     query = (
         select(Case, GridUnit.name)
         .outerjoin(GridUnit, GridUnit.id == Case.unit_id)
         .where(Case.reporter_id == user_id)
         .order_by(Case.reported_at.desc(), Case.id.desc())
+        .offset(offset)
         .limit(limit)
     )
-    lines = [CaseLine(case, name) for case, name in (await session.execute(query)).all()]
-    return lines, int(total)
+    return [CaseLine(case, name) for case, name in (await session.execute(query)).all()]
 
 
 async def case_for_follower(session: AsyncSession, user_id: int, case_id: int) -> CaseLine | None:

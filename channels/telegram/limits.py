@@ -5,6 +5,7 @@ from __future__ import annotations
 MAX_TEXT = 4096  # a message's text
 MAX_CAPTION = 1024  # a photo's caption
 MAX_CALLBACK_BYTES = 64  # a button's callback data
+MAX_ANSWER = 200  # the toast or alert answering a press
 
 
 def utf16_length(text: str) -> int:

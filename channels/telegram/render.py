@@ -2,9 +2,9 @@
 removal, a map pin), the edit of the message whose choice was picked and the answer to the press.
 
 Telegram's limits are met here and in ``sender`` (whose keyboards and limits replies share), never in the core:
-4096 UTF-16 units a message (longer text is split at line breaks, the keyboard on the last part), 64 bytes of
-callback data (a longer token is left out, with a warning), one keyboard a message. Replies carry no pictures:
-those reach people as notices, which the sender renders.
+4096 UTF-16 units a message (longer text is split at line breaks, the keyboard on the last part), 200 units an
+answer to a press (cut), 64 bytes of callback data (a longer token is left out, with a warning), one keyboard a
+message. Replies carry no pictures: those reach people as notices, which the sender renders.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from dataclasses import replace
 from telegram import Bot, CallbackQuery, InlineKeyboardMarkup, ReplyParameters
 from telegram.error import BadRequest
 
-from channels.telegram.limits import MAX_TEXT, split_text
+from channels.telegram.limits import MAX_ANSWER, MAX_TEXT, cut, split_text
 from channels.telegram.sender import Markup, keyboard, markup_for
 from services.context import Services
 from services.conversation import Edit, Reply
@@ -89,9 +89,10 @@ async def send_messages(
 async def answer_choice(bot: Bot, query: CallbackQuery, chat_id: int | None, reply: Reply, renderer: Renderer) -> None:
     """Answer a press: an alert when it was refused; else the toast, the edit and the new messages together."""
     if reply.alert is not None:
-        await query.answer(renderer.line(reply.alert), show_alert=True)
+        await query.answer(cut(renderer.line(reply.alert), MAX_ANSWER), show_alert=True)
         return
-    calls: list[Awaitable[object]] = [query.answer(renderer.line(reply.toast) if reply.toast else None)]
+    toast = cut(renderer.line(reply.toast), MAX_ANSWER) if reply.toast else None
+    calls: list[Awaitable[object]] = [query.answer(toast)]
     if reply.edit is not None:
         calls.append(_edit(query, reply.edit, renderer))
     messages = compose(reply)

@@ -26,6 +26,9 @@ NOT_RESPONSIBLE = N_("You are not responsible for case {number}.")
 NOT_NOW = N_("Case {number} is {status} and cannot be changed now.")
 TAKEN = N_("Case {number} was already taken by {name}.")
 NEED_REASON = N_("Please give a reason: {action} needs a written reason.")
+TOO_LONG = N_("That is too long: at most {limit} characters, yours has {count}. Please send a shorter text.")
+#: The longest reason or note staff may write: it must fit, with the case's lines, in the messages it goes into.
+TEXT_MAX = 500
 
 
 class CaseActionError(Exception):
@@ -153,11 +156,18 @@ async def require_owner(session: AsyncSession, user: User, case: Case) -> None:
 
 
 def require_reason(text: str | None, action: str) -> str:
-    """The stripped reason; refused when empty (``action`` is a msgid naming what needs it)."""
+    """The stripped reason; refused when empty (``action`` is a msgid naming what needs it) or too long."""
     reason = (text or "").strip()
     if not reason:
         raise CaseActionError(NEED_REASON, action=action)
-    return reason
+    return require_fitting(reason)
+
+
+def require_fitting(text: str) -> str:
+    """``text`` if it has at most ``TEXT_MAX`` characters; refused with the limit and its length otherwise."""
+    if len(text) > TEXT_MAX:
+        raise CaseActionError(TOO_LONG, limit=TEXT_MAX, count=len(text))
+    return text
 
 
 def on_time(case: Case, done_at: datetime) -> bool | None:

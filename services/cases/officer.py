@@ -20,6 +20,7 @@ from services.cases.access import (
     chain_of,
     display_name,
     lock_case,
+    require_fitting,
     require_handler,
     require_owner,
     require_reason,
@@ -100,11 +101,11 @@ async def resolve(
         await require_owner(session, user, case)
     if not photos:
         raise CaseActionError(NEED_PHOTO)
+    note = require_fitting((note or "").strip()) or None
     await _require_workable(services, session, case, user)
     now = services.clock.now()
     for photo in photos:
         case.photos.append(Photo(kind=PhotoKind.PROOF, uploaded_by_id=user.id, created_at=now, **asdict(photo)))
-    note = (note or "").strip() or None
     transition(case, S.RESOLVED, at=now, actor_id=user.id, action="resolve", note=note)
     deadlines.plan_next_check(services, case, now)  # the reporter's confirmation timeout
     await forget_input(session, user)

@@ -43,7 +43,7 @@ async def reassign(services: Services, session: AsyncSession, case_id: int, user
     require_status(case, S.UNROUTED, S.RETURNED, S.DISPATCHED, S.ACCEPTED)
     unit = await session.get(GridUnit, unit_id.strip())
     if unit is None or not unit.active:
-        raise CaseActionError(N_("There is no unit {unit}."), unit=unit_id)
+        raise CaseActionError(N_("There is no unit {unit}."), unit=unit_id[:64])
     await notify.retire_cards(
         services, session, case, N_("Case {number} was reassigned to another unit."), reason="reassign"
     )

@@ -4,15 +4,20 @@ from __future__ import annotations
 
 from models.cases import Case
 from models.status import CaseStatus
-from services.conversation import tokens
+from services.conversation import pages, tokens
 from services.conversation.officer import place_of
 from services.conversation.replies import Reply, shown
 from services.conversation.turn import STALE, Turn
-from services.intake_history import STATUS_LABELS, CaseLine, case_for_follower, history, reporter_cases
+from services.intake_history import (
+    STATUS_LABELS,
+    CaseLine,
+    case_for_follower,
+    history,
+    reporter_cases,
+    reporter_count,
+)
 from services.messages import Choice, Message, Text, category, msg, text, when
 from services.sla_status import deadline_note
-
-PAGE = 10
 
 
 def status_line(case: Case) -> Text:
@@ -28,25 +33,30 @@ def case_line(turn: Turn, line: CaseLine) -> Text:
     head = f"{case.number} · {turn.show(when(case.reported_at))} · {turn.show(category(case.category))}"
     details = [turn.render(status_line(case))]
     if line.unit_name:
-        details.append(line.unit_name)
+        details.append(pages.short_place(line.unit_name))
     if deadline := deadline_note(turn.services, case, turn.now, turn.t):
         details.append(deadline)
     return Text.raw(head + "\n   " + " · ".join(details))
 
 
 async def my_command(turn: Turn) -> Reply:
-    """The person's reports, newest first, with a history choice for each."""
-    lines, total = await reporter_cases(turn.session, turn.user.id, PAGE)
-    if not lines:
-        return Reply.say(text("You have not reported anything yet. Send me a photo of a problem."))
+    """The person's reports, newest first, with a history choice for each; in pages."""
+    return Reply(messages=[await my_page(turn, 1)])
+
+
+async def my_page(turn: Turn, number: int) -> Message:
+    """Page ``number`` of the person's reports (read again for whoever asks)."""
+    total = await reporter_count(turn.session, turn.user.id)
+    if not total:
+        return Message((text("You have not reported anything yet. Send me a photo of a problem."),))
+    page = pages.page_of(total, number)
+    lines = await reporter_cases(turn.session, turn.user.id, pages.PAGE, offset=page.start)
     said = [text("Your reports, newest first:"), Text.raw(""), *(case_line(turn, line) for line in lines)]
-    if total > len(lines):
-        said += [Text.raw(""), text("Showing the latest {shown} of {total}.", shown=len(lines), total=total)]
     choices = [
         Choice(text("{number} history", number=line.case.number), tokens.my_case(line.case.id)) for line in lines
     ]
     rows = tuple(tuple(choices[i : i + 2]) for i in range(0, len(choices), 2))
-    return Reply(messages=[Message(tuple(said), rows)])
+    return Message((*said, *pages.footer(page)), rows + pages.navigation("my", page))
 
 
 async def pick(turn: Turn, token: str) -> Reply:

@@ -12,6 +12,7 @@ from datetime import datetime
 from models.cases import Case
 from services import cases, notify
 from services.cases import CaseActionError
+from services.conversation import pages
 from services.conversation.commands import OFFICERS
 from services.conversation.replies import Edit, Reply
 from services.conversation.turn import Turn, case_refusal
@@ -85,8 +86,9 @@ def due_line(case: Case, now: datetime) -> Text | None:
 
 
 def task_line(turn: Turn, case: Case, now: datetime) -> Text:
-    """One case in a list for staff: number, category, status, place, deadline."""
-    parts = [case.number, turn.show(category(case.category)), turn.show(status(case.status)), place_of(case)]
+    """One case in a list for staff: number, category, status, place (shortened), deadline."""
+    place = pages.short_place(place_of(case))
+    parts = [case.number, turn.show(category(case.category)), turn.show(status(case.status)), place]
     due = due_line(case, now)
     if due is not None:
         parts.append(turn.render(due))
@@ -94,12 +96,20 @@ def task_line(turn: Turn, case: Case, now: datetime) -> Text:
 
 
 async def tasks_command(turn: Turn) -> Reply:
-    """/tasks: the officer's open cases, earliest deadline first, overdue ones marked."""
+    """/tasks: the officer's open cases, earliest deadline first, overdue ones marked; in pages."""
+    return Reply(messages=[await tasks_page(turn, 1)])
+
+
+async def tasks_page(turn: Turn, number: int) -> Message:
+    """Page ``number`` of the officer's open cases (read again for whoever asks)."""
     if turn.user.role not in OFFICERS:
-        return Reply.say(text("This command is for grid officers and supervisors."))
+        return Message((text("This command is for grid officers and supervisors."),))
     now = turn.now
-    found = [task_line(turn, case, now) for case in await cases.tasks_for(turn.session, turn.user)]
+    found = await cases.tasks_for(turn.session, turn.user)
     if not found:
-        return Reply.say(text("You have no open cases."))
-    listed = (text("Your open cases:"), *found, Text.raw(""), text("/case <number> shows a case with its history."))
-    return Reply(messages=[Message(listed)])
+        return Message((text("You have no open cases."),))
+    page = pages.page_of(len(found), number)
+    listed = [task_line(turn, case, now) for case in pages.cut_out(found, page)]
+    hint = text("/case <number> shows a case with its history.")
+    said = (text("Your open cases:"), *listed, *pages.footer(page), Text.raw(""), hint)
+    return Message(said, pages.navigation("tasks", page))

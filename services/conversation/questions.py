@@ -80,13 +80,18 @@ async def answer(turn: Turn, pending: PendingInput, event: Event, data: bytes | 
         case = await cases.reject(turn.services, turn.session, pending.case_id or 0, turn.user, said)
         return Reply.say(text("Case {number} was rejected; the reporter was told why.", number=case.number))
     except CaseActionError as err:
-        await cases.forget_input(turn.session, turn.user)  # the case moved on: the question no longer applies
+        if err.message != cases.TOO_LONG:  # a reason too long is asked again; otherwise the case moved on
+            await cases.forget_input(turn.session, turn.user)
         return Reply.say(case_refusal(err))
 
 
 async def _photo(turn: Turn, pending: PendingInput, event: Photo, photo: ProofPhoto) -> Reply:
     """An after-photo: a single photo with a caption resolves at once; otherwise ask for the note."""
     caption = (event.caption or "").strip()
+    if len(caption) > cases.TEXT_MAX:  # the photo is kept; the note is asked again
+        first = await cases.stage_proof_photo(turn.session, turn.user, pending, photo, group=event.album)
+        too_long = Text(cases.TOO_LONG, {"limit": cases.TEXT_MAX, "count": len(caption)})
+        return Reply.say(too_long, Text(ASK_NOTE)) if first else Reply()
     if pending.kind == cases.ASK_RESOLVE_PHOTO and caption and event.album is None:
         await cases.stage_proof_photo(turn.session, turn.user, pending, photo)
         return Reply.say(await _finish(turn, pending, caption))
@@ -101,7 +106,7 @@ async def _finish(turn: Turn, pending: PendingInput, note: str | None) -> Text:
     try:
         case = await cases.resolve(turn.services, turn.session, pending.case_id or 0, turn.user, staged, note)
     except CaseActionError as err:
-        if err.message != cases.NEED_PHOTO:
+        if err.message not in (cases.NEED_PHOTO, cases.TOO_LONG):
             await cases.forget_input(turn.session, turn.user)
         return case_refusal(err)
     return text("Case {number} is resolved. The reporter will be asked to confirm.", number=case.number)

@@ -21,6 +21,7 @@ from services.conversation import (
     core,
     mycases,
     officer,
+    pages,
     questions,
     report,
     report_choices,
@@ -30,10 +31,10 @@ from services.conversation import (
     tokens,
 )
 from services.conversation.events import Command, Edited, Event, Location, Photo, Picked, Sender, Typed
-from services.conversation.replies import Reply
+from services.conversation.replies import Edit, Reply
 from services.conversation.turn import Turn
 from services.i18n import N_, locale_for
-from services.messages import Text
+from services.messages import Message, Text
 from services.users import touch_user
 from services.users_admin import UserRef, is_banned
 
@@ -64,6 +65,14 @@ COMMAND_HANDLERS: dict[str, Handler] = {
     "queue": _without_args(supervisor.queue_command),
     "case": supervisor.case_command,
     **{name: supervisor.decision_command for name in supervisor.DECISIONS},
+}
+
+
+#: The lists shown in pages, by the name their page choices carry.
+LISTS: dict[str, Callable[[Turn, int], Awaitable[Message]]] = {
+    "tasks": officer.tasks_page,
+    "queue": supervisor.queue_page,
+    "my": mycases.my_page,
 }
 
 
@@ -185,6 +194,10 @@ async def _pick(turn: Turn, token: str) -> Reply:
         return await core.pick_language(turn, token)
     if prefix == "my":
         return await mycases.pick(turn, token)
+    if prefix == "page" and (turned := pages.parse(token)) is not None:
+        name, number = turned
+        page = await LISTS[name](turn, number)
+        return Reply(edit=Edit(page.lines, page.choices))
     if prefix == "sub":
         return await subscriptions.pick(turn, token)
     return core.stale_choice()

@@ -10,6 +10,7 @@ from collections.abc import Awaitable, Callable
 from models.cases import Case
 from services import cases
 from services.cases import CaseActionError, HistoryEntry
+from services.conversation import pages
 from services.conversation.commands import SUPERVISORS
 from services.conversation.events import Command
 from services.conversation.officer import place_of, task_line
@@ -56,15 +57,23 @@ def case_number(said: str) -> int | None:
 
 # ---------------------------------------------------------------- reading
 async def queue_command(turn: Turn) -> Reply:
-    """/queue: returned and unrouted cases waiting for this supervisor's decision."""
+    """/queue: returned and unrouted cases waiting for this supervisor's decision; in pages."""
+    return Reply(messages=[await queue_page(turn, 1)])
+
+
+async def queue_page(turn: Turn, number: int) -> Message:
+    """Page ``number`` of the supervisor's queue (read again for whoever asks)."""
     if turn.user.role not in SUPERVISORS:
-        return Reply.say(text("This command is for supervisors."))
+        return Message((text("This command is for supervisors."),))
     now = turn.now
-    found = [task_line(turn, case, now) for case in await cases.queue_for(turn.session, turn.user)]
+    found = await cases.queue_for(turn.session, turn.user)
     if not found:
-        return Reply.say(text("Nothing is waiting."))
+        return Message((text("Nothing is waiting."),))
+    page = pages.page_of(len(found), number)
+    listed = [task_line(turn, case, now) for case in pages.cut_out(found, page)]
     hint = text("/case <number> shows a case; /assign <number> <unit> dispatches it.")
-    return Reply(messages=[Message((text("Waiting for your decision:"), *found, Text.raw(""), hint))])
+    said = (text("Waiting for your decision:"), *listed, *pages.footer(page), Text.raw(""), hint)
+    return Message(said, pages.navigation("queue", page))
 
 
 async def case_command(turn: Turn, command: Command) -> Reply:

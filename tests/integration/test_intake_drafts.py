@@ -18,7 +18,7 @@ from services.context import Services
 from services.i18n import Translator
 from services.intake import add_photo, cancel_all, find_draft, open_draft, set_category
 from services.intake_expiry import expire_drafts
-from services.intake_history import case_for_follower, history, reporter_cases
+from services.intake_history import case_for_follower, history, reporter_cases, reporter_count
 from services.messages import from_json, render_lines
 from services.photos import IncomingPhoto, attach_copy, backfill_copies
 from tests.integration.test_intake_submit import INSIDE, fill_draft, make_grid, make_user, submit
@@ -144,8 +144,8 @@ async def test_history_is_for_the_reporter_and_followers_only(services: Services
         assert await case_for_follower(session, bob.id, duplicate.case.id) is not None
         assert await case_for_follower(session, eve.id, original.case.id) is None
         assert await case_for_follower(session, anna.id, duplicate.case.id) is None
-        lines, total = await reporter_cases(session, bob.id)
-        assert total == 1 and [line.case.id for line in lines] == [duplicate.case.id]
+        lines = await reporter_cases(session, bob.id)
+        assert await reporter_count(session, bob.id) == 1 and [line.case.id for line in lines] == [duplicate.case.id]
         line = await case_for_follower(session, anna.id, original.case.id)
         assert line is not None and line.unit_name == "东华门网格一"
         events = await history(session, duplicate.case.id)

@@ -10,7 +10,7 @@ from aiohttp import web
 
 from sandbox import editing, sending, webhooks
 from sandbox.call import Call, Method
-from sandbox.errors import JSON, ApiError
+from sandbox.errors import JSON, ApiError, bad_request
 from sandbox.params import Params
 from sandbox.state import SandboxState
 
@@ -129,6 +129,39 @@ async def get_chat(call: Call) -> JSON:
     return {**chat, "accent_color_id": 0, "max_reaction_count": 11, "accepted_gift_types": gifts}
 
 
+_ADMIN_RIGHTS = (
+    "can_manage_chat",
+    "can_delete_messages",
+    "can_manage_video_chats",
+    "can_restrict_members",
+    "can_promote_members",
+    "can_change_info",
+    "can_invite_users",
+    "can_post_stories",
+    "can_edit_stories",
+    "can_delete_stories",
+)
+
+
+async def get_chat_member(call: Call) -> JSON:
+    """getChatMember: the group's creator, an administrator, or a plain member (anyone else who is known)."""
+    chat = call.state.resolve_chat(call.params.require("chat_id"))
+    user_id = call.params.integer("user_id") or 0
+    user = call.state.users.get(user_id)
+    if user is None:
+        raise bad_request("PARTICIPANT_ID_INVALID")
+    if chat["type"] == "private":
+        return {"status": "member", "user": user.to_json()}
+    admins = call.state.admins.get(chat["id"], [])
+    if admins and admins[0] == user_id:
+        return {"status": "creator", "user": user.to_json(), "is_anonymous": False}
+    if user_id in admins:
+        rights = dict.fromkeys(_ADMIN_RIGHTS, True)
+        member = {"status": "administrator", "user": user.to_json(), "can_be_edited": False, "is_anonymous": False}
+        return {**member, **rights}
+    return {"status": "member", "user": user.to_json()}
+
+
 async def succeed(call: Call) -> bool:
     """Methods the sandbox accepts and ignores (close, logOut, descriptions...)."""
     return True
@@ -152,6 +185,7 @@ METHODS: dict[str, Method] = {
     "getchatmenubutton": get_chat_menu_button,
     "getfile": get_file,
     "getchat": get_chat,
+    "getchatmember": get_chat_member,
     "close": succeed,
     "logout": succeed,
     "setmydescription": succeed,

@@ -90,10 +90,16 @@ class SandboxClient:
         return await self._call("POST", "/bots", {"token": token, "username": username, "first_name": first_name})
 
     async def create_channel(
-        self, title: str, id: int | None = None, username: str | None = None, type: str = "channel"
+        self,
+        title: str,
+        id: int | None = None,
+        username: str | None = None,
+        type: str = "channel",
+        admins: Sequence[SandboxUser] = (),
     ) -> JSON:
-        """Register a channel (or group) the bot may post into; returns its Chat."""
-        return await self._call("POST", "/chats", {"title": title, "id": id, "username": username, "type": type})
+        """Register a channel (or group) the bot may post into; ``admins`` administer it (the first created it)."""
+        fields = {"title": title, "id": id, "username": username, "type": type, "admins": [a.id for a in admins]}
+        return await self._call("POST", "/chats", fields)
 
     async def block_bot(self, user: SandboxUser, blocked: bool = True) -> None:
         """Make the user block (or unblock) the bot: sends to them then fail with 403."""

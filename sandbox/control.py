@@ -77,13 +77,17 @@ async def block_bot(state: SandboxState, request: web.Request, fields: dict[str,
 
 
 async def create_chat(state: SandboxState, request: web.Request, fields: dict[str, Any], files: list[Upload]) -> Any:
-    """Register a channel or group chat the bot may post into."""
+    """Register a channel or group chat the bot may post into (``admins``: the user ids that administer it)."""
     chat_id = int(fields.get("id") or -1_001_000_000_000 - next(_channel_ids))
+    admins = fields.get("admins") or []
+    if isinstance(admins, str):  # a form field: comma-separated ids
+        admins = [part for part in admins.split(",") if part.strip()]
     return state.add_group(
         chat_id,
         str(fields.get("title") or "Channel"),
         str(fields.get("type") or "channel"),
         fields.get("username"),
+        admins=[int(admin) for admin in admins],
     )
 
 

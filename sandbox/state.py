@@ -135,6 +135,8 @@ class SandboxState:
         self.registry_only = tokens is not None
         self.users: dict[int, UserAccount] = {}
         self.groups: dict[int, JSON] = {}
+        #: Who administers each group (its creator first): what getChatMember answers.
+        self.admins: dict[int, list[int]] = {}
         self.conversations: dict[tuple[int, int], Conversation] = {}
         self.callbacks: dict[str, JSON] = {}
         self.files = FileStore()
@@ -189,11 +191,19 @@ class SandboxState:
             raise ApiError(404, f"no user {user_id}")
         return self.users[user_id]
 
-    def add_group(self, chat_id: int, title: str, kind: str = "channel", username: str | None = None) -> JSON:
-        """Register a channel, group or supergroup the bot may post into."""
+    def add_group(
+        self,
+        chat_id: int,
+        title: str,
+        kind: str = "channel",
+        username: str | None = None,
+        admins: Iterable[int] = (),
+    ) -> JSON:
+        """Register a channel, group or supergroup the bot may post into; ``admins`` administer it (creator first)."""
         if kind not in ("channel", "group", "supergroup"):
             raise bad_request(f"unknown chat type {kind}")
         self.groups[chat_id] = _drop_none({"id": chat_id, "type": kind, "title": title, "username": username})
+        self.admins[chat_id] = list(admins)
         return self.groups[chat_id]
 
     def resolve_chat(self, raw: str | int) -> JSON:
@@ -239,6 +249,7 @@ class SandboxState:
         """Forget users, chats, messages, files and faults; bots stay but their queues are emptied."""
         self.users.clear()
         self.groups.clear()
+        self.admins.clear()
         self.conversations.clear()
         self.callbacks.clear()
         self.files = FileStore()

@@ -15,7 +15,7 @@ from telegram import Update
 from telegram.constants import ChatType
 from telegram.ext import Application, CallbackQueryHandler, ContextTypes, MessageHandler, filters
 
-from channels.telegram.parse import event_of, sender_of
+from channels.telegram.parse import event_of, sender_of, with_admin
 from channels.telegram.render import Renderer, answer_choice, compose, send_messages
 from services.conversation import Conversation, Photo, Reply, Sender
 
@@ -41,6 +41,7 @@ class TelegramHandlers:
         event = event_of(update, context.bot)
         if message is None or sender is None or event is None:
             return
+        sender = await with_admin(context.bot, update, sender, event)
         reply = await self.conversation.handle(sender, event)
         self._after(context.application, reply)
         if isinstance(event, Photo) and event.album is not None and reply.album_due_in is not None:
@@ -58,6 +59,7 @@ class TelegramHandlers:
         event = event_of(update, context.bot)
         if query is None or sender is None or event is None:
             return
+        sender = await with_admin(context.bot, update, sender, event)
         reply = await self.conversation.handle(sender, event)
         self._after(context.application, reply)
         chat_id = query.message.chat.id if query.message is not None else None

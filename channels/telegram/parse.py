@@ -8,9 +8,10 @@ keeps that bot's name, so it reads as unknown, as it always has).
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 
 from telegram import Bot, Message, MessageEntity, Update
-from telegram.constants import ChatType
+from telegram.constants import ChatMemberStatus, ChatType
 from telegram.error import TelegramError
 
 from channels.telegram import CHANNEL
@@ -41,6 +42,21 @@ def sender_of(update: Update) -> Sender | None:
     if chat is None:
         return Sender(identity, who.id)
     return Sender(identity, chat.id, private=chat.type == ChatType.PRIVATE)
+
+
+async def with_admin(bot: Bot, update: Update, sender: Sender, event: Event) -> Sender:
+    """The sender, told whether they administer the group they wrote in (asked for commands and choices only)."""
+    if sender.private or not isinstance(event, (Command, Picked)):
+        return sender
+    written_as = update.message.sender_chat if update.message is not None else None
+    if written_as is not None and written_as.id == sender.place:
+        return replace(sender, group_admin=True)  # an anonymous administrator writes as the group itself
+    try:
+        member = await bot.get_chat_member(sender.place, int(sender.identity.external_id))
+    except TelegramError:
+        log.warning("could not read the member status of %s in %s", sender.identity.external_id, sender.place)
+        return sender
+    return replace(sender, group_admin=member.status in (ChatMemberStatus.OWNER, ChatMemberStatus.ADMINISTRATOR))
 
 
 def event_of(update: Update, bot: Bot) -> Event | None:

@@ -24,6 +24,8 @@ class Sender:
     #: The conversation's id on the sender's channel (a weekly report subscribed there goes to it).
     place: int | str
     private: bool = True
+    #: In a group: whether the person administers it (the channel asks for commands and choices only).
+    group_admin: bool = False
 
 
 @dataclass(frozen=True)

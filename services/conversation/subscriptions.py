@@ -105,8 +105,18 @@ async def _subscribe_to(turn: Turn, unit: GridUnit | None) -> Text:
     return text("Subscribed: you will receive the weekly report for {area}. Send /unsubscribe to stop it.", area=name)
 
 
+ADMINS_ONLY = N_("Only the group's admins can change its weekly report.")
+
+
+def _may_change(turn: Turn) -> bool:
+    """Anyone decides for their own conversation; in a group, only its admins."""
+    return turn.sender.private or turn.sender.group_admin
+
+
 async def subscribe_command(turn: Turn, command: Command) -> Reply:
     """``/subscribe`` shows the areas; ``/subscribe city`` or ``/subscribe <street or community>`` subscribes."""
+    if not _may_change(turn):
+        return Reply.say(Text(ADMINS_ONLY))
     wanted = " ".join(command.args).strip()
     if wanted:
         unit = None if wanted.lower() in CITY_WORDS else await find_area(turn.session, wanted)
@@ -124,6 +134,8 @@ async def subscribe_command(turn: Turn, command: Command) -> Reply:
 
 async def pick(turn: Turn, token: str) -> Reply:
     """Apply a pick on the /subscribe choices: subscribe, open a street, or turn the page."""
+    if not _may_change(turn):
+        return Reply(alert=Text(ADMINS_ONLY))
     parts = token.split(":", 2)
     action, arg = (parts[1], parts[2]) if len(parts) == 3 else (parts[-1], "")
     try:
@@ -144,6 +156,8 @@ async def pick(turn: Turn, token: str) -> Reply:
 
 async def unsubscribe_command(turn: Turn) -> Reply:
     """Stop the weekly report for this conversation."""
+    if not _may_change(turn):
+        return Reply.say(Text(ADMINS_ONLY))
     if await unsubscribe(turn.session, _here(turn), turn.now):
         return Reply.say(text("You will no longer receive the weekly report."))
     return Reply.say(text("This chat is not subscribed to the weekly report. Send /subscribe to get it."))

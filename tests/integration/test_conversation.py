@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+from dataclasses import replace
 from itertools import count
 from typing import Any
 
@@ -184,7 +185,11 @@ async def test_group_chatter_and_edits_run_nothing_but_commands_count_anywhere(s
     assert shown(services, edited) == [
         "Editing a message does not run its command again. Send the command as a new message."
     ]
-    subscribed = await conversation.handle(in_group, Command("subscribe", ("city",), "/subscribe"))
+    refused = await conversation.handle(in_group, Command("subscribe", ("city",), "/subscribe"))
+    assert shown(services, refused) == ["Only the group's admins can change its weekly report."]
+    assert await count_of(services, Subscription) == 0
+    admin = replace(in_group, group_admin=True)
+    subscribed = await conversation.handle(admin, Command("subscribe", ("city",), "/subscribe"))
     assert shown(services, subscribed) == [
         "Subscribed: you will receive the weekly report for the whole city. Send /unsubscribe to stop it."
     ]

@@ -137,3 +137,12 @@ async def test_reset_forgets_people_and_chats(bot: Bot, client: SandboxClient) -
     await client.reset()
     with pytest.raises(BadRequest, match="Chat not found"):
         await bot.send_message(ann.chat_id, "hello again")
+
+
+async def test_get_chat_member_tells_the_creator_admins_and_members(bot: Bot, client: SandboxClient) -> None:
+    owner = await client.create_user(first_name="Owner")
+    helper = await client.create_user(first_name="Helper")
+    member = await client.create_user(first_name="Member")
+    group = await client.create_channel("Volunteers", id=-100600, type="supergroup", admins=[owner, helper])
+    statuses = [(await bot.get_chat_member(group["id"], person.id)).status for person in (owner, helper, member)]
+    assert statuses == ["creator", "administrator", "member"]

@@ -8,6 +8,7 @@ several kinds of action share (a written reason, on time or late, who works on t
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import select, update
@@ -101,6 +102,18 @@ async def supervises(session: AsyncSession, user: User, case: Case) -> bool:
     else:
         query = query.join(GridUnit, GridUnit.id == OfficerBinding.unit_id).where(GridUnit.level == UnitLevel.DISTRICT)
     return await session.scalar(query.limit(1)) is not None
+
+
+async def supervises_unit(session: AsyncSession, user: User, chain: Sequence[str]) -> bool:
+    """Admins; supervisors bound to a unit of ``chain`` (a unit and its ancestors): the units a supervisor covers."""
+    if user.role == Role.ADMIN:
+        return True
+    query = select(OfficerBinding.id).where(
+        OfficerBinding.user_id == user.id,
+        OfficerBinding.role == BindingRole.SUPERVISOR,
+        OfficerBinding.unit_id.in_(list(chain)),
+    )
+    return bool(chain) and await session.scalar(query.limit(1)) is not None
 
 
 async def is_follower(session: AsyncSession, user: User, case: Case) -> bool:

@@ -25,6 +25,7 @@ from services.cases.access import (
     require_reason,
     require_status,
     require_supervisor,
+    supervises_unit,
 )
 from services.cases.dispatching import dispatch_to
 from services.cases.questions import ASK_REJECT_REASON, ask, forget_input
@@ -35,6 +36,8 @@ from services.routing import unit_chain
 
 S = CaseStatus
 
+OUTSIDE = N_("{unit} is outside the area you supervise: you can dispatch only to units you cover.")
+
 
 async def reassign(services: Services, session: AsyncSession, case_id: int, user: User, unit_id: str) -> Case:
     """Dispatch the case to ``unit_id`` (a supervisor's decision after a return, or for an unrouted case)."""
@@ -44,6 +47,9 @@ async def reassign(services: Services, session: AsyncSession, case_id: int, user
     unit = await session.get(GridUnit, unit_id.strip())
     if unit is None or not unit.active:
         raise CaseActionError(N_("There is no unit {unit}."), unit=unit_id[:64])
+    chain = await unit_chain(session, unit.id)
+    if not await supervises_unit(session, user, chain):
+        raise CaseActionError(OUTSIDE, unit=unit.name)
     await notify.retire_cards(
         services, session, case, N_("Case {number} was reassigned to another unit."), reason="reassign"
     )
@@ -52,7 +58,7 @@ async def reassign(services: Services, session: AsyncSession, case_id: int, user
         session,
         case,
         unit.id,
-        await unit_chain(session, unit.id),
+        chain,
         RoutedBy.MANUAL,
         None,
         actor_id=user.id,

@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 
 from models.cases import RoutedBy
+from models.grid import GridUnit, UnitLevel
 from models.status import CaseStatus
 from models.uow import UnitOfWork
 from models.users import User
@@ -56,6 +57,35 @@ async def test_reassigning_to_a_unit_that_does_not_exist_is_refused(services: Se
     answer = await refused(world, cases.reassign, case_id, world.community, "G99")
     assert answer == "There is no unit G99."
     assert (await load(world, case_id)).status == CaseStatus.RETURNED
+
+
+async def test_a_supervisor_dispatches_only_to_units_they_cover(services: Services) -> None:
+    world = await build_world(services)
+    case_id = await returned_case(world)
+    # G3 lies under community C2: the C1 supervisor does not cover it, the district supervisor does.
+    answer = await refused(world, cases.reassign, case_id, world.community, "G3")
+    assert answer == "Unit G3 is outside the area you supervise: you can dispatch only to units you cover."
+    assert (await load(world, case_id)).status == CaseStatus.RETURNED
+    await act(world, cases.reassign, case_id, world.district, "G3")
+    case = await load(world, case_id)
+    assert case.status == CaseStatus.DISPATCHED and case.unit_id == "G3"
+
+
+async def test_a_dispatcher_places_an_unrouted_case_only_inside_their_district(services: Services) -> None:
+    world = await build_world(services)
+    case_id = await new_case(world, unit=None)
+    async with UnitOfWork(services.db) as uow:
+        other = GridUnit(id="D2", name="Unit D2", level=UnitLevel.DISTRICT, updated_at=services.clock.now())
+        uow.session.add(other)
+        await uow.session.flush()
+        uow.session.add(
+            GridUnit(id="G9", name="Unit G9", level=UnitLevel.GRID, parent_id="D2", updated_at=services.clock.now())
+        )
+        await uow.commit()
+    answer = await refused(world, cases.reassign, case_id, world.district, "G9")
+    assert answer == "Unit G9 is outside the area you supervise: you can dispatch only to units you cover."
+    await act(world, cases.reassign, case_id, world.admin, "G9")  # an admin covers the whole city
+    assert (await load(world, case_id)).unit_id == "G9"
 
 
 @pytest.mark.parametrize("who", ["officer_a", "officer_c", "citizen"])

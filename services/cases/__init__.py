@@ -33,7 +33,15 @@ from services.cases.access import (
     supervises,
 )
 from services.cases.dispatching import dispatch, nearby_units
-from services.cases.officer import NEED_PHOTO, accept, resolve, return_case, start_resolve, start_return
+from services.cases.officer import (
+    NEED_PHOTO,
+    accept,
+    handled_own_report,
+    resolve,
+    return_case,
+    start_resolve,
+    start_return,
+)
 from services.cases.queries import HistoryEntry, case_for_staff, queue_for, tasks_for, unit_name
 from services.cases.questions import (
     ASK_REJECT_REASON,
@@ -87,6 +95,7 @@ __all__ = [
     "extend_deadline",
     "forget_input",
     "get_case",
+    "handled_own_report",
     "is_follower",
     "is_officer_of",
     "lock_case",

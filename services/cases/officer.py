@@ -34,6 +34,10 @@ from services.i18n import N_
 S = CaseStatus
 
 NEED_PHOTO = N_("Please send a photo of the fixed place: the after-photo is required.")
+SELF_RESOLVED = N_(
+    "Case {number} was resolved by the officer who reported it, so no reporter confirms it. Check it and "
+    "close it with /close {number} <note>; otherwise it closes on its own after {hours} hours."
+)
 
 
 async def accept(services: Services, session: AsyncSession, case_id: int, user: User) -> Case:
@@ -109,8 +113,22 @@ async def resolve(
     transition(case, S.RESOLVED, at=now, actor_id=user.id, action="resolve", note=note)
     deadlines.plan_next_check(services, case, now)  # the reporter's confirmation timeout
     await forget_input(session, user)
+    if handled_own_report(case):
+        # Nobody checks their own work: the reporter's question goes to no one; the supervisors above may close
+        # the case (/close), else the confirmation timeout closes it.
+        await notify.notify_followers(services, session, case, "resolved", exclude_user_id=user.id)
+        hours = int(services.config.sla.confirm_timeout_hours)
+        targets = await responsibility.escalation_targets(session, chain_of(case), 1)
+        targets = targets or await notify.unrouted_dispatchers(session)
+        await notify.to_supervisors(services, session, case, targets, SELF_RESOLVED, {"hours": hours})
+        return case
     await notify.notify_followers(services, session, case, "resolved", note=note)
     return case
+
+
+def handled_own_report(case: Case) -> bool:
+    """Whether the one who works on the case (its owner) reported it: they may not confirm their own fix."""
+    return case.owner_id is not None and case.owner_id == case.reporter_id
 
 
 async def start_return(services: Services, session: AsyncSession, case_id: int, user: User) -> Case:

@@ -12,12 +12,17 @@ from models.status import CaseStatus, transition
 from models.users import User
 from services import deadlines, notify
 from services.cases.access import CaseActionError, current_handlers, lock_case, on_time
+from services.cases.officer import handled_own_report
 from services.context import Services
 from services.i18n import N_
 
 S = CaseStatus
 
 ONLY_REPORTER = N_("Only the person who first reported case {number} can check the fix.")
+OWN_FIX = N_(
+    "You handled case {number} yourself, so you cannot confirm your own fix. Its supervisor checks it; "
+    "otherwise it closes on its own after {hours} hours."
+)
 
 
 async def confirm(services: Services, session: AsyncSession, case_id: int, user: User, fixed: bool) -> Case:
@@ -28,6 +33,9 @@ async def confirm(services: Services, session: AsyncSession, case_id: int, user:
         raise CaseActionError(ONLY_REPORTER, number=case.number)
     if S(case.status) is not S.RESOLVED:
         raise CaseActionError(N_("Case {number} is no longer waiting for your check."), number=case.number)
+    if handled_own_report(case):
+        hours = int(services.config.sla.confirm_timeout_hours)
+        raise CaseActionError(OWN_FIX, number=case.number, hours=hours)
     now = services.clock.now()
     handlers = await current_handlers(session, case)
     if fixed:

@@ -109,4 +109,9 @@ async def _finish(turn: Turn, pending: PendingInput, note: str | None) -> Text:
         if err.message not in (cases.NEED_PHOTO, cases.TOO_LONG):
             await cases.forget_input(turn.session, turn.user)
         return case_refusal(err)
+    if cases.handled_own_report(case):
+        return text(
+            "Case {number} is resolved. You reported it yourself, so its supervisor checks it instead of you.",
+            number=case.number,
+        )
     return text("Case {number} is resolved. The reporter will be asked to confirm.", number=case.number)

@@ -16,15 +16,20 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from models.cases import Case, RoutedBy
 from models.grid import GridUnit, UnitLevel
 from models.status import CaseStatus, transition
+from models.users import User
 from services import deadlines, notify, responsibility
+from services.cases.access import supervises_unit
 from services.context import Services
 from services.i18n import N_
 from services.messages import Choice, Text, text
+from services.routing import unit_chain
 
 if TYPE_CHECKING:
     from services.routing import RouteDecision
 
 S = CaseStatus
+#: How many nearby units a supervisor is offered to place a case.
+ASSIGN_CHOICES = 5
 
 
 async def dispatch(
@@ -45,14 +50,7 @@ async def dispatch(
         case.snap_distance_m = None
         transition(case, S.UNROUTED, at=services.clock.now(), actor_id=actor_id, action="unrouted")
         headline = N_("Case {number} could not be routed to a grid. Assign it with /assign.")
-        await notify.to_supervisors(
-            services,
-            session,
-            case,
-            await notify.unrouted_dispatchers(session),
-            headline,
-            choices=await assign_buttons(session, case),
-        )
+        await to_deciders(services, session, case, await notify.unrouted_dispatchers(session), headline)
         return
     await dispatch_to(
         services,
@@ -97,14 +95,7 @@ async def dispatch_to(
         return
     supervisors = await responsibility.escalation_targets(session, list(chain), 0)
     headline = N_("Case {number} was dispatched to a unit with no officers bound. Please assign it.")
-    await notify.to_supervisors(
-        services,
-        session,
-        case,
-        supervisors or await notify.unrouted_dispatchers(session),
-        headline,
-        choices=await assign_buttons(session, case),
-    )
+    await to_deciders(services, session, case, supervisors or await notify.unrouted_dispatchers(session), headline)
 
 
 async def nearby_units(session: AsyncSession, case: Case, limit: int = 5) -> list[GridUnit]:
@@ -136,11 +127,30 @@ def _squared_distance(case: Case, unit: GridUnit) -> float:
     return (unit.centroid_lat - case.lat) ** 2 + (unit.centroid_lon - case.lon) ** 2
 
 
-async def assign_buttons(session: AsyncSession, case: Case) -> notify.Choices:
-    """Choices a supervisor gets with a case to place: nearby units, and what its status allows besides."""
+async def to_deciders(
+    services: Services,
+    session: AsyncSession,
+    case: Case,
+    people: Sequence[User],
+    headline: str,
+    values: dict[str, object] | None = None,
+) -> None:
+    """Queue a case to place for each supervisor, with Assign choices for the nearby units they cover."""
+    for person in people:
+        choices = await assign_buttons(session, case, person)
+        await notify.to_supervisors(services, session, case, [person], headline, values, choices=choices)
+
+
+async def assign_buttons(session: AsyncSession, case: Case, viewer: User) -> notify.Choices:
+    """Choices ``viewer`` gets with a case to place: nearby units they cover, and what its status allows besides."""
+    covered = [
+        unit
+        for unit in await nearby_units(session, case, limit=2 * ASSIGN_CHOICES)
+        if await supervises_unit(session, viewer, await unit_chain(session, unit.id))
+    ]
     rows: list[tuple[Choice, ...]] = [
         (Choice(text("Assign to {unit}", unit=u.name), f"case:assign:{case.id}:{u.id}"),)
-        for u in await nearby_units(session, case)
+        for u in covered[:ASSIGN_CHOICES]
     ]
     status = S(case.status)
     last = []

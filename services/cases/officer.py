@@ -26,7 +26,7 @@ from services.cases.access import (
     require_reason,
     require_status,
 )
-from services.cases.dispatching import assign_buttons
+from services.cases.dispatching import to_deciders
 from services.cases.questions import ASK_RESOLVE_PHOTO, ASK_RETURN_REASON, ProofPhoto, ask, forget_input
 from services.context import Services
 from services.i18n import N_
@@ -161,13 +161,12 @@ async def return_case(services: Services, session: AsyncSession, case_id: int, u
     await forget_input(session, user)
     targets = await responsibility.escalation_targets(session, chain_of(case), 1)
     name = await display_name(session, user, case.unit_id)
-    await notify.to_supervisors(
+    await to_deciders(
         services,
         session,
         case,
         targets or await notify.unrouted_dispatchers(session),
         N_("Case {number} was returned (回退) by {name}: {reason}"),
         {"name": name, "reason": reason},
-        choices=await assign_buttons(session, case),
     )
     return case

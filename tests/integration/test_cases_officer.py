@@ -195,6 +195,8 @@ async def test_return_goes_to_the_parent_units_supervisor_with_choices(services:
     assert keyboard[0] == f"case:assign:{case_id}:G2"  # the sibling grid comes first
     assert f"case:sendback:{case_id}" in keyboard and f"case:reject:{case_id}" in keyboard
     assert f"case:assign:{case_id}:G1" not in keyboard
+    # G3 is nearby but under another community: the C1 supervisor is offered only units they cover.
+    assert f"case:assign:{case_id}:G3" not in keyboard
     # Both officers' cards lose their buttons.
     edits = await outbox(world, kind="assignment_edit")
     assert {e.address for e in edits} == {await tg(world, world.officer_a), await tg(world, world.officer_b)}

@@ -6,9 +6,9 @@ import mimetypes
 import uuid
 from typing import Any
 
-from sandbox.call import MAX_TEXT, Call, Method
+from sandbox.call import MAX_CAPTION, MAX_TEXT, Call, Method
 from sandbox.errors import JSON, bad_request
-from sandbox.markup import parse_formatted
+from sandbox.markup import parse_formatted, utf16_len
 from sandbox.params import Upload, input_file, resolve_media_reference
 
 
@@ -128,6 +128,8 @@ def _album_item(call: Call, item: dict[str, Any]) -> JSON:
     else:
         content["document"] = _document(call, upload, file_id)
     caption, entities = parse_formatted(item.get("caption") or "", item.get("parse_mode"))
+    if utf16_len(caption) > MAX_CAPTION:
+        raise bad_request("message caption is too long")
     if caption:
         content["caption"] = caption
     if entities:

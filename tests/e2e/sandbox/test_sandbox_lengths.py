@@ -6,7 +6,7 @@ import io
 
 import pytest
 from PIL import Image
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputMediaPhoto
 from telegram.error import BadRequest
 
 from sandbox import SandboxClient, SandboxUser
@@ -54,3 +54,11 @@ async def test_an_answer_to_a_press_holds_200_units(bot: Bot, client: SandboxCli
     with pytest.raises(BadRequest, match=r"(?i)message.too.long"):
         await bot.answer_callback_query(queries[first].id, text=EMOJI * 101)
     assert await bot.answer_callback_query(queries[second].id, text=EMOJI * 100)
+
+
+async def test_an_album_caption_is_measured_in_utf16_units(bot: Bot, ann: SandboxUser) -> None:
+    fits = [InputMediaPhoto(picture(), caption=EMOJI * 512), InputMediaPhoto(picture())]
+    assert len(await bot.send_media_group(ann.chat_id, fits)) == 2
+    over = [InputMediaPhoto(picture(), caption=EMOJI * 513), InputMediaPhoto(picture())]
+    with pytest.raises(BadRequest, match=r"(?i)caption.is.too.long"):
+        await bot.send_media_group(ann.chat_id, over)

@@ -13,7 +13,7 @@ from typing import Any
 from aiohttp import web
 from yarl import URL
 
-from bot.demo_district import STREETS
+from bot.demo_district import DISTRICT_ID, DISTRICT_NAME, STREETS
 from bot.demo_jobs import STEPS, advance, run_due_jobs
 from bot.demo_map import map_svg, open_case_pins
 from bot.demo_people import CHANNEL, PERSONAS, Person
@@ -56,6 +56,7 @@ def _ok(result: Any) -> web.Response:
 
 def _unit_names() -> dict[str, str]:
     names = {street.id: street.name for street in STREETS}
+    names[DISTRICT_ID] = DISTRICT_NAME
     names.update({c.id: c.name for street in STREETS for c in street.communities})
     return names
 

@@ -38,7 +38,9 @@ PERSONAS: tuple[Person, ...] = (
     Person("volunteer", 2_000_002, "Emma", "en", "volunteer", persona=True, color="#27a17a"),
     Person("officer", 3_000_001, "李建国", "zh-hans", "officer", ("DC-DS-DB", "DC-DS-LT"), True, "#3a7bd5"),
     Person("officer2", 3_000_002, "Chen Wei", "en", "officer", ("DC-CYM-SJ", "DC-CYM-NW"), True, "#7a5cd6"),
-    Person("supervisor", 4_000_001, "赵敏", "zh-hans", "supervisor", ("DC-DS", "DC-CYM"), True, "#d64561"),
+    # The duty supervisor of both officers' streets and of the district: every escalation of their cases, at each
+    # level, reaches a persona the web chat shows.
+    Person("supervisor", 4_000_001, "赵敏", "zh-hans", "supervisor", ("DC-DS", "DC-CYM", DISTRICT_ID), True, "#d64561"),
 )
 
 CHANNEL = Channel("channel", -1_001_234_567_890, "东城城市管理周报", "dongcheng_weekly", "zh_CN", "#1f9bd1")
@@ -61,7 +63,7 @@ _CITIZEN_NAMES = ("刘阿姨", "老张", "小陈", "Tom", "孙先生", "Mia")
 
 
 def staff() -> tuple[Person, ...]:
-    """Officers of the communities no persona covers, a supervisor for each other street, the district's."""
+    """Officers of the communities no persona covers, a supervisor for each other street (and the district's)."""
     covered = {unit for person in PERSONAS if person.kind == "officer" for unit in person.units}
     supervised = {unit for person in PERSONAS if person.kind == "supervisor" for unit in person.units}
     people: list[Person] = []
@@ -86,7 +88,10 @@ def staff() -> tuple[Person, ...]:
                     (street.id,),
                 )
             )
-    people.append(Person("staff-district", 4_200_000, "区城市管理监督中心", "zh-hans", "supervisor", (DISTRICT_ID,)))
+    if DISTRICT_ID not in supervised:
+        people.append(
+            Person("staff-district", 4_200_000, "区城市管理监督中心", "zh-hans", "supervisor", (DISTRICT_ID,))
+        )
     return tuple(people)
 
 

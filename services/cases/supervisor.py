@@ -20,13 +20,14 @@ from services.cases.access import (
     CaseActionError,
     chain_of,
     current_handlers,
+    get_case,
     lock_case,
     on_time,
     require_reason,
     require_status,
     require_supervisor,
 )
-from services.cases.dispatching import dispatch_to
+from services.cases.dispatching import assign_buttons, dispatch_to
 from services.cases.questions import ASK_REJECT_REASON, ask, forget_input
 from services.context import Services
 from services.i18n import N_
@@ -106,6 +107,14 @@ async def reject(services: Services, session: AsyncSession, case_id: int, user: 
     await forget_input(session, user)
     await notify.notify_followers(services, session, case, "rejected", reason=reason)
     return case
+
+
+async def reassign_choices(session: AsyncSession, case_id: int, user: User) -> tuple[Case, notify.Choices]:
+    """The units a supervisor may move the case to (nothing changes until one is picked)."""
+    case = await get_case(session, case_id)
+    await require_supervisor(session, user, case)
+    require_status(case, S.UNROUTED, S.RETURNED, S.DISPATCHED, S.ACCEPTED)
+    return case, await assign_buttons(session, case)
 
 
 async def extend_deadline(services: Services, session: AsyncSession, case_id: int, user: User, amount: str) -> datetime:

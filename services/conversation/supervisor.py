@@ -19,6 +19,7 @@ from services.i18n import N_
 from services.messages import Message, Text, category, status, text, when
 
 SUPERVISOR_ACTIONS = frozenset({"assign", "sendback", "reject"})
+ESCALATION_ACTIONS = frozenset({"open", "extend", "reassign"})
 ACTION_LABELS = {
     "submit": N_("reported"),
     "unrouted": N_("waiting for a dispatcher"),
@@ -173,8 +174,29 @@ async def decision_command(turn: Turn, command: Command) -> Reply:
         return Reply.say(case_refusal(err))
 
 
-async def pick(turn: Turn, action: str, case_id: int, unit_id: str) -> Reply:
-    """Choices on a returned or unrouted case: assign to a unit, send back, reject (asks for the reason)."""
+async def _escalation_pick(turn: Turn, action: str, case_id: int, argument: str) -> Reply:
+    """Choices on an escalation notice: open the case, extend its deadline, or reassign it (units offered next)."""
+    try:
+        if action == "open":
+            case, history = await cases.case_for_staff(turn.session, case_id, turn.user)
+            return Reply(messages=[Message(await _details(turn, case, history))])
+        if action == "extend":
+            return Reply.say(await _extend(turn, case_id, (argument,)))
+        case, choices = await cases.reassign_choices(turn.session, case_id, turn.user)
+    except CaseActionError as err:
+        return Reply(alert=case_refusal(err))
+    if not choices:
+        return Reply(alert=text("There is no other unit to move case {number} to.", number=case.number))
+    question = text("Move case {number} to which unit?", number=case.number)
+    return Reply(messages=[Message((question,), choices)])
+
+
+async def pick(turn: Turn, action: str, case_id: int, argument: str) -> Reply:
+    """Choices on a returned or unrouted case: assign to a unit, send back, reject (asks for the reason); and on
+    an escalation notice (``ESCALATION_ACTIONS``). ``argument`` is the unit for assign, the amount for extend."""
+    if action in ESCALATION_ACTIONS:
+        return await _escalation_pick(turn, action, case_id, argument)
+    unit_id = argument
     try:
         if action == "assign":
             done = await _dispatched(

@@ -49,7 +49,9 @@ async def test_every_grid_has_an_officer_and_escalation_reaches_a_supervisor(ser
     async with UnitOfWork(services.db) as uow:
         no_officer = [c.id for c in grid_cells() if not await officers_of(uow.session, c.id)]
         douban_officers = [int(u.contact_address or 0) for u in await officers_of(uow.session, "DC-DS-DB-01")]
-        escalated_to = await escalation_targets(uow.session, ["DC-DS-DB-01", "DC-DS-DB", "DC-DS", "DC"], 1)
+        chain = ["DC-DS-DB-01", "DC-DS-DB", "DC-DS", "DC"]
+        escalated_to = await escalation_targets(uow.session, chain, 1)
+        district_level = await escalation_targets(uow.session, chain, 3)
         people = select(UserIdentity.external_id, User.role, User.channel_language).join(
             User, User.id == UserIdentity.user_id
         )
@@ -65,6 +67,8 @@ async def test_every_grid_has_an_officer_and_escalation_reaches_a_supervisor(ser
     assert douban_officers == [officer.telegram_id]
     # The community has no supervisor of its own, so the first escalation goes up to the street's (赵敏).
     assert [u.contact_address for u in escalated_to] == [str(supervisor.telegram_id)]
+    # The district level too: the walkthrough's overdue cases escalate to a persona the web chat shows.
+    assert [u.contact_address for u in district_level] == [str(supervisor.telegram_id)]
     assert officer_grids == 6 + 9  # 豆瓣社区 (3×2 cells) and 东四六条社区 (3×3 cells)
     assert roles[officer.telegram_id] == Role.OFFICER
     assert roles[supervisor.telegram_id] == Role.SUPERVISOR

@@ -25,7 +25,8 @@ from models.users import Role
 from sandbox.state import SandboxState
 from services.clock import OffsetClock
 from services.context import Services
-from services.conversation.commands import commands_for
+from services.conversation.commands import EVERYONE, commands_for
+from services.conversation.supervisor import DECISIONS
 from services.i18n import Translator, locale_for
 from services.notify import status_label
 from services.users import set_language, user_by_identity
@@ -64,10 +65,24 @@ def _unit_names() -> dict[str, str]:
 _ROLES = {"citizen": Role.CITIZEN, "volunteer": Role.CITIZEN, "officer": Role.OFFICER, "supervisor": Role.SUPERVISOR}
 
 
-def _commands(person: Person, language: str) -> list[dict[str, str]]:
-    """What /help lists for the persona's role, in their language (the web chat shows them as shortcuts)."""
+#: Commands that need a case number after them: their shortcut fills the composer instead of sending.
+_WITH_ARGUMENT = frozenset({"case", *DECISIONS})
+
+
+def _commands(person: Person, language: str) -> list[dict[str, Any]]:
+    """What /help lists for the persona's role, in their language (the web chat shows them as shortcuts): the
+    commands of the role itself first (an officer's /tasks and /case, a supervisor's /queue ...), then everyone's."""
     t = Translator(locale_for(language))
-    return [{"command": c.name, "description": t(c.description)} for c in commands_for(_ROLES[person.kind])]
+    found = sorted(commands_for(_ROLES[person.kind]), key=lambda c: c.roles == EVERYONE)
+    return [
+        {
+            "command": c.name,
+            "description": t(c.description),
+            "role": c.roles != EVERYONE,
+            "argument": c.name in _WITH_ARGUMENT,
+        }
+        for c in found
+    ]
 
 
 def _persona_json(person: Person, state: SandboxState) -> dict[str, Any]:

@@ -8,7 +8,7 @@ from typing import Any
 
 from sandbox.call import MAX_TEXT, Call, Method
 from sandbox.errors import JSON, bad_request
-from sandbox.markup import parse_formatted
+from sandbox.markup import parse_formatted, with_detected_commands
 from sandbox.params import Upload, input_file, resolve_media_reference
 
 
@@ -128,6 +128,7 @@ def _album_item(call: Call, item: dict[str, Any]) -> JSON:
     else:
         content["document"] = _document(call, upload, file_id)
     caption, entities = parse_formatted(item.get("caption") or "", item.get("parse_mode"))
+    entities = with_detected_commands(caption, entities)
     if caption:
         content["caption"] = caption
     if entities:

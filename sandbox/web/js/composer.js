@@ -130,15 +130,22 @@ export function renderReplyKeyboard(keyboard, onSent) {
   }
 }
 
-/** Shortcut chips for the commands this person has (what /help lists for their role). */
+/** Shortcut chips for the commands this person has (what /help lists for their role, the role's own first). */
 export function renderCommands(commands, onSent) {
   const box = $("command-chips");
   box.replaceChildren();
   for (const command of commands) {
-    const chip = el("button", null, `/${command.command}`);
+    const chip = el("button", command.role ? "role" : null, `/${command.command}`);
     chip.type = "button";
     chip.title = command.description;
-    chip.addEventListener("click", () => sendText(`/${command.command}`).then(onSent));
+    chip.dataset.command = command.command;
+    chip.addEventListener("click", () => {
+      if (!command.argument) { sendText(`/${command.command}`).then(onSent); return; }
+      // A command that needs a case number: put it in the composer for the person to complete.
+      const input = $("text-input");
+      input.value = `/${command.command} `;
+      input.focus();
+    });
     box.append(chip);
   }
 }

@@ -174,9 +174,11 @@ function renderLegend() {
   }
 }
 
-/** Wait for the Chinese font before the first paint: text laid out with a missing font can stay blank boxes. */
+/** Wait for the Chinese and emoji fonts before the first paint: text laid out with a missing font can stay boxes. */
 function fontsReady() {
-  const load = document.fonts?.load("16px DemoCJK", "\u57ce").catch(() => null) ?? Promise.resolve();
+  const fonts = document.fonts;
+  const load = fonts ? Promise.all([fonts.load("16px DemoCJK", "\u57ce"), fonts.load("16px DemoEmoji", "\u{1F4F7}")])
+    .catch(() => null) : Promise.resolve();
   return Promise.race([load, new Promise((resolve) => setTimeout(resolve, 8000))]);
 }
 

@@ -21,7 +21,8 @@ from services.messages import Message, Text, category, status, text, when
 SUPERVISOR_ACTIONS = frozenset({"assign", "sendback", "reject"})
 ESCALATION_ACTIONS = frozenset({"open", "extend", "reassign"})
 ACTION_LABELS = {
-    "submit": N_("reported"),
+    "report": N_("reported"),
+    "duplicate": N_("linked to an earlier report of the same problem"),
     "unrouted": N_("waiting for a dispatcher"),
     "dispatch": N_("dispatched"),
     "accept": N_("accepted"),
@@ -37,6 +38,11 @@ ACTION_LABELS = {
     "resume": N_("resumed"),
     "close": N_("closed by a supervisor"),
     "confirm_timeout": N_("closed without the reporter's answer"),
+}
+#: Who placed a case that the reporter's submission routed by itself.
+ROUTED_BY_MAP = {
+    "dispatch": N_("routed by the grid map"),
+    "unrouted": N_("no grid covers the place"),
 }
 CASE_USAGE = N_("Usage: /case <case number>")
 USAGE = {
@@ -97,7 +103,10 @@ async def _details(turn: Turn, case: Case, history: list[HistoryEntry]) -> tuple
     for entry in history:
         label = ACTION_LABELS.get(entry.action)
         parts = [turn.show(when(entry.at)), turn.t(label) if label else entry.action]
-        if entry.by_reporter:
+        if entry.action in ROUTED_BY_MAP and (entry.by_reporter or not entry.actor):
+            # The reporter's submission routed the case: nobody chose the unit, the grid map did.
+            parts.append(turn.t(ROUTED_BY_MAP[entry.action]))
+        elif entry.by_reporter:
             parts.append(turn.t("the reporter"))
         elif entry.actor:
             parts.append(entry.actor)

@@ -191,3 +191,13 @@ async def backfill_copies(services: Services, fetch: Fetch, limit: int = 20) -> 
             await attach_copy(services, photo_id, data)
             stored += 1
     return stored
+
+
+async def kept_copies(services: Services, photo_ids: Iterable[int]) -> dict[int, Path | None]:
+    """Where the evidence copy of each photo lives on this machine (None: the photo has none); unknown ids left out."""
+    ids = list(photo_ids)
+    if not ids:
+        return {}
+    async with UnitOfWork(services.db) as uow:
+        rows = (await uow.session.execute(select(Photo.id, Photo.local_path).where(Photo.id.in_(ids)))).all()
+    return {pid: absolute_path(services, path) if path else None for pid, path in rows}

@@ -193,11 +193,24 @@ async def backfill_copies(services: Services, fetch: Fetch, limit: int = 20) -> 
     return stored
 
 
-async def kept_copies(services: Services, photo_ids: Iterable[int]) -> dict[int, Path | None]:
-    """Where the evidence copy of each photo lives on this machine (None: the photo has none); unknown ids left out."""
+@dataclass(frozen=True)
+class KeptPhoto:
+    """Where a photo can be had: its kept copy on this machine, and the channel whose file id it also has."""
+
+    path: Path | None
+    channel: str | None
+    file_id: str | None
+
+
+async def kept_photos(services: Services, photo_ids: Iterable[int]) -> dict[int, KeptPhoto]:
+    """Each photo's kept copy (if any) and channel file id; unknown ids are left out."""
     ids = list(photo_ids)
     if not ids:
         return {}
     async with UnitOfWork(services.db) as uow:
-        rows = (await uow.session.execute(select(Photo.id, Photo.local_path).where(Photo.id.in_(ids)))).all()
-    return {pid: absolute_path(services, path) if path else None for pid, path in rows}
+        query = select(Photo.id, Photo.local_path, Photo.channel, Photo.file_id).where(Photo.id.in_(ids))
+        rows = (await uow.session.execute(query)).all()
+    return {
+        pid: KeptPhoto(absolute_path(services, path) if path else None, channel, file_id)
+        for pid, path, channel, file_id in rows
+    }

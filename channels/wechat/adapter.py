@@ -138,8 +138,9 @@ class WeChatAdapter:
             return data
 
         file = ChannelFile(event.media_id, event.media_id, media.content_type, len(data))
-        # The bytes are here already: the service keeps its copy before answering (media_ids expire).
-        return Photo(file, fetch, as_file=True)
+        # A photo (WeChat strips its EXIF): the service answers, then keeps its copy from the bytes already here;
+        # the media_id serves WeChat sends for the three days WeChat keeps it.
+        return Photo(file, fetch)
 
     # -- the person --
     async def _identity(self, openid: str) -> Identity:

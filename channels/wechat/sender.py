@@ -37,7 +37,7 @@ from services.channels import AwaitingContact, Outgoing, RecipientBlocked, Rejec
 from services.context import Services
 from services.i18n import N_, Translator
 from services.messages import PhotoRef
-from services.photos import kept_copies
+from services.photos import kept_photos
 
 log = logging.getLogger(__name__)
 
@@ -112,8 +112,8 @@ class WeChatSender:
         self, openid: str, photos: tuple[PhotoRef, ...], texts: list[str], menu: dict[str, object] | None
     ) -> list[Part]:
         parts: list[Part] = []
-        for path in await self._files(photos):
-            parts.append(self._image_part(openid, path))
+        for picture in await self._pictures(photos):
+            parts.append(self._image_part(openid, picture))
         for text in texts:
             for piece in split_text(text):
                 parts.append(self._text_part(openid, piece))
@@ -124,22 +124,29 @@ class WeChatSender:
     def _text_part(self, openid: str, text: str) -> Part:
         return lambda: self.api.send_text(openid, text)
 
-    def _image_part(self, openid: str, path: Path) -> Part:
+    def _image_part(self, openid: str, picture: Path | str) -> Part:
         async def send() -> None:
-            await self.api.send_image(openid, await self._upload(path))
+            media_id = picture if isinstance(picture, str) else await self._upload(picture)
+            await self.api.send_image(openid, media_id)
 
         return send
 
-    async def _files(self, refs: tuple[PhotoRef, ...]) -> list[Path]:
-        """The local file of each picture: a report's kept copy, or a file (the weekly chart)."""
-        copies = await kept_copies(self.services, [r.photo_id for r in refs if r.photo_id is not None])
-        files = []
+    async def _pictures(self, refs: tuple[PhotoRef, ...]) -> list[Path | str]:
+        """Each picture as a local file to upload (a kept copy, the weekly chart) or a WeChat media_id to reuse."""
+        kept = await kept_photos(self.services, [r.photo_id for r in refs if r.photo_id is not None])
+        pictures: list[Path | str] = []
         for ref in refs:
-            path = Path(ref.path) if ref.path is not None else copies.get(ref.photo_id or 0)
-            if path is None:
+            if ref.path is not None:
+                pictures.append(Path(ref.path))
+                continue
+            photo = kept.get(ref.photo_id or 0)
+            if photo is not None and photo.path is not None:
+                pictures.append(photo.path)
+            elif photo is not None and photo.channel == CHANNEL and photo.file_id:
+                pictures.append(photo.file_id)  # sent to us on WeChat: its media_id serves for three days
+            else:
                 raise Rejected(f"photo {ref.photo_id} has no copy WeChat can be sent")
-            files.append(path)
-        return files
+        return pictures
 
     async def _upload(self, path: Path) -> str:
         try:

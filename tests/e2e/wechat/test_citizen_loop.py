@@ -2,27 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
-from sandbox.wechat import WeChatSandboxClient, WeChatSandboxServer
+from sandbox.wechat import WeChatSandboxServer
 from services.clock import ManualClock
-from tests.e2e.wechat.world import INSIDE, NEAR_EDGE, WeChatWorld, number_of, start_world
+from tests.e2e.wechat.world import INSIDE, NEAR_EDGE, WeChatWorld, number_of, world
 
-
-@pytest.fixture
-async def world(
-    wx_server: WeChatSandboxServer, wx: WeChatSandboxClient, tmp_path: Path, clock: ManualClock, safe_mode: bool
-) -> AsyncIterator[WeChatWorld]:
-    """citybot's WeChat channel serving the sandbox account, in plaintext and in safe mode."""
-    running, db = await start_world(wx_server, wx, tmp_path, clock, safe=safe_mode)
-    try:
-        yield running
-    finally:
-        await running.channel.close()
-        await db.dispose()
+__all__ = ["world"]
 
 
 async def test_a_chinese_citizen_reports_from_photo_to_case_number(world: WeChatWorld) -> None:

@@ -7,9 +7,11 @@ the sandbox account at it; tests act as WeChat users (``wx``) and drive the outb
 from __future__ import annotations
 
 import re
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import timedelta
 from pathlib import Path
+
+import pytest
 
 from shapely import box
 from sqlalchemy import select
@@ -144,4 +146,15 @@ async def start_world(
     return WeChatWorld(server, wx, services, channel, clock), db
 
 
-__all__ = ["INSIDE", "NEAR_EDGE", "WeChatWorld", "number_of", "seed_city", "start_world", "timedelta"]
+
+@pytest.fixture
+async def world(
+    wx_server: WeChatSandboxServer, wx: WeChatSandboxClient, tmp_path: Path, clock: ManualClock, safe_mode: bool
+) -> AsyncIterator[WeChatWorld]:
+    """citybot's WeChat channel serving the sandbox account, in plaintext and in safe mode."""
+    running, db = await start_world(wx_server, wx, tmp_path, clock, safe=safe_mode)
+    try:
+        yield running
+    finally:
+        await running.channel.close()
+        await db.dispose()

@@ -15,6 +15,7 @@ import logging
 import re
 from collections.abc import Awaitable, Callable, Sequence
 
+from channels.wechat import CHANNEL
 from channels.wechat import events as wx
 from channels.wechat.api import WeChatApi
 from channels.wechat.errors import WeChatApiError
@@ -41,7 +42,7 @@ from services.users import Identity, account_gone
 
 log = logging.getLogger(__name__)
 
-CHANNEL = "wechat"
+
 #: The account menu's CLICK keys and the commands they stand for.
 MENU_COMMANDS = {"REPORT": "report", "MY": "my", "HELP": "help"}
 #: ``绑定 7KQ2MX9A`` or ``bind 7KQ2MX9A``: a staff invite's short code.

@@ -48,9 +48,7 @@ def numbered_items(services: Services, choices: Choices, t: Translator) -> list[
     for row in choices:
         for choice in row:
             label = render_line(services, choice.label, t)
-            aliases = tuple(
-                alias for other in others if (alias := render_line(services, choice.label, other)) != label
-            )
+            aliases = tuple(alias for other in others if (alias := render_line(services, choice.label, other)) != label)
             items.append(NumberedChoice(label, choice.action, aliases))
     return items
 

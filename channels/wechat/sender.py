@@ -21,6 +21,7 @@ from pathlib import Path
 
 from PIL import Image, ImageOps
 
+from channels.wechat import CHANNEL
 from channels.wechat.api import WeChatApi
 from channels.wechat.errors import (
     InvalidCredential,
@@ -41,7 +42,7 @@ from services.photos import kept_photos
 
 log = logging.getLogger(__name__)
 
-CHANNEL = "wechat"
+
 TEMPLATE_REMARK = N_("Write to this account to see the details and answer.")
 #: WeChat keeps uploaded temporary media three days; a local file's upload is reused for less than that.
 UPLOAD_REUSE = timedelta(days=2)
@@ -150,7 +151,7 @@ class WeChatSender:
 
     async def _upload(self, path: Path) -> str:
         try:
-            stat = path.stat()
+            stat = await asyncio.to_thread(path.stat)
         except OSError as exc:
             raise Rejected(f"the picture {path.name} is gone") from exc
         key, now = (str(path), stat.st_mtime_ns, stat.st_size), self.services.clock.now()

@@ -52,7 +52,7 @@ async def test_officer_on_wechat_accepts_and_resolves_and_the_reporter_confirms(
     seen = await world.seen(officer)
     await world.deliver()
     shown = await wx.received(officer, seen)
-    assert [item.msgtype for item in shown][0] == "image"  # the report's photo, uploaded and sent
+    assert shown[0].msgtype == "image"  # the report's photo, uploaded and sent
     card = "\n".join(item.text or "" for item in shown if item.msgtype == "text")
     assert case.number in card and "接单" in card and "Tom" not in card
 

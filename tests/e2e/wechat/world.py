@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-
 from shapely import box
 from sqlalchemy import select
 
@@ -144,7 +143,6 @@ async def start_world(
         app_id=APP_ID, app_secret=APP_SECRET, token=TOKEN, aes_key=settings.aes_key, callback_url=url_served
     )
     return WeChatWorld(server, wx, services, channel, clock), db
-
 
 
 @pytest.fixture

@@ -6,10 +6,19 @@ import asyncio
 import os
 import signal
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
+from geo.crs import wgs84_to_gcj02
+from models.db import Database
+from models.migrate import upgrade
+from models.uow import UnitOfWork
 from sandbox.wechat import WeChatSandboxClient, WeChatSandboxServer
 from tests.e2e.wechat.conftest import AES_KEY, APP_ID, APP_SECRET, TOKEN
+from services.clock import ManualClock
+from services.officers import create_invite
+from tests.conftest import make_services
+from tests.e2e.wechat.world import INSIDE, number_of, seed_city
 from tests.integration.open311_world import free_port
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -70,3 +79,48 @@ async def test_run_serves_wechat_without_a_telegram_token(
     errors = (await process.stderr.read()).decode()
     assert process.returncode == 0, errors
     assert "Traceback" not in errors
+
+
+async def test_the_process_jobs_deliver_a_case_to_an_officer_on_wechat(
+    wx_server: WeChatSandboxServer, wx: WeChatSandboxClient, tmp_path: Path, clock: ManualClock
+) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'city.db'}"
+    await upgrade(url)
+    db = Database(url)
+    services = make_services(db, clock, tmp_path)
+    await seed_city(services)
+    async with UnitOfWork(db) as uow:
+        code = (await create_invite(uow.session, "G-1", now=datetime.now(UTC))).code
+        await uow.commit()
+    await db.dispose()
+    port = free_port()
+    await wx.configure_account(
+        app_id=APP_ID, app_secret=APP_SECRET, token=TOKEN, aes_key=None, callback_url=f"http://127.0.0.1:{port}/wechat"
+    )
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot.cli", "run", env=wechat_env(wx_server, tmp_path, port, safe=False), cwd=tmp_path,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    try:
+        assert process.stdout is not None
+        await asyncio.wait_for(process.stdout.readline(), 60)
+        officer = await wx.create_user("王", "zh_CN")
+        assert "东华门网格一" in ((await wx.send_text(officer, f"绑定 {code}")).reply or "")
+        citizen = await wx.create_user("小明", "zh_CN")
+        asked = await wx.send_image(citizen)
+        await wx.send_text(citizen, number_of(asked.reply or "", "暴露垃圾"))
+        lat, lon = wgs84_to_gcj02(*INSIDE)
+        await wx.send_location(citizen, lat, lon)
+        check = await wx.send_text(citizen, "跳过")
+        done = await wx.send_text(citizen, number_of(check.reply or "", "提交"))
+        assert "#1" in (done.reply or "")
+        card = await wx.wait_for(officer, "接单", timeout=30)  # the process's outbox job sent it
+        assert "#1" in (card.text or "")
+    finally:
+        process.send_signal(signal.SIGINT)
+        try:
+            await asyncio.wait_for(process.wait(), 30)
+        except TimeoutError:
+            process.kill()
+            await process.wait()
+    assert process.returncode == 0

@@ -129,6 +129,19 @@ class Open311Config(BaseModel):
     cache_check_seconds: float = Field(default=0.0, ge=0)
 
 
+class WeChatConfig(BaseModel):
+    """The WeChat Official Account: template messages for notices that find the person outside the 48-hour window.
+
+    ``templates`` maps an outbox notice kind (``case_status``, ``assignment_card``, ``summary``...) to the id of a
+    template approved for the account; its fields ``first``, ``content`` and ``remark`` are filled. A kind without
+    a template waits until the person writes again.
+    """
+
+    templates: dict[str, str] = {}
+    #: Where a click on a template message leads (empty: nowhere).
+    template_url: str = ""
+
+
 class AppConfig(BaseModel):
     """Everything an operator configures about the city, validated."""
 
@@ -142,6 +155,7 @@ class AppConfig(BaseModel):
     outbox: OutboxConfig = OutboxConfig()
     summary: SummaryConfig = SummaryConfig()
     open311: Open311Config = Open311Config()
+    wechat: WeChatConfig = WeChatConfig()
 
     @field_validator("categories")
     @classmethod

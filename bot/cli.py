@@ -173,10 +173,12 @@ def sandbox(
     host: str = typer.Option("127.0.0.1", help="Address to listen on"),
     rate_limits: bool = typer.Option(False, help="Enforce Telegram's rate limits (429 with retry_after)"),
 ) -> None:
-    """Run the offline Telegram Bot API server."""
+    """Run the offline Telegram Bot API server, and the offline WeChat beside it."""
     from sandbox.server import serve
 
     typer.echo(f"sandbox Bot API at http://{host}:{port}/bot<token>/  (Ctrl-C to stop)")
+    typer.echo(f"sandbox WeChat at http://{host}:{port}/cgi-bin/ (CITYBOT_WECHAT_API_BASE=http://{host}:{port}),")
+    typer.echo(f"  its control API at http://{host}:{port}/sandbox/wechat/api/")
     try:
         asyncio.run(serve(host, port, rate_limits=rate_limits))
     except KeyboardInterrupt:

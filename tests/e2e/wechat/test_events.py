@@ -76,5 +76,12 @@ async def test_choices_also_come_as_a_msgmenu_whose_clicks_pick(menus: WeChatWor
     assert "位置" in where
     # A click on the old menu later: its id is the token, which the service refuses now.
     again = (await wx.choose(user, menu, "暴露垃圾")).reply or ""
-    assert again and "位置" not in again
+    assert again == "这个问题已经回答过了。"
     assert number_of(asked.reply or "", "暴露垃圾") == "3"
+
+
+async def test_a_pick_nobody_offers_is_refused_as_a_choice_not_a_button(world: WeChatWorld) -> None:
+    user = await world.wx.create_user("小明", "zh_CN")
+    await world.wx.send_text(user, "/lang")
+    menu_click = await world.wx._act(user, "menu", {"id": "forged:token", "content": "Deutsch"})
+    assert menu_click.reply == "该选项已失效。"

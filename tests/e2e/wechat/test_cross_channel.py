@@ -25,9 +25,7 @@ from tests.e2e.wechat.world import WeChatWorld, seed_city
 
 
 @pytest.fixture
-async def both(
-    bot: RunningBot, wx_server: WeChatSandboxServer, wx: WeChatSandboxClient
-) -> AsyncIterator[WeChatWorld]:
+async def both(bot: RunningBot, wx_server: WeChatSandboxServer, wx: WeChatSandboxClient) -> AsyncIterator[WeChatWorld]:
     """The Telegram bot polling its sandbox, and the WeChat channel built over the same services."""
     services = bot.services
     assert services is not None

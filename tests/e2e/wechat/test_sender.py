@@ -3,10 +3,14 @@ accounts, an unreachable WeChat, and no part sent twice."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
 from channels.wechat import CHANNEL
 from channels.wechat.api import WeChatApi
+from channels.wechat.bootstrap import queue_undelivered
+from channels.wechat.errors import OutsideWindow, UserUnsubscribed
 from channels.wechat.sender import WeChatSender
 from channels.wechat.settings import WeChatSettings
 from models.identities import UserIdentity
@@ -109,3 +113,16 @@ async def test_an_unreachable_wechat_is_a_transient_error(world: WeChatWorld) ->
         item = Outgoing(1, "o-someone", Message((Text.raw("hello"),)), "zh_CN", "case_status")
         with pytest.raises(TransientError):
             await sender.deliver(item)
+
+
+async def test_an_answer_custom_send_could_not_deliver_waits_in_the_outbox(world: WeChatWorld) -> None:
+    user = await known(world)
+    await world.wx.advance_clock(timedelta(hours=49))
+    await queue_undelivered(world.services, user.openid, ["第二段回答"], OutsideWindow(45015, "out of time"))
+    await queue_undelivered(world.services, user.openid, ["不会发送"], UserUnsubscribed(43004, "require subscribe"))
+    await world.deliver()
+    assert "第二段回答" not in await world.wx.texts(user)
+    await world.wx.send_text(user, "/help")
+    await world.deliver()
+    texts = await world.wx.texts(user)
+    assert texts.count("第二段回答") == 1 and "不会发送" not in texts

@@ -70,10 +70,12 @@ async def remember(
 
 async def forget(services: Services, channel: str, address: str) -> None:
     """The account's last message offered nothing: no number means anything now."""
+    where = (OfferedChoices.channel == channel, OfferedChoices.address == address)
     async with UnitOfWork(services.db) as uow:
-        await uow.session.execute(
-            delete(OfferedChoices).where(OfferedChoices.channel == channel, OfferedChoices.address == address)
-        )
+        # Most answers follow no list: a read first, so they take no write lock.
+        if await uow.session.scalar(select(OfferedChoices.channel).where(*where)) is None:
+            return
+        await uow.session.execute(delete(OfferedChoices).where(*where))
         await uow.commit()
 
 

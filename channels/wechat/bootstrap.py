@@ -16,12 +16,13 @@ from aiohttp import web
 from channels.wechat.adapter import CHANNEL, WeChatAdapter
 from channels.wechat.api import WeChatApi
 from channels.wechat.callback import WeChatCallback
-from channels.wechat.errors import WeChatApiError
+from channels.wechat.errors import UserUnsubscribed, WeChatApiError
 from channels.wechat.sender import WeChatSender
 from channels.wechat.settings import CALLBACK_PATH, WeChatSettings
 from models.receipts import ReceiptBook
 from services.context import Services
 from services.conversation import Conversation
+from services.outbox import Contact, queue_final_texts
 
 log = logging.getLogger(__name__)
 
@@ -63,6 +64,20 @@ class WeChatChannel:
         await self.api.close()
 
 
+#: The outbox kind of an answer that custom-send could not deliver at once.
+KIND_ANSWER = "wechat_answer"
+
+
+async def queue_undelivered(services: Services, user: str, texts: list[str], error: WeChatApiError) -> None:
+    """Answers custom-send could not hand over go to the outbox (held there until the person writes, if need be);
+    nothing is queued for a follower who unfollowed."""
+    if isinstance(error, UserUnsubscribed):
+        log.info("wechat: %d answer(s) to %s dropped: unfollowed", len(texts), user)
+        return
+    log.warning("wechat: %d answer(s) to %s queued after: %s", len(texts), user, error)
+    await queue_final_texts(services.db, Contact(CHANNEL, user), texts, kind=KIND_ANSWER, now=services.clock.now())
+
+
 def build_wechat(
     services: Services,
     settings: WeChatSettings,
@@ -77,11 +92,13 @@ def build_wechat(
     api = WeChatApi(settings, services.clock)
     adapter = WeChatAdapter(services, api, conversation or Conversation(services), msgmenu=settings.msgmenu)
 
-    async def undelivered(user: str, texts: list[str], error: WeChatApiError) -> None:
-        log.warning("wechat: %d answer(s) to %s not delivered: %s", len(texts), user, error)
-
     callback = WeChatCallback(
-        settings, adapter, api, ReceiptBook(services.db, CHANNEL), services.clock, on_undelivered=undelivered
+        settings,
+        adapter,
+        api,
+        ReceiptBook(services.db, CHANNEL),
+        services.clock,
+        on_undelivered=lambda user, texts, error: queue_undelivered(services, user, texts, error),
     )
     sender = WeChatSender(api, services, msgmenu=settings.msgmenu)
     if register:

@@ -16,11 +16,14 @@ from channels.wechat.numbered import NumberedChoice, render_msgmenu, render_numb
 from services.context import Services
 from services.conversation import Reply
 from services.conversation.replies import Choices
+from services.conversation.turn import STALE
 from services.i18n import LOCALES, N_, Translator
 from services.messages import Message, PhotoRef, Text, render_line, render_lines
 from services.offered import OfferedItem
 
 LOCATION_HINT = N_("In WeChat: tap ＋ and then Location (位置) to send a place, or type the address.")
+#: WeChat has no buttons: a refused pick is told as a choice that no longer holds.
+STALE_CHOICE = N_("That choice is no longer valid.")
 
 
 @dataclass
@@ -78,7 +81,8 @@ def render_reply(services: Services, reply: Reply, *, msgmenu: bool = False) -> 
     """A conversation reply: an alert alone, or the toast, the edited message and the messages, lead first."""
     t = Translator(reply.locale)
     if reply.alert is not None:
-        return Rendered(texts=[render_line(services, reply.alert, t)])
+        alert = Text(STALE_CHOICE) if reply.alert.msgid == STALE else reply.alert
+        return Rendered(texts=[render_line(services, alert, t)])
     out = Rendered()
     lead: tuple[Text, ...] = tuple(reply.lead)
     if reply.toast is not None:

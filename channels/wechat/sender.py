@@ -75,6 +75,8 @@ class WeChatSender:
         t = Translator(item.locale)
         rendered = render_message(self.services, item.message, t, msgmenu=self.msgmenu)
         parts = await self._parts(item.address, rendered.photos, rendered.texts, rendered.menu)
+        if not parts:
+            raise Rejected("nothing in this notice can be shown on WeChat")
         done = self._progress.get(item.row_id, 0)
         try:
             for index in range(done, len(parts)):
@@ -146,7 +148,9 @@ class WeChatSender:
             elif photo is not None and photo.channel == CHANNEL and photo.file_id:
                 pictures.append(photo.file_id)  # sent to us on WeChat: its media_id serves for three days
             else:
-                raise Rejected(f"photo {ref.photo_id} has no copy WeChat can be sent")
+                # Another channel's picture without a kept copy (an after-photo taken on Telegram): the rest of
+                # the notice still goes.
+                log.warning("wechat: photo %s has no copy WeChat can be sent; left out", ref.photo_id)
         return pictures
 
     async def _upload(self, path: Path) -> str:

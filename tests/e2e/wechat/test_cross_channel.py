@@ -19,15 +19,14 @@ from services.officers import add_officer
 from services.summary.broadcast import queue_due_week
 from services.users import Identity
 from tests.e2e.conftest import RunningBot
+from tests.e2e.test_report_flow import jpeg
 from tests.e2e.wechat.conftest import APP_ID, APP_SECRET, TOKEN
 from tests.e2e.wechat.test_officer_loop import report
 from tests.e2e.wechat.world import WeChatWorld, seed_city
 
 
 @pytest.fixture
-async def both(
-    bot: RunningBot, wx_server: WeChatSandboxServer, wx: WeChatSandboxClient
-) -> AsyncIterator[WeChatWorld]:
+async def both(bot: RunningBot, wx_server: WeChatSandboxServer, wx: WeChatSandboxClient) -> AsyncIterator[WeChatWorld]:
     """The Telegram bot polling its sandbox, and the WeChat channel built over the same services."""
     services = bot.services
     assert services is not None
@@ -64,6 +63,18 @@ async def test_a_wechat_report_reaches_a_telegram_officer_and_the_answer_comes_b
     await deliver_due(both.services)
     told = await both.wx.wait_for(citizen, "已由网格员接单")
     assert case.number in (told.text or "")
+
+    # Resolved on Telegram with an after-photo WeChat cannot be sent: the before-photo and the question still go.
+    card = next(m for m in reversed(await client.bot_messages(officer.chat_id)) if m.buttons)
+    await client.press(officer, card, "Resolve")
+    await client.wait_for_message(officer.chat_id, "Send a photo of the fixed place")
+    await client.send_photo(officer, jpeg(), caption="Cleaned up")
+    await client.wait_for_message(officer.chat_id, "is resolved")
+    seen = await both.seen(citizen)
+    await deliver_due(both.services)
+    shown = await both.wx.received(citizen, seen)
+    assert [item.msgtype for item in shown] == ["image", "text", "text"]
+    assert "问题解决了吗" in (shown[-1].text or "") and "Cleaned up" in (shown[-1].text or "")
 
 
 async def test_the_weekly_summary_reaches_a_wechat_subscriber_with_its_chart(both: WeChatWorld) -> None:

@@ -13,11 +13,14 @@ from geo.crs import wgs84_to_gcj02
 from models.db import Database
 from models.migrate import upgrade
 from models.uow import UnitOfWork
+from sandbox.client import SandboxClient
+from sandbox.server import SandboxServer
 from sandbox.wechat import WeChatSandboxClient, WeChatSandboxServer
-from tests.e2e.wechat.conftest import AES_KEY, APP_ID, APP_SECRET, TOKEN
 from services.clock import ManualClock
 from services.officers import create_invite
 from tests.conftest import make_services
+from tests.e2e.conftest import process_env
+from tests.e2e.wechat.conftest import AES_KEY, APP_ID, APP_SECRET, TOKEN
 from tests.e2e.wechat.world import INSIDE, number_of, seed_city
 from tests.integration.open311_world import free_port
 
@@ -124,3 +127,41 @@ async def test_the_process_jobs_deliver_a_case_to_an_officer_on_wechat(
             process.kill()
             await process.wait()
     assert process.returncode == 0
+
+
+async def test_run_serves_telegram_and_wechat_together(
+    sandbox: SandboxServer, client: SandboxClient, wx_server: WeChatSandboxServer, wx: WeChatSandboxClient,
+    tmp_path: Path,
+) -> None:  # fmt: skip
+    port = free_port()
+    env = wechat_env(wx_server, tmp_path, port, safe=False)
+    telegram = process_env(sandbox, env["CITYBOT_DATABASE_URL"], tmp_path / "data")
+    env.update({k: v for k, v in telegram.items() if k.startswith("CITYBOT_TELEGRAM")})
+    await wx.configure_account(
+        app_id=APP_ID, app_secret=APP_SECRET, token=TOKEN, aes_key=None, callback_url=f"http://127.0.0.1:{port}/wechat"
+    )
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot.cli", "run", env=env, cwd=tmp_path,
+        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    try:
+        person = await client.create_user(first_name="Anna", language_code="en")
+        await client.send_command(person, "/start")
+        assert "Hello Anna!" in (await client.wait_for_message(person.chat_id, timeout=60)).text
+        follower = await wx.create_user("Tom", "en")
+        for _ in range(100):  # the callback starts with the bot's start-up hooks
+            answer = await wx.subscribe(follower)
+            if answer.reply:
+                break
+            await asyncio.sleep(0.2)
+        assert (answer.reply or "").startswith("Hello! I am the city's street-care assistant.")
+    finally:
+        process.send_signal(signal.SIGINT)
+        try:
+            await asyncio.wait_for(process.wait(), 30)
+        except TimeoutError:
+            process.kill()
+            await process.wait()
+    assert process.stderr is not None
+    errors = (await process.stderr.read()).decode()
+    assert process.returncode == 0, errors

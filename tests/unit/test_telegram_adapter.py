@@ -80,6 +80,14 @@ def test_the_lead_joins_the_first_message_unless_a_keyboard_is_taken_away(render
         ("case:accept:17:x", None),
         ("case:explode:17", None),
         ("case:accept:1234567890123", None),
+        ("case:open:17", ("open", 17, "")),
+        ("case:reassign:17", ("reassign", 17, "")),
+        ("case:extend:17:4h", ("extend", 17, "4h")),
+        ("case:extend:17:1d", ("extend", 17, "1d")),
+        ("case:extend:17", None),
+        ("case:extend:17:4x", None),
+        ("case:extend:17:9999d", None),
+        ("case:open:17:x", None),
     ],
 )
 def test_case_tokens_are_parsed_strictly(token: str, parsed: tuple[str, int, str] | None) -> None:

@@ -22,7 +22,10 @@ SCANNED = ("bot/locales", "services", "channels", "bot", "sandbox/web")
 SUFFIXES = (".po", ".py", ".js", ".html", ".css")
 #: Emoji a message may well use next (ranks, votes, alarms, places...), cut in ahead so a new message rarely needs a
 #: new cut; a few kilobytes each.
-LIKELY = "❌❗❓✔✏⭐⌛⏱⏸▶◀⬅➡⬆⬇🔁🔄🔍🔒🔓🔗🔴🟠🟡🟢🔵🟣⚫⚪📊📈📉📅📆📌📝📢📣📤📥📦🗂🗑🗺🏆🥇🥈🥉👍👎👋🙏👀💬🕒🚫🚧🚗🚲🛵🧹🚮🏗🌳💡🙂😊"
+LIKELY = (
+    "❌❗❓✔✏⭐⌛⏱⏸▶◀⬅➡⬆⬇🔁🔄🔍🔒🔓🔗🔴🟠🟡🟢🔵🟣⚫⚪📊📈📉📅📆📌📝"
+    "📢📣📤📥📦🗂🗑🗺🏆🥇🥈🥉👍👎👋🙏👀💬🕒🚫🚧🚗🚲🛵🧹🚮🏗🌳💡🙂😊"
+)
 #: Joiners and selectors that emoji sequences are made of (⚠️ is U+26A0 U+FE0F).
 JOINERS = (0x200D, 0xFE0E, 0xFE0F, 0x20E3)
 

@@ -48,7 +48,7 @@ def prompt(services: Services, draft: ReportDraft) -> list[Message]:
     if step is DraftStep.CATEGORY:
         return [Message((text("What kind of problem is it?"),), category_choices(services, draft.id))]
     if step is DraftStep.LOCATION:
-        where = text("Where is it? Tap «📍 Send my location» below, share a place, or type an address.")
+        where = text("Where is it? Tap «📍 Send my location» below, share a place, or type an address or coordinates.")
         asked = [Message((where,), ask_location=True)]
         if draft.exif_lat is not None and draft.exif_lon is not None:
             use = Choice(text("Use the photo's location"), tokens.draft("exif", draft.id))

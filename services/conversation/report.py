@@ -87,6 +87,8 @@ async def _locate(turn: Turn, lat: float, lon: float, address: str | None, sourc
         # The refusal, followed by the question still open (so the citizen knows where they are).
         asked = prompt(turn.services, state.draft) if state.draft is not None else []
         return Reply(lead=(refusal(err),), messages=asked)
+    if intake.place_unconfirmed(draft):  # far outside the city: asked to confirm (now, or at the location step)
+        return Reply(messages=prompt(turn.services, draft))
     return Reply(lead=(location_saved(draft),), messages=prompt(turn.services, draft), end_location=True)
 
 

@@ -57,15 +57,36 @@ async def _category(turn: Turn, draft: ReportDraft, code: str) -> Reply:
 
 
 async def _photo_location(turn: Turn, draft: ReportDraft, _: str) -> Reply:
-    if draft.lat is not None and draft.lon is not None:
+    if draft.lat is not None and draft.lon is not None and not intake.place_unconfirmed(draft):
         return Reply(alert=Text(LOCATION_SET))
-    intake.use_photo_location(turn.services, draft)
+    await intake.use_photo_location(turn.services, turn.session, draft)
+    if intake.place_unconfirmed(draft):
+        return Reply(edit=Edit((text("Using the photo's location."),)), messages=prompt(turn.services, draft))
     return Reply(
         edit=Edit((text("Using the photo's location."),)),
         lead=(location_saved(draft),),
         messages=prompt(turn.services, draft),
         end_location=True,
     )
+
+
+async def _far_anyway(turn: Turn, draft: ReportDraft, _: str) -> Reply:
+    if not intake.place_unconfirmed(draft):
+        return Reply(alert=Text(LOCATION_SET if draft.lat is not None else ANSWERED))
+    intake.confirm_place(turn.services, draft)
+    return Reply(
+        edit=Edit((text("Using this place, outside the city's area."),)),
+        lead=(location_saved(draft),),
+        messages=prompt(turn.services, draft),
+        end_location=True,
+    )
+
+
+async def _far_other(turn: Turn, draft: ReportDraft, _: str) -> Reply:
+    if not intake.place_unconfirmed(draft):
+        return Reply(alert=Text(LOCATION_SET if draft.lat is not None else ANSWERED))
+    intake.clear_place(turn.services, draft)
+    return Reply(edit=Edit((text("That place was not used."),)), messages=prompt(turn.services, draft))
 
 
 async def _skip(turn: Turn, draft: ReportDraft, _: str) -> Reply:
@@ -88,6 +109,8 @@ async def _cancel(turn: Turn, draft: ReportDraft, _: str) -> Reply:
 _ACTIONS: dict[str, Callable[[Turn, ReportDraft, str], Awaitable[Reply]]] = {
     "cat": _category,
     "exif": _photo_location,
+    "far": _far_anyway,
+    "move": _far_other,
     "skip": _skip,
     "submit": _submit,
     "cancel": _cancel,

@@ -34,7 +34,7 @@ async def test_an_old_category_keyboard_does_not_change_the_category(
     await client.press(li, picker, "暴露垃圾")
     await client.wait_for_message(li.chat_id, "问题在哪里？")
     said = len(await client.bot_messages(li.chat_id))
-    assert old_picker.buttons  # the first keyboard is still shown
+    assert (await as_shown_now(client, li.chat_id, old_picker.message_id)).buttons  # the first keyboard is still shown
     answer = await client.wait_for_answer(await client.press(li, old_picker, "其他"))
     assert answer.show_alert and answer.text == "这条上报已进入下一步，问题类别已经选定。"
     await client.send_location(li, *INSIDE)

@@ -15,7 +15,7 @@ from models.cases import Case, CaseEvent, RoutedBy
 from models.grid import GridUnit
 from models.status import CLOCK_RUNNING, CaseStatus, transition
 from models.users import User
-from services import deadlines, notify
+from services import case_cards, deadlines, notify
 from services.cases.access import (
     CaseActionError,
     chain_of,
@@ -34,6 +34,17 @@ from services.messages import when
 from services.routing import unit_chain
 
 S = CaseStatus
+
+PLACED = N_("Case {number} was already placed: it is {status} now. /assign can still move it.")
+
+
+async def place(services: Services, session: AsyncSession, case_id: int, user: User, unit_id: str) -> Case:
+    """A placing card's "Assign to …": ``reassign``, refused once the case no longer needs placing (a stale card)."""
+    case = await lock_case(session, case_id)
+    await require_supervisor(session, user, case)
+    if not await case_cards.needs_placing(session, case):
+        raise CaseActionError(PLACED, number=case.number, status=case.status)
+    return await reassign(services, session, case_id, user, unit_id)
 
 
 async def reassign(services: Services, session: AsyncSession, case_id: int, user: User, unit_id: str) -> Case:
@@ -60,6 +71,7 @@ async def reassign(services: Services, session: AsyncSession, case_id: int, user
     )
     await forget_input(session, user)
     await notify.notify_followers(services, session, case, "dispatched", unit=unit.name)
+    await case_cards.refresh_cards(services, session, case)
     return case
 
 
@@ -83,6 +95,7 @@ async def send_back(services: Services, session: AsyncSession, case_id: int, use
         action="send_back",
         headline=headline,
     )
+    await case_cards.refresh_cards(services, session, case)
     return case
 
 
@@ -105,6 +118,7 @@ async def reject(services: Services, session: AsyncSession, case_id: int, user: 
     case.next_check_at = None
     await forget_input(session, user)
     await notify.notify_followers(services, session, case, "rejected", reason=reason)
+    await case_cards.refresh_cards(services, session, case)
     return case
 
 
@@ -131,6 +145,7 @@ async def extend_deadline(services: Services, session: AsyncSession, case_id: in
         N_("The deadline of case {number} was extended (延期) to {deadline}."),
         {"deadline": when(due)},
     )
+    await case_cards.refresh_cards(services, session, case)
     return due
 
 
@@ -152,6 +167,7 @@ async def suspend(services: Services, session: AsyncSession, case_id: int, user:
         {"reason": reason},
     )
     await notify.notify_followers(services, session, case, "suspended", reason=reason)
+    await case_cards.refresh_cards(services, session, case)
     return case
 
 
@@ -173,6 +189,7 @@ async def resume(services: Services, session: AsyncSession, case_id: int, user: 
         {"deadline": when(case.due_at)},
     )
     await notify.notify_followers(services, session, case, "resumed")
+    await case_cards.refresh_cards(services, session, case)
     return case
 
 
@@ -200,6 +217,7 @@ async def close_on_behalf(services: Services, session: AsyncSession, case_id: in
         {"note": note},
     )
     await notify.notify_followers(services, session, case, "closed_by_supervisor", note=note)
+    await case_cards.refresh_cards(services, session, case)
     return case
 
 

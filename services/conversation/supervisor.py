@@ -10,6 +10,7 @@ from collections.abc import Awaitable, Callable
 from models.cases import Case
 from services import cases
 from services.cases import CaseActionError, HistoryEntry
+from services.cases.supervisor import place
 from services.conversation.commands import SUPERVISORS
 from services.conversation.events import Command
 from services.conversation.officer import place_of, task_line
@@ -177,9 +178,7 @@ async def pick(turn: Turn, action: str, case_id: int, unit_id: str) -> Reply:
     """Choices on a returned or unrouted case: assign to a unit, send back, reject (asks for the reason)."""
     try:
         if action == "assign":
-            done = await _dispatched(
-                turn, await cases.reassign(turn.services, turn.session, case_id, turn.user, unit_id)
-            )
+            done = await _dispatched(turn, await place(turn.services, turn.session, case_id, turn.user, unit_id))
         elif action == "sendback":
             case = await cases.send_back(turn.services, turn.session, case_id, turn.user)
             done = text("Case {number} was sent back to its unit.", number=case.number)

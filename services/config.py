@@ -40,6 +40,9 @@ class CategoryRule(BaseModel):
 
 class RoutingConfig(BaseModel):
     snap_distance_m: float = 100.0
+    #: A reported place farther than this from the city's area (the hull of every unit) is confirmed by the
+    #: citizen before it is used; 0 never asks.
+    far_from_city_m: float = Field(5000.0, ge=0)
     category_rules: list[CategoryRule] = []
 
 

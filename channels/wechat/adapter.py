@@ -45,8 +45,10 @@ log = logging.getLogger(__name__)
 
 #: The account menu's CLICK keys and the commands they stand for.
 MENU_COMMANDS = {"REPORT": "report", "MY": "my", "HELP": "help"}
-#: ``绑定 7KQ2MX9A`` or ``bind 7KQ2MX9A``: a staff invite's short code.
-_BIND = re.compile(r"^\s*(?:绑定|bind)\s*[:：]?\s*(\S.*)?$", re.IGNORECASE)
+#: ``绑定 7KQ2MX9A``, ``绑定7KQ2MX9A``, ``bind 7KQ2-MX9A`` (a staff invite's short code), or the word alone.
+_BIND = re.compile(
+    r"^\s*(?:绑定|bind)\s*$|^\s*(?:绑定\s*[:：]?|bind\s*[:：]|bind\s)\s*([A-Za-z0-9-]{4,24})\s*$", re.IGNORECASE
+)
 #: Something meant as a list number ("7", "#7", "第7项"), even when no item has it.
 _NUMBER_LIKE = re.compile(r"^\s*(?:#|no\.?|第)?\s*[\d０-９]{1,3}\s*(?:项|个|号|条)?\s*[.。、)）]?\s*$", re.IGNORECASE)
 PHOTO_LOST = N_("Sorry, I could not get that photo from WeChat. Please send it again.")
@@ -54,6 +56,14 @@ PHOTO_LOST = N_("Sorry, I could not get that photo from WeChat. Please send it a
 _LANGUAGES_KEPT = 10_000
 
 Deferred = Callable[[], Awaitable[None]]
+
+
+def bind_code(text: str) -> str | None:
+    """The invite code in ``绑定 <code>`` / ``bind <code>`` ("" for the word alone); None for any other text."""
+    found = _BIND.match(text)
+    if found is None:
+        return None
+    return found.group(1) or ""
 
 
 class WeChatAdapter:
@@ -109,9 +119,9 @@ class WeChatAdapter:
 
     async def _text(self, user: str, said: str, menu_id: str | None) -> Event | str:
         text = said.strip()
-        bind = _BIND.match(text)
-        if bind:
-            return Command("bind", tuple((bind.group(1) or "").split()), text.split()[0] if text else "")
+        code = bind_code(text)
+        if code is not None:
+            return Command("bind", (code,) if code else (), "bind")
         if text.startswith("/") and len(text) > 1:
             words = text.split()
             return Command(words[0][1:].lower(), tuple(words[1:]), words[0])

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from models.cases import Case, Photo, PhotoKind
 from models.status import CaseStatus, transition
 from models.users import User
-from services import deadlines, notify, responsibility
+from services import case_cards, deadlines, notify, responsibility
 from services.cases.access import (
     CaseActionError,
     chain_of,
@@ -64,6 +64,7 @@ async def _claim(services: Services, session: AsyncSession, case: Case, user: Us
         keep_user_id=user.id,
     )
     await notify.notify_followers(services, session, case, "accepted")
+    await case_cards.refresh_cards(services, session, case)
 
 
 async def _require_workable(services: Services, session: AsyncSession, case: Case, user: User) -> None:
@@ -109,6 +110,7 @@ async def resolve(
     deadlines.plan_next_check(services, case, now)  # the reporter's confirmation timeout
     await forget_input(session, user)
     await notify.notify_followers(services, session, case, "resolved", note=note)
+    await case_cards.refresh_cards(services, session, case)
     return case
 
 
@@ -151,4 +153,5 @@ async def return_case(services: Services, session: AsyncSession, case_id: int, u
         {"name": name, "reason": reason},
         choices=await assign_buttons(session, case),
     )
+    await case_cards.refresh_cards(services, session, case)
     return case

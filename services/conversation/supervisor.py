@@ -10,6 +10,7 @@ from collections.abc import Awaitable, Callable
 from models.cases import Case
 from services import cases
 from services.cases import CaseActionError, HistoryEntry
+from services.cases.supervisor import place
 from services.conversation.commands import SUPERVISORS
 from services.conversation.events import Command
 from services.conversation.officer import place_of, task_line
@@ -19,7 +20,7 @@ from services.i18n import N_
 from services.messages import Message, Text, category, status, text, when
 
 SUPERVISOR_ACTIONS = frozenset({"assign", "sendback", "reject"})
-ESCALATION_ACTIONS = frozenset({"open", "extend", "reassign"})
+ESCALATION_ACTIONS = frozenset({"open", "extend", "reassign", "move"})
 ACTION_LABELS = {
     "report": N_("reported"),
     "duplicate": N_("linked to an earlier report of the same problem"),
@@ -184,13 +185,18 @@ async def decision_command(turn: Turn, command: Command) -> Reply:
 
 
 async def _escalation_pick(turn: Turn, action: str, case_id: int, argument: str) -> Reply:
-    """Choices on an escalation notice: open the case, extend its deadline, or reassign it (units offered next)."""
+    """Choices on an escalation notice: open the case, extend its deadline, or reassign it (the units are offered
+    next, as ``move`` choices)."""
     try:
         if action == "open":
             case, history = await cases.case_for_staff(turn.session, case_id, turn.user)
             return Reply(messages=[Message(await _details(turn, case, history))])
         if action == "extend":
             return Reply.say(await _extend(turn, case_id, (argument,)))
+        if action == "move":
+            reply = Reply.say(await _assign(turn, case_id, (argument,)))
+            reply.edit = Edit(None, ())  # moved: the other units on offer go
+            return reply
         case, choices = await cases.reassign_choices(turn.session, case_id, turn.user)
     except CaseActionError as err:
         return Reply(alert=case_refusal(err))
@@ -208,9 +214,7 @@ async def pick(turn: Turn, action: str, case_id: int, argument: str) -> Reply:
     unit_id = argument
     try:
         if action == "assign":
-            done = await _dispatched(
-                turn, await cases.reassign(turn.services, turn.session, case_id, turn.user, unit_id)
-            )
+            done = await _dispatched(turn, await place(turn.services, turn.session, case_id, turn.user, unit_id))
         elif action == "sendback":
             case = await cases.send_back(turn.services, turn.session, case_id, turn.user)
             done = text("Case {number} was sent back to its unit.", number=case.number)

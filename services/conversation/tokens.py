@@ -13,7 +13,7 @@ import re
 MAX_BYTES = 64
 
 _CASE = re.compile(r"case:(accept|resolve|return|fixed|notfixed|sendback|reject|open|reassign):([0-9]{1,12})")
-_ASSIGN = re.compile(r"case:assign:([0-9]{1,12}):(.+)", re.DOTALL)
+_ASSIGN = re.compile(r"case:(assign|move):([0-9]{1,12}):(.+)", re.DOTALL)
 _EXTEND = re.compile(r"case:extend:([0-9]{1,12}):([0-9]{1,3}[hd])")
 _DRAFT = re.compile(r"draft:([^:]*):([0-9]{1,12})(?::([^:]*))?")
 _MY_CASE = re.compile(r"my:case:([0-9]{1,12})")
@@ -46,10 +46,11 @@ def parse_draft(token: str) -> tuple[str, int, str] | None:
 
 
 def parse_case(token: str) -> tuple[str, int, str] | None:
-    """(action, case id, argument) of a case token, or None: the argument is the unit id for ``assign``, the
-    amount for ``extend``, empty for the others."""
+    """(action, case id, argument) of a case token, or None: the argument is the unit id for ``assign`` (placing a
+    case that waits for it) and ``move`` (moving one a unit is handling), the amount for ``extend``, empty for the
+    others."""
     if found := _ASSIGN.fullmatch(token):
-        return "assign", int(found[1]), found[2]
+        return found[1], int(found[2]), found[3]
     if found := _EXTEND.fullmatch(token):
         return "extend", int(found[1]), found[2]
     if found := _CASE.fullmatch(token):

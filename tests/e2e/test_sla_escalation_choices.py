@@ -54,6 +54,8 @@ async def test_the_escalation_notice_offers_open_extend_and_reassign(
     await client.wait_for_message(city.boss.chat_id, "was dispatched to 东华门网格二")
     moved = await status(bot, case_id)
     assert moved.unit_id == "G-2" and moved.status == CaseStatus.DISPATCHED
+    # The units' choices go once one is picked; an old copy of the offer changes nothing more.
+    assert (await client.wait_for_edit(city.boss.chat_id, lambda m: m.message_id == where.message_id)).buttons == []
 
 
 async def test_an_officer_cannot_use_a_supervisors_escalation_choices(
@@ -66,7 +68,7 @@ async def test_an_officer_cannot_use_a_supervisors_escalation_choices(
     # A modified client sends the tokens from the officer's own chat: re-checked, refused, nothing changes.
     officer = city.officer_c
     anchor = (await client.bot_messages(officer.chat_id))[-1]
-    for token in (f"case:extend:{case_id}:1d", f"case:reassign:{case_id}"):
+    for token in (f"case:extend:{case_id}:1d", f"case:reassign:{case_id}", f"case:move:{case_id}:G-2"):
         query = await client.press(officer, anchor, token, forge=True)
         answer = await client.wait_for_answer(query)
         assert answer.show_alert and f"#{case_id}" in (answer.text or "")

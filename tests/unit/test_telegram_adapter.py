@@ -65,7 +65,8 @@ def test_the_lead_joins_the_first_message_unless_a_keyboard_is_taken_away(render
     [plain] = compose(Reply(lead=lead, end_location=True))
     assert isinstance(renderer.markup(plain), ReplyKeyboardRemove)
     ask = Said(
-        (text("Where is it? Tap «📍 Send my location» below, share a place, or type an address."),), ask_location=True
+        (text("Where is it? Tap «📍 Send my location» below, share a place, or type an address or coordinates."),),
+        ask_location=True,
     )
     markup = renderer.markup(ask)
     assert isinstance(markup, ReplyKeyboardMarkup) and markup.keyboard[0][0].text == "📍 发送我的位置"
@@ -88,6 +89,7 @@ def test_the_lead_joins_the_first_message_unless_a_keyboard_is_taken_away(render
         ("case:extend:17:4x", None),
         ("case:extend:17:9999d", None),
         ("case:open:17:x", None),
+        ("case:move:17:DC-DS-01", ("move", 17, "DC-DS-01")),
     ],
 )
 def test_case_tokens_are_parsed_strictly(token: str, parsed: tuple[str, int, str] | None) -> None:

@@ -72,6 +72,11 @@ class WeChatSender:
 
     async def deliver(self, item: Outgoing) -> list[str]:
         """Render ``item`` and send it; returns one id per part sent (WeChat gives custom-send messages none)."""
+        if item.replaces is not None:
+            # A replacement of an earlier card (its status changed, its choices went): WeChat cannot edit a message
+            # it has sent, and a new message per case step would only spend the person's 48-hour allowance. The
+            # earlier list stays answerable, and the service refuses a number that no longer holds.
+            return list(item.replaces)
         t = Translator(item.locale)
         rendered = render_message(self.services, item.message, t, msgmenu=self.msgmenu)
         parts = await self._parts(item.address, rendered.photos, rendered.texts, rendered.menu)

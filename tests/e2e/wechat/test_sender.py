@@ -34,14 +34,16 @@ async def known(world: WeChatWorld, name: str = "小明", language: str = "zh_CN
     return user
 
 
-async def notify(world: WeChatWorld, user: WxUser, message: Message, kind: str = "case_status") -> int:
-    """Queue ``message`` for ``user``; returns the row id."""
+async def notify(
+    world: WeChatWorld, user: WxUser, message: Message, kind: str = "case_status", ref_id: int | None = None
+) -> int:
+    """Queue ``message`` for ``user`` (``ref_id``: as an edit of that earlier row); returns the row id."""
     async with UnitOfWork(world.services.db) as uow:
         person = await user_by_identity(uow.session, CHANNEL, user.openid)
         assert person is not None
         row = await enqueue(
             uow.session, to=Contact(CHANNEL, user.openid), message=message, kind=kind,
-            now=world.clock.now(), user_id=person.id,
+            now=world.clock.now(), user_id=person.id, ref_id=ref_id,
         )  # fmt: skip
         await uow.commit()
         return row.id
@@ -73,6 +75,19 @@ async def test_choices_in_a_notice_are_numbered_and_answerable_in_the_readers_la
     assert shown.text == "Report #999\n1. Fixed\n2. Not fixed\nReply with a number from 1 to 2, or the item's text."
     refused = (await world.wx.send_text(user, "2")).reply or ""  # a case that does not exist: refused, not run
     assert refused == "There is no case #999."
+
+
+async def test_an_edit_of_an_earlier_card_sends_nothing_new(world: WeChatWorld) -> None:
+    user = await known(world, "Tom", "en")
+    seen = await world.seen(user)
+    card = await notify(world, user, Message((Text.raw("New case #999"),)), kind="assignment_card")
+    await world.deliver()
+    assert [item.text for item in await world.wx.received(user, seen)] == ["New case #999"]
+    after = await world.seen(user)
+    edit = await notify(world, user, Message((Text.raw("Case #999 is closed"),)), kind="assignment_edit", ref_id=card)
+    await world.deliver()
+    assert await world.wx.received(user, after) == []  # WeChat cannot edit: no second message per case step
+    assert (await status_of(world, edit))[0] == DeliveryStatus.SENT
 
 
 async def test_over_the_windows_allowance_the_rest_waits_and_nothing_is_sent_twice(world: WeChatWorld) -> None:

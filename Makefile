@@ -26,9 +26,10 @@ test: install
 demo: install
 	$(BIN)/citybot demo --port $(PORT)
 
-# Refresh docs/screenshot.png (the README's picture) from the browser test.
+# Refresh docs/screenshot.png and docs/screenshot-wechat.png (the README's pictures) from the browser tests.
 screenshot: install
-	CITYBOT_SCREENSHOT=1 $(BIN)/python -m pytest -q tests/browser
+	CITYBOT_SCREENSHOT=1 $(BIN)/python -m pytest -q tests/browser/test_demo_loop.py
+	CITYBOT_SCREENSHOT=1 $(BIN)/python -m pytest -q tests/browser/test_demo_wechat.py
 
 bench: install
 	$(BIN)/python -m bench

@@ -79,7 +79,10 @@ def _deployed_application(*, jobs: bool) -> tuple[Settings, Any]:
 
     settings = load_settings()
     if not settings.telegram_token:
-        fail("CITYBOT_TELEGRAM_TOKEN is not set; get a token from @BotFather and export it")
+        fail(
+            "CITYBOT_TELEGRAM_TOKEN is not set; get a token from @BotFather and export it "
+            "(or set CITYBOT_WECHAT_APP_ID to serve only WeChat)"
+        )
     setup_logging(settings)
     upgrade_sync(settings.database_url)
     return settings, build_application(settings, jobs=jobs)
@@ -106,11 +109,24 @@ def webhook_secret(settings: Settings) -> str:
 def run(
     jobs: bool = typer.Option(True, help="Also run the outbox sender, SLA sweep and weekly summary here"),
 ) -> None:
-    """Migrate the database and serve Telegram (polling, or a webhook when CITYBOT_WEBHOOK_URL is set)."""
+    """Migrate the database and serve Telegram (polling, or a webhook when CITYBOT_WEBHOOK_URL is set) and, when
+    CITYBOT_WECHAT_APP_ID is set, the WeChat callback (on its own when there is no Telegram token)."""
+    from bot.cli_wechat import attach_wechat, run_wechat_only, wechat_settings
+
     settings = load_settings()
+    wechat = wechat_settings(settings)
+    if wechat is not None and not settings.telegram_token:
+        from models.migrate import upgrade_sync
+
+        setup_logging(settings)
+        upgrade_sync(settings.database_url)
+        run_wechat_only(settings, wechat, jobs=jobs)
+        return
     secret = webhook_secret(settings) if settings.webhook_url else None
     settings, application = _deployed_application(jobs=jobs)
     attach_open311(settings, application)
+    if wechat is not None:
+        attach_wechat(wechat, application)
     if settings.webhook_url:
         # Telegram posts to CITYBOT_WEBHOOK_URL; a reverse proxy forwards the same path here, where PTB answers 403
         # to any request without the secret header.
@@ -128,7 +144,12 @@ def run(
 @app.command()
 def worker() -> None:
     """Run only the scheduled jobs (outbox, SLA sweep, summary), no updates: add as many as PostgreSQL allows."""
-    _settings, application = _deployed_application(jobs=True)
+    from bot.cli_wechat import attach_wechat, wechat_settings
+
+    settings, application = _deployed_application(jobs=True)
+    wechat = wechat_settings(settings)
+    if wechat is not None:
+        attach_wechat(wechat, application, serve=False)  # delivers WeChat rows; the callback is `run`'s
 
     async def serve_jobs() -> None:
         async with application:
@@ -152,10 +173,12 @@ def sandbox(
     host: str = typer.Option("127.0.0.1", help="Address to listen on"),
     rate_limits: bool = typer.Option(False, help="Enforce Telegram's rate limits (429 with retry_after)"),
 ) -> None:
-    """Run the offline Telegram Bot API server."""
+    """Run the offline Telegram Bot API server, and the offline WeChat beside it."""
     from sandbox.server import serve
 
     typer.echo(f"sandbox Bot API at http://{host}:{port}/bot<token>/  (Ctrl-C to stop)")
+    typer.echo(f"sandbox WeChat at http://{host}:{port}/cgi-bin/ (CITYBOT_WECHAT_API_BASE=http://{host}:{port}),")
+    typer.echo(f"  its control API at http://{host}:{port}/sandbox/wechat/api/")
     try:
         asyncio.run(serve(host, port, rate_limits=rate_limits))
     except KeyboardInterrupt:

@@ -97,12 +97,12 @@ def officers_invite(
     hours: float = typer.Option(72.0, help="Hours until the link expires"),
     bot_username: str | None = typer.Option(None, envvar="CITYBOT_BOT_USERNAME", help="The bot's @username"),
 ) -> None:
-    """Print a single-use, expiring link that binds whoever opens it."""
+    """Print a single-use, expiring link (and a short code to send on WeChat) that binds whoever uses it."""
     chosen = _role(role)
     if hours <= 0:
         fail("--hours must be positive")
 
-    async def work(services: Services) -> tuple[str, str]:
+    async def work(services: Services) -> tuple[str, str, str]:
         async with UnitOfWork(services.db) as uow:
             invite = await officers.create_invite(
                 uow.session,
@@ -114,16 +114,17 @@ def officers_invite(
             )
             await uow.commit()
             local = invite.expires_at.astimezone(services.tz)
-            return invite.token, local.strftime("%Y-%m-%d %H:%M %Z")
+            return invite.token, invite.code or "", local.strftime("%Y-%m-%d %H:%M %Z")
 
     try:
-        token, expires = run_with_services(work)
+        token, code, expires = run_with_services(work)
     except UnknownUnit as exc:
         fail(f"{exc}; see `citybot grids list`")
     link = officers.invite_link(token, bot_username)
     if link:
         typer.echo(link)
     typer.echo(f"/start {officers.JOIN_PREFIX}{token}")
+    typer.echo(f"Code: {code}  (on WeChat, send: 绑定 {code}  or  bind {code})")
     typer.echo(f"Single use, {chosen.value} of {grid}, valid until {expires}.")
     if not link:
         typer.echo("(set CITYBOT_BOT_USERNAME or --bot-username to get a t.me link)", err=True)

@@ -1,4 +1,5 @@
-"""``citybot demo``: a fresh demo district, the sandbox with its web chat, and the real bot polling it, offline.
+"""``citybot demo``: a fresh demo district, the sandboxes (Telegram and WeChat) with the web chat, and the real bot
+on both channels, offline.
 
 Everything is the production path: the district is imported by the grid import, the bot is
 ``build_application()`` with its jobs, pointed at the sandbox by ``base_url``. Only the clock is an
@@ -19,7 +20,10 @@ from bot.demo_api import ASSETS, SAMPLES, DemoContext, add_routes
 from bot.demo_jobs import cancel_background
 from bot.demo_people import CHANNEL, everyone
 from bot.demo_seed import DemoSeed, seed_demo
+from bot.demo_wechat import populate as populate_wechat
+from bot.demo_wechat import start_wechat
 from bot.settings import Settings
+from channels.wechat.bootstrap import WeChatChannel
 from models.migrate import upgrade
 from sandbox.server import SandboxServer
 from sandbox.state import SandboxState, UserAccount
@@ -44,6 +48,7 @@ class Demo:
     application: Any
     seed: DemoSeed
     data_dir: Path
+    wechat: WeChatChannel | None = None
 
     @property
     def url(self) -> str:
@@ -70,10 +75,12 @@ def fresh_data_dir(data_dir: Path) -> Path:
 
 
 def _populate_sandbox(state: SandboxState) -> list[str]:
-    """The bot, every person, the channel, and the sample photos (their file ids serve the seeded history)."""
+    """The bot, every Telegram person, the channel, and the sample photos (their file ids serve the seeded
+    history)."""
     state.register_bot(DEMO_TOKEN, BOT_USERNAME, "城市随手拍 citybot")
     for person in everyone():
-        state.add_user(UserAccount(id=person.telegram_id, first_name=person.name, language_code=person.language))
+        if person.channel == "telegram":
+            state.add_user(UserAccount(id=person.telegram_id, first_name=person.name, language_code=person.language))
     state.add_group(CHANNEL.chat_id, CHANNEL.title, "channel", CHANNEL.username)
     problems = [name for name in SAMPLES if not name.startswith("clean")]
     return [state.files.add_photo((ASSETS / f"{name}.jpg").read_bytes())[-1]["file_id"] for name in problems]
@@ -98,6 +105,7 @@ async def start_demo(data_dir: Path, *, host: str = "127.0.0.1", port: int = 808
     # Message dates follow the demo clock too, so the chat's times move when the clock control is used.
     setattr(sandbox.state, "now", lambda: int(clock.now().timestamp()))  # noqa: B010
     photo_ids = _populate_sandbox(sandbox.state)
+    populate_wechat(sandbox, clock, everyone())
     offline = _settings(data_dir, None)
     await upgrade(offline.database_url)
     services = build_services(offline, clock=clock, config=demo_config())
@@ -105,6 +113,8 @@ async def start_demo(data_dir: Path, *, host: str = "127.0.0.1", port: int = 808
     context = DemoContext(services, clock, sandbox.state, DEMO_TOKEN)
     add_routes(sandbox.app, context)
     await sandbox.start()
+    # The WeChat channel beside Telegram, in the same process and outbox, as `citybot run` serves both.
+    wechat = await start_wechat(services, sandbox, host)
     application = build_application(_settings(data_dir, sandbox), services, jobs=jobs)
     context.flush = _flusher(application, services)
     await application.initialize()
@@ -114,7 +124,7 @@ async def start_demo(data_dir: Path, *, host: str = "127.0.0.1", port: int = 808
     assert application.updater is not None
     # Short long-polls: stopping the demo never waits for a getUpdates still held open by the sandbox.
     await application.updater.start_polling(poll_interval=0, timeout=2)
-    return Demo(sandbox, services, clock, application, seed, data_dir)
+    return Demo(sandbox, services, clock, application, seed, data_dir, wechat)
 
 
 def _flusher(application: Any, services: Services) -> Any:
@@ -136,6 +146,8 @@ async def stop_demo(demo: Demo) -> None:
     if application.running:
         await application.stop()
     await application.shutdown()
+    if demo.wechat is not None:
+        await demo.wechat.close()
     await demo.sandbox.stop()
     await demo.services.db.dispose()
 

@@ -13,11 +13,12 @@ from typing import Any
 from aiohttp import web
 from yarl import URL
 
-from bot.demo_district import STREETS
+from bot.demo_district import DISTRICT_ID, DISTRICT_NAME, STREETS
 from bot.demo_jobs import STEPS, advance, run_due_jobs
 from bot.demo_map import map_svg, open_case_pins
 from bot.demo_people import CHANNEL, PERSONAS, Person
 from bot.demo_ui import ui_strings
+from bot.demo_wechat import ACCOUNT_NAME, gcj02
 from channels.telegram import CHANNEL as TELEGRAM
 from models.status import OPEN_STATUSES, CaseStatus
 from models.uow import UnitOfWork
@@ -25,7 +26,8 @@ from models.users import Role
 from sandbox.state import SandboxState
 from services.clock import OffsetClock
 from services.context import Services
-from services.conversation.commands import commands_for
+from services.conversation.commands import EVERYONE, commands_for
+from services.conversation.supervisor import DECISIONS
 from services.i18n import Translator, locale_for
 from services.notify import status_label
 from services.users import set_language, user_by_identity
@@ -56,6 +58,7 @@ def _ok(result: Any) -> web.Response:
 
 def _unit_names() -> dict[str, str]:
     names = {street.id: street.name for street in STREETS}
+    names[DISTRICT_ID] = DISTRICT_NAME
     names.update({c.id: c.name for street in STREETS for c in street.communities})
     return names
 
@@ -63,19 +66,52 @@ def _unit_names() -> dict[str, str]:
 _ROLES = {"citizen": Role.CITIZEN, "volunteer": Role.CITIZEN, "officer": Role.OFFICER, "supervisor": Role.SUPERVISOR}
 
 
-def _commands(person: Person, language: str) -> list[dict[str, str]]:
-    """What /help lists for the persona's role, in their language (the web chat shows them as shortcuts)."""
+#: Commands that need a case number after them: their shortcut fills the composer instead of sending.
+_WITH_ARGUMENT = frozenset({"case", *DECISIONS})
+
+
+def _commands(person: Person, language: str) -> list[dict[str, Any]]:
+    """What /help lists for the persona's role, in their language (the web chat shows them as shortcuts): the
+    commands of the role itself first (an officer's /tasks and /case, a supervisor's /queue ...), then everyone's."""
     t = Translator(locale_for(language))
-    return [{"command": c.name, "description": t(c.description)} for c in commands_for(_ROLES[person.kind])]
+    found = sorted(commands_for(_ROLES[person.kind]), key=lambda c: c.roles == EVERYONE)
+    return [
+        {
+            "command": c.name,
+            "description": t(c.description),
+            "role": c.roles != EVERYONE,
+            "argument": c.name in _WITH_ARGUMENT,
+        }
+        for c in found
+    ]
+
+
+#: The Official Account's menu (its CLICK keys are what the bot's WeChat channel answers), by UI label.
+WECHAT_MENU = (("REPORT", "wx_menu_report"), ("MY", "wx_menu_my"), ("HELP", "wx_menu_help"))
 
 
 def _persona_json(person: Person, state: SandboxState) -> dict[str, Any]:
+    if person.openid is not None:
+        return {
+            "key": person.key,
+            "chat_id": person.openid,
+            "channel": "wechat",
+            "account": ACCOUNT_NAME,
+            "name": person.name,
+            "kind": person.kind,
+            "language": person.language,
+            "color": person.color,
+            "units": [],
+            "commands": [],
+            "menu": [{"key": key, "label": label} for key, label in WECHAT_MENU],
+        }
     account = state.users.get(person.telegram_id)
     names = _unit_names()
     language = (account.language_code if account else None) or person.language
     return {
         "key": person.key,
         "chat_id": person.telegram_id,
+        "channel": "telegram",
         "name": person.name,
         "kind": person.kind,
         "language": language,
@@ -148,7 +184,7 @@ async def persona_language(request: web.Request) -> web.Response:
     person = next((p for p in PERSONAS if p.key == request.match_info["key"]), None)
     body = await request.json()
     code = "zh-hans" if str(body.get("language", "")).lower().startswith("zh") else "en"
-    if person is None or person.telegram_id not in demo.state.users:
+    if person is None or person.openid is not None or person.telegram_id not in demo.state.users:
         return web.json_response({"ok": False, "description": "unknown persona"}, status=404)
     demo.state.users[person.telegram_id].language_code = code
     async with UnitOfWork(demo.services.db) as uow:
@@ -220,4 +256,5 @@ def add_routes(app: web.Application, context: DemoContext) -> None:
     app.router.add_route("POST", PREFIX + "/clock", clock)
     app.router.add_post(PREFIX + "/personas/{key}/language", persona_language)
     app.router.add_get("/demo/font/cjk.otf", cjk_font)
+    app.router.add_get(PREFIX + "/wechat/gcj02", gcj02)
     app.router.add_static("/demo/assets/", ASSETS)

@@ -62,7 +62,8 @@ class _World:
         officers = [p for p in PERSONAS + staff() if p.kind == "officer"]
         self.officer_of = {unit: ids[p.telegram_id] for p in officers for unit in p.units}
         self.supervisor = ids[next(p for p in PERSONAS if p.kind == "supervisor").telegram_id]
-        reporters: list[Person] = [p for p in PERSONAS if p.kind in ("citizen", "volunteer")]
+        # The Telegram personas: the WeChat one starts with no reports of her own.
+        reporters: list[Person] = [p for p in PERSONAS if p.kind in ("citizen", "volunteer") and p.openid is None]
         self.reporters = [ids[p.telegram_id] for p in [*reporters, *reporters[1:] * 3, *neighbours()]]
         self.locale = {
             ids[p.telegram_id]: "zh_CN" if p.language.startswith("zh") else "en" for p in [*reporters, *neighbours()]

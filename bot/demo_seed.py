@@ -9,6 +9,7 @@ from bot.demo_district import LANDMARKS, cell_center, feature_collections, grid_
 from bot.demo_history import seed_history
 from bot.demo_people import Person, everyone
 from channels.telegram import CHANNEL as TELEGRAM
+from channels.wechat import CHANNEL as WECHAT
 from models.grid import BindingRole, UnitLevel
 from models.grid import Place as PlaceRow
 from models.uow import UnitOfWork
@@ -60,6 +61,8 @@ def _bound_units(person: Person) -> list[str]:
 
 
 def _account(person: Person) -> Identity:
+    if person.openid is not None:
+        return Identity(person.openid, person.name, language_code=person.language, channel=WECHAT)
     return Identity(person.telegram_id, person.name, language_code=person.language, channel=TELEGRAM)
 
 

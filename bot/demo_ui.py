@@ -6,7 +6,7 @@ from services.i18n import N_, Translator
 
 UI_TEXT: dict[str, str] = {
     "title": N_("citybot playground"),
-    "subtitle": N_("Offline demo: the real bot on a local Telegram"),
+    "subtitle": N_("Offline demo: the real bot on a local Telegram and WeChat"),
     "people": N_("People"),
     "role_citizen": N_("Citizen"),
     "role_volunteer": N_("Volunteer"),
@@ -41,11 +41,17 @@ UI_TEXT: dict[str, str] = {
     "outside": N_("outside every grid"),
     "pick_on_map": N_("Click the map to choose the spot"),
     "unit_officers": N_("Covers: {units}"),
+    "role_wechat": N_("Citizen on WeChat"),
+    "wx_menu_report": N_("📷 Report"),
+    "wx_menu_my": N_("My reports"),
+    "wx_menu_help": N_("Help"),
+    "wx_hint": N_("WeChat Official Account: reply with a number, or tap an option"),
     "guide": N_("Try the whole loop"),
     "guide_1": N_("Citizen: send a sample photo, pick the category, share the spot on the map, submit."),
     "guide_2": N_("Grid officer: accept the case, mark it resolved and send the after-photo."),
     "guide_3": N_("Citizen: confirm that it is fixed."),
     "guide_4": N_("Clock: jump to Monday 09:00; the channel receives the weekly summary with its chart."),
+    "guide_5": N_("WeChat: 刘阿姨 reports from the city's Official Account; the Telegram officer gets the case."),
 }
 
 

@@ -36,6 +36,8 @@ class Settings(BaseSettings):
     wechat_listen: str = "127.0.0.1"
     wechat_port: int = 8090
     wechat_reply_budget: float = Field(default=4.0, description="seconds to wait before answering `success`")
+    #: Also send choices as a ``msgmenu`` message (only accounts that may send them).
+    wechat_msgmenu: bool = False
     #: The Open311 GeoReport v2 API: ``citybot api`` always serves it, ``citybot run`` when a port is set.
     open311_port: int | None = None
     open311_listen: str = "127.0.0.1"

@@ -78,6 +78,7 @@ class GridIndex:
         self._build_buckets(shapely.bounds(self._geoms))
         # Locations are immutable, so an in-grid hit can hand out a shared instance instead of a new one.
         self._hits = [Location(unit.unit_id, unit.name) for unit in ordered]
+        self._area: Polygon | None = None  # built on first use by area()
 
     def _build_buckets(self, bounds: np.ndarray) -> None:
         """Register each unit in every bucket its bounding box touches; buckets are about one unit wide."""
@@ -191,6 +192,30 @@ class GridIndex:
             return None
         unit = self._units[best[1]]
         return Location(unit.unit_id, unit.name, snapped=True, distance_m=best[0])
+
+    def area(self) -> Polygon | None:
+        """The area the units cover as one shape: the convex hull of their bounding boxes (None without units)."""
+        if self._area is None and self._units:
+            bounds = shapely.bounds(self._geoms)
+            corners = np.concatenate([bounds[:, [0, 1]], bounds[:, [2, 3]], bounds[:, [0, 3]], bounds[:, [2, 1]]])
+            hull = shapely.convex_hull(shapely.multipoints(corners))
+            # A single point or a straight row of units has no area: give it a hair of width.
+            self._area = hull if isinstance(hull, Polygon) else hull.buffer(1e-9)
+        return self._area
+
+    def distance_to_area_m(self, lat: float, lon: float) -> float | None:
+        """Geodesic metres from a WGS-84 point to ``area()`` (0 inside it); None when there are no units."""
+        area = self.area()
+        if area is None:
+            return None
+        if area.covers(Point(lon, lat)):
+            return 0.0
+        # Nearest in a local frame where a degree of longitude is as long as one of latitude, measured on the
+        # ellipsoid: exact enough near the city, the right order of magnitude from another continent.
+        scale = max(math.cos(math.radians(lat)), 1e-6)
+        local = shapely.transform(area, lambda xy: (xy - (lon, lat)) * (scale, 1.0))
+        nx, ny = shapely.shortest_line(local, Point(0.0, 0.0)).coords[0]
+        return float(geodesic((lat, lon), (max(min(lat + ny, 90.0), -90.0), lon + nx / scale)).meters)
 
 
 def _degree_window(lat: float, metres: float) -> float:

@@ -17,6 +17,7 @@ from models.cases import (
 )
 from models.grid import BindingRole, GridUnit, Invite, OfficerBinding, Place, UnitLevel
 from models.identities import UserIdentity
+from models.offered import OfferedChoices
 from models.outbox import DeliveryStatus, OutboxMessage
 from models.receipts import InboundReceipt
 from models.status import CaseStatus, IllegalTransition, transition
@@ -37,6 +38,7 @@ __all__ = [
     "IllegalTransition",
     "InboundReceipt",
     "Invite",
+    "OfferedChoices",
     "OfficerBinding",
     "OutboxMessage",
     "PendingInput",

@@ -66,8 +66,11 @@ class Invite(Base):
     """A single-use, expiring deep link (``/start join_<token>``) that binds whoever opens it."""
 
     __tablename__ = "invites"
+    __table_args__ = (Index("ix_invites_code", "code", unique=True),)
 
     token: Mapped[str] = mapped_column(String(64), primary_key=True)
+    #: A short code to type instead of opening the link (``绑定 <code>`` on a channel without deep links).
+    code: Mapped[str | None] = mapped_column(String(16))
     unit_id: Mapped[str] = mapped_column(ForeignKey("grid_units.id", ondelete="CASCADE"))
     role: Mapped[BindingRole] = mapped_column(String(16), default=BindingRole.OFFICER)
     display_name: Mapped[str] = mapped_column(String(128), default="")

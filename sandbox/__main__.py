@@ -12,7 +12,9 @@ from sandbox.server import serve
 
 def main(argv: list[str] | None = None) -> None:
     """Parse the command line and serve until interrupted."""
-    parser = argparse.ArgumentParser(prog="python -m sandbox", description="Offline Telegram Bot API sandbox")
+    parser = argparse.ArgumentParser(
+        prog="python -m sandbox", description="Offline Telegram Bot API sandbox, with the offline WeChat beside it"
+    )
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8081)
     parser.add_argument("--token", action="append", dest="tokens", help="only accept these bot tokens")

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sandbox.errors import JSON, ApiError, bad_request
-from sandbox.markup import parse_formatted, utf16_len
+from sandbox.markup import parse_formatted, utf16_len, with_detected_commands
 from sandbox.params import Params
 from sandbox.state import BotAccount, Conversation, MessageRecord, SandboxState
 
@@ -64,7 +64,7 @@ class Call:
             text, entities = raw, list(self.params.parsed(entities_name) or [])
         if utf16_len(text) > limit:  # Telegram counts UTF-16 code units: an emoji outside the BMP counts twice
             raise bad_request(too_long)
-        return text, entities
+        return text, with_detected_commands(text, entities)
 
     def add_caption(self, data: JSON) -> JSON:
         """Attach caption and caption_entities from the parameters to a media message."""

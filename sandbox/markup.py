@@ -27,6 +27,10 @@ _HTML_ENTITY = {
 }
 _RAW_LT = re.compile(r"<(?!/?[a-zA-Z])")
 _COMMAND = re.compile(r"^/[A-Za-z0-9_]{1,32}(?:@[A-Za-z0-9_]{3,})?")
+#: A /command anywhere in a text, as Telegram's servers find them: not inside a word or a path.
+#: (ASCII word characters only: in "用/cancel取消" the command stands between Chinese words.)
+_ANY_COMMAND = re.compile(r"(?<![A-Za-z0-9_/])/[A-Za-z][A-Za-z0-9_]{0,31}(?:@[A-Za-z0-9_]{3,32})?(?![A-Za-z0-9_/@])")
+_NO_COMMANDS_INSIDE = frozenset({"code", "pre", "text_link", "url", "bot_command"})
 _MDV2_RESERVED = set("_*[]()~`>#+-=|{}.!")
 
 
@@ -55,6 +59,26 @@ def command_entities(text: str) -> list[JSON]:
     if not match:
         return []
     return [{"type": "bot_command", "offset": 0, "length": utf16_len(match.group(0))}]
+
+
+def with_detected_commands(text: str, entities: list[JSON]) -> list[JSON]:
+    """``entities`` plus a ``bot_command`` entity for every /command in ``text`` outside code and links, as
+    Telegram adds them to any message (a client shows them as links that send the command)."""
+    taken = [
+        (int(e["offset"]), int(e["offset"]) + int(e["length"]))
+        for e in entities
+        if e.get("type") in _NO_COMMANDS_INSIDE
+    ]
+    found: list[JSON] = []
+    for match in _ANY_COMMAND.finditer(text):
+        offset = utf16_len(text[: match.start()])
+        length = utf16_len(match.group(0))
+        if any(start < offset + length and offset < stop for start, stop in taken):
+            continue
+        found.append({"type": "bot_command", "offset": offset, "length": length})
+    if not found:
+        return entities
+    return sorted([*entities, *found], key=lambda e: (int(e["offset"]), -int(e["length"])))
 
 
 class _HtmlReader(HTMLParser):

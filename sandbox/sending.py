@@ -8,7 +8,7 @@ from typing import Any
 
 from sandbox.call import MAX_CAPTION, MAX_TEXT, Call, Method
 from sandbox.errors import JSON, bad_request
-from sandbox.markup import parse_formatted, utf16_len
+from sandbox.markup import parse_formatted, utf16_len, with_detected_commands
 from sandbox.params import Upload, input_file, resolve_media_reference
 
 
@@ -130,6 +130,7 @@ def _album_item(call: Call, item: dict[str, Any]) -> JSON:
     caption, entities = parse_formatted(item.get("caption") or "", item.get("parse_mode"))
     if utf16_len(caption) > MAX_CAPTION:
         raise bad_request("message caption is too long")
+    entities = with_detected_commands(caption, entities)
     if caption:
         content["caption"] = caption
     if entities:

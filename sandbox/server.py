@@ -11,8 +11,11 @@ from types import TracebackType
 from aiohttp import web
 
 from sandbox import botapi, control
+from sandbox import wechat as wechat_sandbox
 from sandbox.botapi import STATE_KEY
 from sandbox.state import SandboxState
+from sandbox.wechat import WeChatState
+from sandbox.wechat.api import STATE_KEY as WECHAT_STATE_KEY
 
 log = logging.getLogger(__name__)
 WEB_DIR = Path(__file__).parent / "web"
@@ -27,14 +30,22 @@ def create_app(
     fault_statuses: Iterable[int] = (500,),
     fault_seed: int | None = 0,
     state: SandboxState | None = None,
+    wechat: bool = True,
 ) -> web.Application:
-    """The sandbox as an aiohttp application; `tokens` turns on a registry (others get 401)."""
+    """The sandbox as an aiohttp application; `tokens` turns on a registry (others get 401).
+
+    With ``wechat`` (the default), the offline WeChat is served beside the Telegram Bot API: its API under
+    ``/cgi-bin/`` (point ``CITYBOT_WECHAT_API_BASE`` at the sandbox's URL) and its control API under
+    ``/sandbox/wechat/api``.
+    """
     app = web.Application(client_max_size=MAX_UPLOAD)
     app[STATE_KEY] = state or SandboxState(tokens=tokens, rate_limits=rate_limits)
     if fault_rate:
         app[STATE_KEY].faults.configure(rate=fault_rate, statuses=fault_statuses, seed=fault_seed)
     botapi.add_routes(app)
     control.add_routes(app)
+    if wechat:
+        wechat_sandbox.add_routes(app)
     if (WEB_DIR / "index.html").is_file():
         app.router.add_get("/", _web_index)
         app.router.add_static("/web/", WEB_DIR)
@@ -66,6 +77,11 @@ class SandboxServer:
     def state(self) -> SandboxState:
         """The live sandbox state, for in-process inspection."""
         return self.app[STATE_KEY]
+
+    @property
+    def wechat(self) -> WeChatState:
+        """The offline WeChat served beside the Telegram Bot API (``KeyError`` if turned off)."""
+        return self.app[WECHAT_STATE_KEY]
 
     @property
     def base_url(self) -> str:

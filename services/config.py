@@ -40,6 +40,9 @@ class CategoryRule(BaseModel):
 
 class RoutingConfig(BaseModel):
     snap_distance_m: float = 100.0
+    #: A reported place farther than this from the city's area (the hull of every unit) is confirmed by the
+    #: citizen before it is used; 0 never asks.
+    far_from_city_m: float = Field(5000.0, ge=0)
     category_rules: list[CategoryRule] = []
 
 
@@ -129,6 +132,19 @@ class Open311Config(BaseModel):
     cache_check_seconds: float = Field(default=0.0, ge=0)
 
 
+class WeChatConfig(BaseModel):
+    """The WeChat Official Account: template messages for notices that find the person outside the 48-hour window.
+
+    ``templates`` maps an outbox notice kind (``case_status``, ``assignment_card``, ``summary``...) to the id of a
+    template approved for the account; its fields ``first``, ``content`` and ``remark`` are filled. A kind without
+    a template waits until the person writes again.
+    """
+
+    templates: dict[str, str] = {}
+    #: Where a click on a template message leads (empty: nowhere).
+    template_url: str = ""
+
+
 class AppConfig(BaseModel):
     """Everything an operator configures about the city, validated."""
 
@@ -142,6 +158,7 @@ class AppConfig(BaseModel):
     outbox: OutboxConfig = OutboxConfig()
     summary: SummaryConfig = SummaryConfig()
     open311: Open311Config = Open311Config()
+    wechat: WeChatConfig = WeChatConfig()
 
     @field_validator("categories")
     @classmethod

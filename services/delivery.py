@@ -393,16 +393,18 @@ async def _release(ids: list[int], services: Services) -> None:
 
 async def resume_held(services: Services, channel: str, address: str) -> int:
     """The person at (channel, address) wrote again: their held rows are due now; returns how many."""
+    held = (
+        OutboxMessage.channel == channel,
+        OutboxMessage.address == address,
+        OutboxMessage.status == PENDING,
+        OutboxMessage.last_error.like(f"{HELD}%"),
+    )
     async with UnitOfWork(services.db) as uow:
+        # Called for every message a person sends: a read first, so the usual case takes no write lock.
+        if await uow.session.scalar(select(OutboxMessage.id).where(*held).limit(1)) is None:
+            return 0
         done = await uow.session.execute(
-            update(OutboxMessage)
-            .where(
-                OutboxMessage.channel == channel,
-                OutboxMessage.address == address,
-                OutboxMessage.status == PENDING,
-                OutboxMessage.last_error.like(f"{HELD}%"),
-            )
-            .values(next_attempt_at=services.clock.now(), last_error=None)
+            update(OutboxMessage).where(*held).values(next_attempt_at=services.clock.now(), last_error=None)
         )
         await uow.commit()
     return int(done.rowcount or 0)  # type: ignore[attr-defined]

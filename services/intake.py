@@ -3,6 +3,10 @@
 A draft moves through photos → category → location → note → confirm, but the step is always derived from
 what is still missing (``next_step``), so inputs may arrive in any order: a location before the photo, a
 caption that already answers the note, one more photo while the category is asked.
+
+A place far outside the city's area (``routing.outside_city``) is kept but not yet taken: until the citizen
+confirms it (``confirm_place``) or sends another, the location is still the step, and the place's source carries
+the mark ``UNCONFIRMED`` (``far:location``, ``far:exif``...).
 """
 
 from __future__ import annotations
@@ -33,9 +37,12 @@ from services.intake_limits import (
     refuse_until,
 )
 from services.photos import IncomingPhoto
+from services.routing import outside_city
 
 T = TypeVar("T")
 ADDRESS_MAX = 300
+#: Marks the source of a place far outside the city that the citizen has not confirmed yet.
+UNCONFIRMED = "far:"
 BAD_LOCATION = N_(
     "This location can't be right (it is 0,0, which phones send without a position fix, or out of range). "
     "Please share it again or type an address."
@@ -103,11 +110,16 @@ def next_step(draft: ReportDraft) -> DraftStep:
         return DraftStep.PHOTOS
     if not draft.category:
         return DraftStep.CATEGORY
-    if draft.lat is None or draft.lon is None:
+    if draft.lat is None or draft.lon is None or place_unconfirmed(draft):
         return DraftStep.LOCATION
     if draft.note is None:
         return DraftStep.NOTE
     return DraftStep.CONFIRM
+
+
+def place_unconfirmed(draft: ReportDraft) -> bool:
+    """Whether the draft's place is far outside the city and waits for the citizen's confirmation."""
+    return (draft.location_source or "").startswith(UNCONFIRMED)
 
 
 def _touch(services: Services, draft: ReportDraft) -> None:
@@ -229,16 +241,39 @@ def set_category(services: Services, draft: ReportDraft, code: str) -> None:
 
 
 def set_location(
-    services: Services, draft: ReportDraft, lat: float, lon: float, *, address: str | None, source: str
+    services: Services,
+    draft: ReportDraft,
+    lat: float,
+    lon: float,
+    *,
+    address: str | None,
+    source: str,
+    far: bool = False,
 ) -> None:
-    """Set where the problem is (WGS-84); impossible coordinates are refused, keeping the old ones."""
+    """Set where the problem is (WGS-84); impossible coordinates are refused, keeping the old ones.
+
+    ``far``: the place is far outside the city; it waits for ``confirm_place``.
+    """
     try:
         lat, lon = validate_latlon(lat, lon)
     except InvalidCoordinates:
         raise IntakeRefused(BAD_LOCATION) from None
     draft.lat, draft.lon = lat, lon
     draft.address = (address or "").strip()[:ADDRESS_MAX] or None
-    draft.location_source = source
+    draft.location_source = UNCONFIRMED + source if far else source
+    _touch(services, draft)
+
+
+def confirm_place(services: Services, draft: ReportDraft) -> None:
+    """The citizen confirms the far place: it is the report's place now."""
+    draft.location_source = (draft.location_source or "").removeprefix(UNCONFIRMED)
+    _touch(services, draft)
+
+
+def clear_place(services: Services, draft: ReportDraft) -> None:
+    """The citizen will send another place: the far one is forgotten and the location is asked again."""
+    draft.lat = draft.lon = None
+    draft.address = draft.location_source = None
     _touch(services, draft)
 
 
@@ -253,24 +288,34 @@ async def receive_location(
     source: str,
     state: DraftState | None = None,
 ) -> ReportDraft:
-    """Set the location of the user's draft, starting one if needed; bad coordinates start nothing."""
+    """Set the location of the user's draft, starting one if needed; bad coordinates start nothing.
+
+    A place far outside the city is kept unconfirmed (``place_unconfirmed``).
+    """
     try:
         validate_latlon(lat, lon)
     except InvalidCoordinates:
         raise IntakeRefused(BAD_LOCATION) from None
+    far = await outside_city(services, session, lat, lon) is not None
 
     def place(draft: ReportDraft) -> None:
-        set_location(services, draft, lat, lon, address=address, source=source)
+        set_location(services, draft, lat, lon, address=address, source=source, far=far)
 
     draft, _, _ = await _draft_with(services, session, user, state, place)
     return draft
 
 
-def use_photo_location(services: Services, draft: ReportDraft) -> None:
-    """Take the position read from a photo's EXIF."""
-    if draft.exif_lat is None or draft.exif_lon is None:
+async def use_photo_location(services: Services, session: AsyncSession, draft: ReportDraft) -> None:
+    """Take the position read from a photo's EXIF (unconfirmed when far outside the city)."""
+    lat, lon = draft.exif_lat, draft.exif_lon
+    if lat is None or lon is None:
         raise IntakeRefused(N_("The photo has no location. Please share the location or type an address."))
-    set_location(services, draft, draft.exif_lat, draft.exif_lon, address=None, source="exif")
+    try:
+        validate_latlon(lat, lon)
+    except InvalidCoordinates:
+        raise IntakeRefused(BAD_LOCATION) from None
+    far = await outside_city(services, session, lat, lon) is not None
+    set_location(services, draft, lat, lon, address=None, source="exif", far=far)
 
 
 def set_note(services: Services, draft: ReportDraft, text: str) -> bool:

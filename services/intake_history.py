@@ -9,23 +9,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.cases import Case, CaseEvent, CaseFollower
 from models.grid import GridUnit
-from models.status import CaseStatus
-from services.i18n import N_
-
-#: How each status reads to a citizen (msgids).
-STATUS_LABELS: dict[CaseStatus, str] = {
-    CaseStatus.SUBMITTED: N_("Submitted"),
-    CaseStatus.UNROUTED: N_("Waiting for a dispatcher"),
-    CaseStatus.DISPATCHED: N_("Sent to the grid officer"),
-    CaseStatus.ACCEPTED: N_("Being handled"),
-    CaseStatus.RESOLVED: N_("Reported fixed, being checked"),
-    CaseStatus.REWORK: N_("Sent back for rework"),
-    CaseStatus.RETURNED: N_("Being re-assigned"),
-    CaseStatus.SUSPENDED: N_("On hold"),
-    CaseStatus.CLOSED: N_("Closed"),
-    CaseStatus.REJECTED: N_("Rejected"),
-    CaseStatus.DUPLICATE: N_("Already reported"),
-}
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,9 @@ from services.users import Identity, ensure_user, refresh_role, user_by_identity
 
 #: Deep-link payload prefix: ``/start join_<token>``. Chat deep links allow 64 characters of [A-Za-z0-9_-].
 JOIN_PREFIX = "join_"
+#: The short code's letters: no 0/O, 1/I/L, so it survives being read out and typed on a phone.
+CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+CODE_LENGTH = 8
 
 
 class InviteError(Exception):
@@ -144,6 +147,7 @@ async def create_invite(
     # 128 random bits; token_urlsafe's alphabet is exactly what a /start payload allows.
     invite = Invite(
         token=secrets.token_urlsafe(16),
+        code="".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH)),
         unit_id=unit_id,
         role=role,
         display_name=display_name[:128],
@@ -175,6 +179,20 @@ async def redeem_invite(session: AsyncSession, token: str, user: User, now: date
     name = invite.display_name or user.first_name
     await bind(session, user, unit.id, now=now, role=BindingRole(invite.role), display_name=name)
     return invite, unit
+
+
+def normalise_code(typed: str) -> str:
+    """A typed invite code as stored: upper case, without spaces or dashes (``abcd-2345`` → ``ABCD2345``)."""
+    return "".join(ch for ch in typed.upper() if ch.isalnum())[:16]
+
+
+async def redeem_code(session: AsyncSession, code: str, user: User, now: datetime) -> tuple[Invite, GridUnit]:
+    """Use the invite whose short code is ``code`` (as typed); raises ``InviteError`` like ``redeem_invite``."""
+    wanted = normalise_code(code)
+    token = await session.scalar(select(Invite.token).where(Invite.code == wanted)) if wanted else None
+    if token is None:
+        raise InviteError("unknown")
+    return await redeem_invite(session, token, user, now)
 
 
 def invite_link(token: str, bot_username: str | None) -> str | None:

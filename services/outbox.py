@@ -9,8 +9,10 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from models.db import Database
 from models.outbox import DeliveryStatus, OutboxMessage
-from services.messages import Message, to_json
+from models.uow import UnitOfWork
+from services.messages import Message, Text, to_json
 
 if TYPE_CHECKING:
     from models.users import User
@@ -78,3 +80,12 @@ async def enqueue_for(
     if contact is None:
         return None
     return await enqueue(session, to=contact, message=message, kind=kind, now=now, user_id=user.id, **extra)  # type: ignore[arg-type]
+
+
+async def queue_final_texts(db: Database, to: Contact, texts: list[str], *, kind: str, now: datetime) -> int:
+    """Queue texts already rendered (an answer the channel could not hand over at once); returns how many."""
+    async with UnitOfWork(db) as uow:
+        for said in texts:
+            await enqueue(uow.session, to=to, message=Message((Text.raw(said),)), kind=kind, now=now)
+        await uow.commit()
+    return len(texts)

@@ -191,3 +191,26 @@ async def backfill_copies(services: Services, fetch: Fetch, limit: int = 20) -> 
             await attach_copy(services, photo_id, data)
             stored += 1
     return stored
+
+
+@dataclass(frozen=True)
+class KeptPhoto:
+    """Where a photo can be had: its kept copy on this machine, and the channel whose file id it also has."""
+
+    path: Path | None
+    channel: str | None
+    file_id: str | None
+
+
+async def kept_photos(services: Services, photo_ids: Iterable[int]) -> dict[int, KeptPhoto]:
+    """Each photo's kept copy (if any) and channel file id; unknown ids are left out."""
+    ids = list(photo_ids)
+    if not ids:
+        return {}
+    async with UnitOfWork(services.db) as uow:
+        query = select(Photo.id, Photo.local_path, Photo.channel, Photo.file_id).where(Photo.id.in_(ids))
+        rows = (await uow.session.execute(query)).all()
+    return {
+        pid: KeptPhoto(absolute_path(services, path) if path else None, channel, file_id)
+        for pid, path, channel, file_id in rows
+    }

@@ -133,6 +133,19 @@ async def route(services: Services, session: AsyncSession, lat: float, lon: floa
     return RouteDecision(found.unit_id, chain, RoutedBy.INSIDE, unit_name=found.name)
 
 
+async def outside_city(services: Services, session: AsyncSession, lat: float, lon: float) -> float | None:
+    """Metres from a valid WGS-84 point to the city's area when beyond ``routing.far_from_city_m``, else None.
+
+    The city's area is the hull of the routable units; a city without units (or a limit of 0) has no outside.
+    """
+    limit = services.config.routing.far_from_city_m
+    if limit <= 0:
+        return None
+    await refresh_grid_index(services, session)
+    distance = grid_index(services).distance_to_area_m(lat, lon)
+    return distance if distance is not None and distance > limit else None
+
+
 async def _category_unit(services: Services, session: AsyncSession, category: str) -> str | None:
     for rule in services.config.routing.category_rules:
         if rule.category != category:

@@ -19,7 +19,19 @@ from models.outbox import DeliveryStatus
 from services.context import Services
 from services.deadlines import SlaAction
 from services.i18n import N_, Translator
-from services.messages import Message, Ref, Text, category, duration, msg, render_lines, text, to_json, when
+from services.messages import (
+    Choice,
+    Message,
+    Ref,
+    Text,
+    category,
+    duration,
+    msg,
+    render_lines,
+    text,
+    to_json,
+    when,
+)
 from services.sla_recipients import Directory, Recipient
 
 #: The columns of a case the sweep reads; the rest of the row stays in the database.
@@ -95,7 +107,8 @@ def notice_rows(
         if not person.reachable:
             continue
         if payload is None:
-            payload = to_json(Message(lines=notice_lines(case, action, directory, now)))
+            lines = notice_lines(case, action, directory, now)
+            payload = to_json(Message(lines=lines, choices=notice_choices(case, action)))
         row = {
             "channel": person.channel,
             "address": person.address,
@@ -159,6 +172,33 @@ def notice_lines(case: SweptCase, action: SlaAction, directory: Directory, now: 
             **values,
         )
     return (line, text("Send /case {id} for details.", id=case.id))
+
+
+#: What a supervisor can do from an escalation notice without typing: the case's details, a deadline extension
+#: (延期) by one of these amounts, or a reassignment to another unit (the units are offered next).
+ESCALATION_EXTENSIONS = ("4h", "1d")
+
+
+def notice_choices(case: SweptCase, action: SlaAction) -> tuple[tuple[Choice, ...], ...]:
+    """The choices under a notice: an escalation offers open, extend and reassign; the other notices none.
+
+    The tokens grant nothing: the conversation service checks again that whoever picks one supervises the case.
+    """
+    if action.kind != "escalation":
+        return ()
+    return (
+        (Choice(text("📂 Open case {number}", number=case.number), f"case:open:{case.id}"),),
+        tuple(
+            Choice(text("⏳ Extend +{amount}", amount=duration(_amount(amount))), f"case:extend:{case.id}:{amount}")
+            for amount in ESCALATION_EXTENSIONS
+        ),
+        (Choice(text("↪️ Reassign"), f"case:reassign:{case.id}"),),
+    )
+
+
+def _amount(amount: str) -> timedelta:
+    value = int(amount[:-1])
+    return timedelta(hours=value) if amount.endswith("h") else timedelta(days=value)
 
 
 def overdue_ref(late: timedelta) -> Ref:

@@ -4,14 +4,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Select, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.grid import BindingRole, OfficerBinding
 from models.identities import UserIdentity
+from models.uow import UnitOfWork
 from models.users import Role, User
 from services.i18n import LOCALES
+
+if TYPE_CHECKING:
+    from services.context import Services
 
 #: How stale ``User.last_seen_at`` may get: it is rewritten at most this often, not on every update.
 LAST_SEEN_PRECISION = timedelta(minutes=5)
@@ -133,6 +138,13 @@ async def mark_unreachable(session: AsyncSession, channel: str, address: str) ->
         .where(User.contact_channel == channel, User.contact_address == address)
         .values(contact_channel=None, contact_address=None)
     )
+
+
+async def account_gone(services: Services, channel: str, address: str) -> None:
+    """The person left the channel (unfollowed the account): nothing more is sent there until they write again."""
+    async with UnitOfWork(services.db) as uow:
+        await mark_unreachable(uow.session, channel, address)
+        await uow.commit()
 
 
 def set_language(user: User, locale: str) -> None:

@@ -1,5 +1,7 @@
-"""The WeChat Official Account (服务号) channel: callback, API client, numbered choices.
+"""The WeChat Official Account (服务号) channel: callback, API client, numbered choices, handler and sender.
 
-What is here does not depend on the conversation service: the callback hands each message to an injected
-``handler(event) -> list[str]`` and answers within WeChat's five seconds. docs/wechat.md says how to connect it.
+The callback hands each message to the handler (``adapter.WeChatAdapter``), which talks to the conversation
+service; ``sender.WeChatSender`` delivers outbox notices; ``bootstrap.build_wechat`` wires it all. docs/wechat.md.
 """
+
+CHANNEL = "wechat"

@@ -172,6 +172,12 @@ class WeChatApi:
         payload = await self._post_json("/cgi-bin/message/template/send", body)
         return int(payload.get("msgid", 0))
 
+    async def user_language(self, openid: str) -> str | None:
+        """The follower's WeChat language (``zh_CN``, ``en``...) from ``user/info``; None when WeChat does not say."""
+        payload = await self._call("GET", "/cgi-bin/user/info", params={"openid": openid, "lang": "zh_CN"})
+        language = payload.get("language")
+        return str(language) if isinstance(language, str) and language else None
+
     # -- media --
     async def upload_image(self, data: bytes, filename: str = "photo.jpg", content_type: str = "image/jpeg") -> str:
         """Upload a temporary image (kept three days by WeChat); returns its ``media_id``."""

@@ -27,7 +27,9 @@ from services.clock import Clock
 
 log = logging.getLogger(__name__)
 
-Handler = Callable[[InboundEvent], Awaitable[list[str]]]
+#: Something to send after the texts before it (a ``msgmenu``): called in order once the answer is out.
+Deferred = Callable[[], Awaitable[None]]
+Handler = Callable[[InboundEvent], Awaitable[Sequence[str | Deferred]]]
 #: Told about texts the API could not deliver (user, the texts not sent, why), e.g. to queue them for later.
 Undelivered = Callable[[str, list[str], WeChatApiError], Awaitable[None]]
 CHANNEL = "wechat"
@@ -90,7 +92,7 @@ class WeChatCallback:
         if not await self._receipts.claim(event.dedupe_key, self._clock.now()):
             log.info("wechat: %s was already taken in; answering success", event.dedupe_key)
             return web.Response(text=SUCCESS)
-        handling: asyncio.Future[list[str]] = asyncio.ensure_future(self._handler(event))
+        handling: asyncio.Future[Sequence[str | Deferred]] = asyncio.ensure_future(self._handler(event))
         done, _ = await asyncio.wait({handling}, timeout=max(0.0, deadline - loop.time()))
         if not done:
             log.info(
@@ -107,6 +109,9 @@ class WeChatCallback:
             await self._receipts.release(event.dedupe_key)
             return web.Response(status=500, text="failed")
         if not texts:
+            return web.Response(text=SUCCESS)
+        if not isinstance(texts[0], str):
+            self._spawn(self._send(event.user, texts))
             return web.Response(text=SUCCESS)
         xml = passive_text(event.account, event.user, texts[0], self._timestamp())
         response = web.Response(
@@ -128,7 +133,7 @@ class WeChatCallback:
             task.cancel()
         await asyncio.gather(*pending, return_exceptions=True)
 
-    async def _answer_late(self, event: InboundEvent, handling: asyncio.Future[list[str]]) -> None:
+    async def _answer_late(self, event: InboundEvent, handling: asyncio.Future[Sequence[str | Deferred]]) -> None:
         try:
             texts = _pieces(await handling)
         except Exception:
@@ -137,15 +142,21 @@ class WeChatCallback:
             return
         await self._send(event.user, texts)
 
-    async def _send(self, user: str, texts: Sequence[str]) -> None:
+    async def _send(self, user: str, texts: Sequence[str | Deferred]) -> None:
         for index, text in enumerate(texts):
             try:
-                await self._api.send_text(user, text)
+                if isinstance(text, str):
+                    await self._api.send_text(user, text)
+                else:
+                    await text()
             except _STOP_SENDING as exc:
-                await self._on_undelivered(user, list(texts[index:]), exc)
+                await self._on_undelivered(user, [t for t in texts[index:] if isinstance(t, str)], exc)
                 return
             except WeChatApiError as exc:
-                await self._on_undelivered(user, [text], exc)
+                if isinstance(text, str):
+                    await self._on_undelivered(user, [text], exc)
+                else:
+                    log.warning("wechat: a follow-up to %s was not delivered: %s", user, exc)
 
     def _spawn(self, work: Awaitable[None]) -> None:
         task = asyncio.ensure_future(work)
@@ -156,9 +167,15 @@ class WeChatCallback:
         return int(self._clock.now().timestamp())
 
 
-def _pieces(texts: Sequence[str]) -> list[str]:
-    """The handler's texts, blank ones dropped and long ones split to WeChat's limit."""
-    return [piece for text in texts if text.strip() for piece in split_text(text)]
+def _pieces(texts: Sequence[str | Deferred]) -> list[str | Deferred]:
+    """The handler's texts, blank ones dropped and long ones split to WeChat's limit; follow-ups kept in place."""
+    pieces: list[str | Deferred] = []
+    for text in texts:
+        if not isinstance(text, str):
+            pieces.append(text)
+        elif text.strip():
+            pieces += split_text(text)
+    return pieces
 
 
 async def _log_undelivered(user: str, texts: list[str], error: WeChatApiError) -> None:

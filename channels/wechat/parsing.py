@@ -58,8 +58,10 @@ def _common(raw: dict[str, Any]) -> dict[str, Any]:
         dedupe_key = f"msg:{msg_id}"
     else:
         # WeChat's own advice for events, which have no MsgId; the event name keeps a subscribe and a click
-        # made in the same second apart.
-        dedupe_key = f"event:{user}:{created}:{_string(raw.get('Event')) or ''}"
+        # made in the same second apart,
+        # and the EventKey two menu clicks in the same second.
+        key = _string(raw.get("EventKey")) or ""
+        dedupe_key = f"event:{user}:{created}:{_string(raw.get('Event')) or ''}" + (f":{key[:64]}" if key else "")
     return {"user": user, "account": account, "created": created_at, "dedupe_key": dedupe_key}
 
 

@@ -25,6 +25,7 @@ class _HasWeChatFields(Protocol):
     wechat_listen: str
     wechat_port: int
     wechat_reply_budget: float
+    wechat_msgmenu: bool
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -40,6 +41,8 @@ class WeChatSettings:
     port: int = 8090
     #: Seconds the callback waits for the handler before answering ``success`` (WeChat gives up at 5 s).
     reply_budget: float = 4.0
+    #: Also send choices as a ``msgmenu`` (an account with the customer-service menu message enabled).
+    msgmenu: bool = False
 
     def __post_init__(self) -> None:
         for name in ("app_id", "app_secret", "token"):
@@ -69,6 +72,7 @@ class WeChatSettings:
             listen=settings.wechat_listen,
             port=settings.wechat_port,
             reply_budget=settings.wechat_reply_budget,
+            msgmenu=bool(getattr(settings, "wechat_msgmenu", False)),
         )
 
 

@@ -26,6 +26,7 @@ def add_api_routes(app: web.Application) -> None:
     app.router.add_post("/cgi-bin/message/template/send", _endpoint(template_send, needs_token=True))
     app.router.add_post("/cgi-bin/media/upload", _endpoint(media_upload, needs_token=True))
     app.router.add_get("/cgi-bin/media/get", media_get)
+    app.router.add_get("/cgi-bin/user/info", _endpoint(user_info, needs_token=True))
 
 
 def answer(payload: JSON, content_type: str = "application/json") -> web.Response:
@@ -61,6 +62,17 @@ async def token(state: WeChatState, request: web.Request) -> JSON:
         raise WxError(40125, "invalid appsecret")
     value, lifetime = state.issue_token()
     return {"access_token": value, "expires_in": lifetime}
+
+
+async def user_info(state: WeChatState, request: web.Request) -> JSON:
+    """A follower's basic information: WeChat still answers ``language`` (nicknames are no longer given out)."""
+    try:
+        user = state.user(request.query.get("openid", ""))
+    except KeyError as exc:
+        raise WxError(40003, "invalid openid") from exc
+    if not user.subscribed:
+        return {"subscribe": 0, "openid": user.openid}
+    return {"subscribe": 1, "openid": user.openid, "language": user.language}
 
 
 async def _json_body(request: web.Request) -> JSON:

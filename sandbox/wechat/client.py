@@ -196,6 +196,10 @@ class WeChatSandboxClient:
         entries = await self._call("GET", f"/users/{user.openid}/received", params={"after": after})
         return [Received.from_json(entry) for entry in entries]
 
+    async def conversation(self, user: WxUser, after: int = 0) -> list[JSON]:
+        """Both sides of the user's chat in order: what they sent (``from_user``) and what they were shown."""
+        return list(await self._call("GET", f"/users/{user.openid}/conversation", params={"after": after}))
+
     async def texts(self, user: WxUser) -> list[str]:
         """The texts the user was shown, in order."""
         return [item.text for item in await self.received(user) if item.text is not None]

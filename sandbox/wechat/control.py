@@ -41,6 +41,7 @@ def add_control_routes(app: web.Application) -> None:
         ("POST", "/users", create_user),
         ("POST", "/users/{openid}/{action}", act),
         ("GET", "/users/{openid}/received", received),
+        ("GET", "/users/{openid}/conversation", conversation),
         ("GET", "/posts", posts),
         ("POST", "/posts/{post_id}/replay", replay),
         ("POST", "/clock", move_clock),
@@ -125,8 +126,24 @@ async def act(request: web.Request, fields: JSON) -> Any:
     if name != "subscribe" and not user.subscribed:
         raise ControlError(400, "the user does not follow the account (subscribe first)")
     msg_type, xml_fields = action(state, user, fields)
+    state.note_said(user, _said(name, msg_type, xml_fields))
     xml = message_xml(state, user, msg_type, xml_fields)
     return _public(await request.app[POSTER_KEY].post(user, name, xml), xml_fields)
+
+
+def _said(action: str, msg_type: str, xml: JSON) -> JSON:
+    """What the user's own chat shows of what they sent."""
+    if msg_type == "text":
+        return {"msgtype": "text", "text": xml["Content"], "action": action}
+    if msg_type == "image":
+        return {"msgtype": "image", "media_id": xml["MediaId"]}
+    if msg_type == "location":
+        return {"msgtype": "location", "lat": xml["Location_X"], "lon": xml["Location_Y"], "label": xml["Label"]}
+    if msg_type == "voice":
+        return {"msgtype": "voice", "text": xml.get("Recognition") or ""}
+    if msg_type == "event":
+        return {"msgtype": "event", "event": xml.get("Event"), "key": xml.get("EventKey")}
+    return {"msgtype": msg_type}
 
 
 def _public(record: JSON, xml_fields: JSON) -> JSON:
@@ -221,6 +238,11 @@ async def received(request: web.Request, fields: JSON) -> Any:
     """What the user has been shown, in order (``after``: only entries with a larger ``seq``)."""
     after = int(fields.get("after", 0))
     return [entry for entry in _user(request).received if entry["seq"] > after]
+
+
+async def conversation(request: web.Request, fields: JSON) -> Any:
+    """Both sides of the user's chat, in order: what they sent (``from_user``) and what they were shown."""
+    return _state(request).conversation(_user(request), int(fields.get("after", 0)))
 
 
 async def posts(request: web.Request, fields: JSON) -> Any:

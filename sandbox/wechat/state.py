@@ -63,6 +63,8 @@ class Follower:
     last_wrote_at: datetime | None = None
     sent_in_window: int = 0
     received: list[JSON] = field(default_factory=list)
+    #: What the user sent, numbered in the same sequence as ``received`` (a chat view shows both sides).
+    said: list[JSON] = field(default_factory=list)
     #: API messages that arrived while a post to this user awaited its answer: shown after that answer.
     held: list[JSON] = field(default_factory=list)
     posts_in_flight: int = 0
@@ -142,6 +144,17 @@ class WeChatState:
     def next_msg_id(self) -> int:
         """A fresh MsgId."""
         return next(self._msg_ids)
+
+    def note_said(self, user: Follower, entry: JSON) -> JSON:
+        """Keep what the user sent, in the order of what they receive."""
+        entry = {**entry, "from_user": True, "at": self.clock.now().isoformat(), "seq": next(self._seq)}
+        user.said.append(entry)
+        return entry
+
+    def conversation(self, user: Follower, after: int = 0) -> list[JSON]:
+        """Both sides of the user's chat with the account, in order (entries with a larger ``seq`` than ``after``)."""
+        entries = [entry for entry in (*user.said, *user.received) if entry["seq"] > after]
+        return sorted(entries, key=lambda entry: int(entry["seq"]))
 
     # -- what users see --
     def deliver(self, user: Follower, entry: JSON) -> JSON:

@@ -141,16 +141,21 @@ async def to_deciders(
         await notify.to_supervisors(services, session, case, [person], headline, values, choices=choices)
 
 
-async def assign_buttons(session: AsyncSession, case: Case, viewer: User) -> notify.Choices:
-    """Choices ``viewer`` gets with a case to place: nearby units they cover, and what its status allows besides."""
+async def covered_nearby(session: AsyncSession, case: Case, viewer: User) -> list[GridUnit]:
+    """The nearby units (``nearby_units``) ``viewer`` covers as a supervisor: the ones they may dispatch to."""
     covered = [
         unit
         for unit in await nearby_units(session, case, limit=2 * ASSIGN_CHOICES)
         if await supervises_unit(session, viewer, await unit_chain(session, unit.id))
     ]
+    return covered[:ASSIGN_CHOICES]
+
+
+async def assign_buttons(session: AsyncSession, case: Case, viewer: User) -> notify.Choices:
+    """Choices ``viewer`` gets with a case to place: nearby units they cover, and what its status allows besides."""
     rows: list[tuple[Choice, ...]] = [
         (Choice(text("Assign to {unit}", unit=u.name), f"case:assign:{case.id}:{u.id}"),)
-        for u in covered[:ASSIGN_CHOICES]
+        for u in await covered_nearby(session, case, viewer)
     ]
     status = S(case.status)
     last = []

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from models.cases import Case, Photo, PhotoKind
 from models.status import CaseStatus, transition
 from models.users import User
-from services import deadlines, notify, responsibility
+from services import case_cards, deadlines, notify, responsibility
 from services.cases.access import (
     CaseActionError,
     chain_of,
@@ -69,6 +69,7 @@ async def _claim(services: Services, session: AsyncSession, case: Case, user: Us
         keep_user_id=user.id,
     )
     await notify.notify_followers(services, session, case, "accepted")
+    await case_cards.refresh_cards(services, session, case)
 
 
 async def _require_workable(services: Services, session: AsyncSession, case: Case, user: User) -> None:
@@ -123,6 +124,7 @@ async def resolve(
         await notify.to_supervisors(services, session, case, targets, SELF_RESOLVED, {"hours": hours})
         return case
     await notify.notify_followers(services, session, case, "resolved", note=note)
+    await case_cards.refresh_cards(services, session, case)
     return case
 
 
@@ -169,4 +171,5 @@ async def return_case(services: Services, session: AsyncSession, case_id: int, u
         N_("Case {number} was returned (回退) by {name}: {reason}"),
         {"name": name, "reason": reason},
     )
+    await case_cards.refresh_cards(services, session, case)
     return case

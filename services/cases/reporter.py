@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from models.cases import Case
 from models.status import CaseStatus, transition
 from models.users import User
-from services import deadlines, notify
+from services import case_cards, deadlines, notify
 from services.cases.access import CaseActionError, current_handlers, lock_case, on_time
 from services.cases.officer import handled_own_report
 from services.context import Services
@@ -51,6 +51,7 @@ async def confirm(services: Services, session: AsyncSession, case_id: int, user:
             N_("The reporter confirmed case {number} is fixed. The case is closed (结案)."),
         )
         await notify.notify_followers(services, session, case, "closed", exclude_user_id=user.id)
+        await case_cards.refresh_cards(services, session, case, answered_by=user.id)
         return case
     case.satisfied = False
     transition(case, S.REWORK, at=now, actor_id=user.id, action="rework")
@@ -59,6 +60,7 @@ async def confirm(services: Services, session: AsyncSession, case_id: int, user:
     headline = N_("Case {number} needs rework (返工): the reporter says the problem is not fixed.")
     await notify.assignment(services, session, case, handlers, headline, accepted=True)
     await notify.notify_followers(services, session, case, "rework", exclude_user_id=user.id)
+    await case_cards.refresh_cards(services, session, case, answered_by=user.id)
     return case
 
 
@@ -80,4 +82,5 @@ async def close_unconfirmed(services: Services, session: AsyncSession, case: Cas
         {"hours": hours},
     )
     await notify.notify_followers(services, session, case, "closed_unconfirmed", hours=hours)
+    await case_cards.refresh_cards(services, session, case)
     return True

@@ -15,11 +15,12 @@ from models.cases import Case, CaseEvent, RoutedBy
 from models.grid import GridUnit
 from models.status import CLOCK_RUNNING, CaseStatus, transition
 from models.users import User
-from services import deadlines, notify
+from services import case_cards, deadlines, notify
 from services.cases.access import (
     CaseActionError,
     chain_of,
     current_handlers,
+    get_case,
     lock_case,
     on_time,
     require_reason,
@@ -27,23 +28,35 @@ from services.cases.access import (
     require_supervisor,
     supervises_unit,
 )
-from services.cases.dispatching import dispatch_to
+from services.cases.dispatching import covered_nearby, dispatch_to
 from services.cases.questions import ASK_REJECT_REASON, ask, forget_input
 from services.context import Services
 from services.i18n import N_
-from services.messages import when
+from services.messages import Choice, text, when
 from services.routing import unit_chain
 
 S = CaseStatus
+#: Where a case can be moved from to another unit.
+MOVABLE = (S.UNROUTED, S.RETURNED, S.DISPATCHED, S.ACCEPTED)
 
+PLACED = N_("Case {number} was already placed: it is {status} now. /assign can still move it.")
 OUTSIDE = N_("{unit} is outside the area you supervise: you can dispatch only to units you cover.")
+
+
+async def place(services: Services, session: AsyncSession, case_id: int, user: User, unit_id: str) -> Case:
+    """A placing card's "Assign to …": ``reassign``, refused once the case no longer needs placing (a stale card)."""
+    case = await lock_case(session, case_id)
+    await require_supervisor(session, user, case)
+    if not await case_cards.needs_placing(session, case):
+        raise CaseActionError(PLACED, number=case.number, status=case.status)
+    return await reassign(services, session, case_id, user, unit_id)
 
 
 async def reassign(services: Services, session: AsyncSession, case_id: int, user: User, unit_id: str) -> Case:
     """Dispatch the case to ``unit_id`` (a supervisor's decision after a return, or for an unrouted case)."""
     case = await lock_case(session, case_id)
     await require_supervisor(session, user, case)
-    require_status(case, S.UNROUTED, S.RETURNED, S.DISPATCHED, S.ACCEPTED)
+    require_status(case, *MOVABLE)
     unit = await session.get(GridUnit, unit_id.strip())
     if unit is None or not unit.active:
         raise CaseActionError(N_("There is no unit {unit}."), unit=unit_id[:64])
@@ -66,6 +79,7 @@ async def reassign(services: Services, session: AsyncSession, case_id: int, user
     )
     await forget_input(session, user)
     await notify.notify_followers(services, session, case, "dispatched", unit=unit.name)
+    await case_cards.refresh_cards(services, session, case)
     return case
 
 
@@ -89,6 +103,7 @@ async def send_back(services: Services, session: AsyncSession, case_id: int, use
         action="send_back",
         headline=headline,
     )
+    await case_cards.refresh_cards(services, session, case)
     return case
 
 
@@ -111,7 +126,18 @@ async def reject(services: Services, session: AsyncSession, case_id: int, user: 
     case.next_check_at = None
     await forget_input(session, user)
     await notify.notify_followers(services, session, case, "rejected", reason=reason)
+    await case_cards.refresh_cards(services, session, case)
     return case
+
+
+async def reassign_choices(session: AsyncSession, case_id: int, user: User) -> tuple[Case, notify.Choices]:
+    """The units a supervisor may move the case to (nothing changes until one is picked): ``case:move`` choices,
+    which reassign the case whether or not it waits to be placed (an escalated case usually has a unit)."""
+    case = await get_case(session, case_id)
+    await require_supervisor(session, user, case)
+    require_status(case, *MOVABLE)
+    units = await covered_nearby(session, case, user)
+    return case, tuple((Choice(text("Assign to {unit}", unit=u.name), f"case:move:{case.id}:{u.id}"),) for u in units)
 
 
 async def extend_deadline(services: Services, session: AsyncSession, case_id: int, user: User, amount: str) -> datetime:
@@ -137,6 +163,7 @@ async def extend_deadline(services: Services, session: AsyncSession, case_id: in
         N_("The deadline of case {number} was extended (延期) to {deadline}."),
         {"deadline": when(due)},
     )
+    await case_cards.refresh_cards(services, session, case)
     return due
 
 
@@ -158,6 +185,7 @@ async def suspend(services: Services, session: AsyncSession, case_id: int, user:
         {"reason": reason},
     )
     await notify.notify_followers(services, session, case, "suspended", reason=reason)
+    await case_cards.refresh_cards(services, session, case)
     return case
 
 
@@ -179,6 +207,7 @@ async def resume(services: Services, session: AsyncSession, case_id: int, user: 
         {"deadline": when(case.due_at)},
     )
     await notify.notify_followers(services, session, case, "resumed")
+    await case_cards.refresh_cards(services, session, case)
     return case
 
 
@@ -206,6 +235,7 @@ async def close_on_behalf(services: Services, session: AsyncSession, case_id: in
         {"note": note},
     )
     await notify.notify_followers(services, session, case, "closed_by_supervisor", note=note)
+    await case_cards.refresh_cards(services, session, case)
     return case
 
 

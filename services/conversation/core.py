@@ -9,13 +9,18 @@ from services.conversation.replies import Edit, Reply
 from services.conversation.turn import STALE, Turn
 from services.i18n import N_
 from services.messages import Choice, Message, Text, text
-from services.officers import InviteError, redeem_invite
+from services.officers import InviteError, redeem_code, redeem_invite
 from services.users import set_language
 
 HELP_HINT = N_("Send /help to see what I can do.")
 LANGUAGE_SET = N_("Language set to English.")
 _ZH = ("zh", "zh_cn", "zh-cn", "cn", "中文")
 _EN = ("en", "english")
+_CODE_REFUSALS = {
+    "unknown": N_("This invite code is not valid. Check it, or ask your supervisor for a new one."),
+    "used": N_("This invite code has already been used. Ask your supervisor for a new one."),
+    "expired": N_("This invite code has expired. Ask your supervisor for a new one."),
+}
 _REFUSALS = {
     "unknown": N_("This invite link is not valid. Ask your supervisor for a new one."),
     "used": N_("This invite link has already been used. Ask your supervisor for a new one."),
@@ -28,13 +33,31 @@ async def start(turn: Turn, command: Command) -> Reply:
     prefix, _, rest = (command.args[0] if command.args else "").partition("_")
     if prefix == "join" and rest:
         return await _join(turn, rest)
-    greeting = text(
-        "Hello {name}! I am the city's street-care assistant. Send me a photo and the location of a "
-        "problem — illegal posters, litter, bad parking — and I will pass it to the grid officers in "
-        "charge and tell you when it is fixed.",
-        name=turn.user.first_name or "",
-    )
+    if turn.user.first_name:
+        greeting = text(
+            "Hello {name}! I am the city's street-care assistant. Send me a photo and the location of a "
+            "problem — illegal posters, litter, bad parking — and I will pass it to the grid officers in "
+            "charge and tell you when it is fixed.",
+            name=turn.user.first_name,
+        )
+    else:  # a channel that gives no name (WeChat)
+        greeting = text(
+            "Hello! I am the city's street-care assistant. Send me a photo and the location of a "
+            "problem — illegal posters, litter, bad parking — and I will pass it to the grid officers in "
+            "charge and tell you when it is fixed."
+        )
     return Reply.say(greeting, Text.raw(""), Text(HELP_HINT))
+
+
+async def bind(turn: Turn, command: Command) -> Reply:
+    """``bind <code>``: redeem an invite by its short code, the way an invite link does."""
+    if not command.args:
+        return Reply.say(text("Send the invite code after the word, for example: bind 7KQ2MX9A"))
+    try:
+        invite, unit = await redeem_code(turn.session, "".join(command.args), turn.user, turn.now)
+    except InviteError as exc:
+        return Reply.say(Text(_CODE_REFUSALS[exc.reason]))
+    return _bound(invite.role, unit.name)
 
 
 async def _join(turn: Turn, token: str) -> Reply:
@@ -43,10 +66,14 @@ async def _join(turn: Turn, token: str) -> Reply:
         invite, unit = await redeem_invite(turn.session, token[:64], turn.user, turn.now)
     except InviteError as exc:
         return Reply.say(Text(_REFUSALS[exc.reason]))
-    if invite.role == BindingRole.SUPERVISOR:
-        done = text("You are now a supervisor of {unit}: you cover every unit below it.", unit=unit.name)
+    return _bound(invite.role, unit.name)
+
+
+def _bound(role: str, unit_name: str) -> Reply:
+    if role == BindingRole.SUPERVISOR:
+        done = text("You are now a supervisor of {unit}: you cover every unit below it.", unit=unit_name)
     else:
-        done = text("You are now the grid officer of {unit}. New cases there will come to you here.", unit=unit.name)
+        done = text("You are now the grid officer of {unit}. New cases there will come to you here.", unit=unit_name)
     return Reply.say(done, Text.raw(""), Text(HELP_HINT))
 
 

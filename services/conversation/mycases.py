@@ -8,23 +8,16 @@ from services.conversation import pages, tokens
 from services.conversation.officer import place_of
 from services.conversation.replies import Reply, shown
 from services.conversation.turn import STALE, Turn
-from services.intake_history import (
-    STATUS_LABELS,
-    CaseLine,
-    case_for_follower,
-    history,
-    reporter_cases,
-    reporter_count,
-)
-from services.messages import Choice, Message, Text, category, msg, text, when
+from services.intake_history import CaseLine, case_for_follower, history, reporter_cases, reporter_count
+from services.messages import Choice, Message, Text, category, status, text, when
 from services.sla_status import deadline_note
 
 
 def status_line(case: Case) -> Text:
-    """The case's status as a citizen reads it (a duplicate names the case it joined)."""
+    """The case's status in the words every reader of the case sees (a duplicate names the case it joined)."""
     if case.status == CaseStatus.DUPLICATE and case.parent_case_id is not None:
         return text("Already reported as #{parent}", parent=case.parent_case_id)
-    return shown(msg(STATUS_LABELS[CaseStatus(case.status)]))
+    return shown(status(case.status))
 
 
 def case_line(turn: Turn, line: CaseLine) -> Text:
@@ -81,7 +74,7 @@ async def _history(turn: Turn, line: CaseLine) -> tuple[Text, ...]:
         said.append(text("Deadline: {deadline}", deadline=when(case.due_at)))
     said += [Text.raw(""), text("History:")]
     for event in await history(turn.session, case.id):
-        entry = f"{turn.show(when(event.at))} — {turn.t(STATUS_LABELS[CaseStatus(event.to_status)])}"
+        entry = f"{turn.show(when(event.at))} — {turn.show(status(event.to_status))}"
         if event.to_status == CaseStatus.REJECTED and event.note:
             entry += f": {event.note}"
         said.append(Text.raw(entry))

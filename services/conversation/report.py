@@ -6,6 +6,8 @@ so a restart between two messages changes nothing for the citizen.
 
 from __future__ import annotations
 
+from geo.crs import InvalidCoordinates
+from geo.typed_point import read_typed_point
 from models.cases import DraftStep
 from services import intake
 from services.conversation.events import Location, Typed
@@ -18,6 +20,12 @@ from services.intake_limits import BANNED, IntakeRefused
 from services.intake_places import resolve_address
 from services.messages import Text, text
 
+NOT_A_POINT = N_(
+    "«{query}» is written like coordinates, but no place has them: the latitude must be between -90 and 90, the "
+    "longitude between -180 and 180, and not both 0. Type them latitude first, like «39.9289, 116.4174», or "
+    "share the location with the button."
+)
+READ_SWAPPED = N_("I read «{query}» as longitude, latitude.")
 CANCELLED = N_("Cancelled. Nothing was sent. Send a photo or /report whenever you want to report.")
 START_HINT = N_("To report a problem, send me a photo of it (or /report).")
 _TEXT_HINTS = {
@@ -79,6 +87,8 @@ async def _locate(turn: Turn, lat: float, lon: float, address: str | None, sourc
         # The refusal, followed by the question still open (so the citizen knows where they are).
         asked = prompt(turn.services, state.draft) if state.draft is not None else []
         return Reply(lead=(refusal(err),), messages=asked)
+    if intake.place_unconfirmed(draft):  # far outside the city: asked to confirm (now, or at the location step)
+        return Reply(messages=prompt(turn.services, draft))
     return Reply(lead=(location_saved(draft),), messages=prompt(turn.services, draft), end_location=True)
 
 
@@ -103,12 +113,21 @@ async def _on_text(turn: Turn, said: str, state: DraftState) -> Reply:
 
 
 async def _address(turn: Turn, said: str, state: DraftState) -> Reply:
+    query = " ".join(said.split())[:60]
+    try:
+        typed = read_typed_point(said)
+    except InvalidCoordinates:
+        return Reply(lead=(text(NOT_A_POINT, query=query),))
+    if typed is not None:  # coordinates typed as text: a WGS-84 point, no address to look up
+        reply = await _locate(turn, typed.lat, typed.lon, None, "coordinates", state)
+        if typed.swapped and reply.end_location:  # saved
+            reply.lead = (text(READ_SWAPPED, query=query), *reply.lead)
+        return reply
     try:
         found = await resolve_address(turn.services, turn.session, said)
     except IntakeRefused as err:
         return Reply(lead=(refusal(err),))
     if found is None:
-        query = " ".join(said.split())[:60]
         missing = text(
             "I could not find «{query}». Try another name, or share the location with the button.", query=query
         )

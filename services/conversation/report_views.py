@@ -6,9 +6,10 @@ from models.cases import DraftStep, ReportDraft
 from services.context import Services
 from services.conversation import tokens
 from services.conversation.replies import Choices, shown
-from services.intake import next_step
+from services.intake import next_step, place_unconfirmed
 from services.intake_submit import Outcome, Submitted
 from services.messages import Choice, Message, Text, category, msg, text, when
+from services.routing import grid_index
 
 
 def place_text(lat: float | None, lon: float | None, address: str | None) -> str:
@@ -47,8 +48,10 @@ def prompt(services: Services, draft: ReportDraft) -> list[Message]:
         return [Message((ask,))]
     if step is DraftStep.CATEGORY:
         return [Message((text("What kind of problem is it?"),), category_choices(services, draft.id))]
+    if step is DraftStep.LOCATION and place_unconfirmed(draft):
+        return [far_question(services, draft)]
     if step is DraftStep.LOCATION:
-        where = text("Where is it? Tap «📍 Send my location» below, share a place, or type an address.")
+        where = text("Where is it? Tap «📍 Send my location» below, share a place, or type an address or coordinates.")
         asked = [Message((where,), ask_location=True)]
         if draft.exif_lat is not None and draft.exif_lon is not None:
             use = Choice(text("Use the photo's location"), tokens.draft("exif", draft.id))
@@ -65,6 +68,30 @@ def prompt(services: Services, draft: ReportDraft) -> list[Message]:
     submit = Choice(text("✅ Submit"), tokens.draft("submit", draft.id))
     cancel = Choice(text("✖ Cancel"), tokens.draft("cancel", draft.id))
     return [Message(summary_lines(draft), ((submit, cancel),))]
+
+
+def far_question(services: Services, draft: ReportDraft) -> Message:
+    """A place far outside the city: use it anyway, or send another?"""
+    place = place_text(draft.lat, draft.lon, draft.address)
+    distance = None
+    if draft.lat is not None and draft.lon is not None:
+        distance = grid_index(services).distance_to_area_m(draft.lat, draft.lon)
+    if distance:
+        said = text(
+            "📍 {place} is outside the city's area, about {km} km from it. Reports here go to the city's grid "
+            "officers: is this the right place?",
+            place=place,
+            km=f"{distance / 1000:,.0f}",
+        )
+    else:
+        said = text(
+            "📍 {place} is outside the city's area. Reports here go to the city's grid officers: is this the right "
+            "place?",
+            place=place,
+        )
+    use = Choice(text("Use it anyway"), tokens.draft("far", draft.id))
+    other = Choice(text("Send another location"), tokens.draft("move", draft.id))
+    return Message((said,), ((use,), (other,)))
 
 
 def submitted_lines(result: Submitted) -> tuple[Text, ...]:

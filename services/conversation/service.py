@@ -52,6 +52,7 @@ def _without_args(run: Callable[[Turn], Awaitable[Reply]]) -> Handler:
 
 COMMAND_HANDLERS: dict[str, Handler] = {
     "start": core.start,
+    "bind": core.bind,
     "help": _without_args(core.help_command),
     "lang": core.lang,
     "subscribe": subscriptions.subscribe_command,

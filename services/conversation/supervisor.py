@@ -10,6 +10,7 @@ from collections.abc import Awaitable, Callable
 from models.cases import Case
 from services import cases
 from services.cases import CaseActionError, HistoryEntry
+from services.cases.supervisor import place
 from services.conversation import pages
 from services.conversation.commands import SUPERVISORS
 from services.conversation.events import Command
@@ -20,8 +21,10 @@ from services.i18n import N_
 from services.messages import Message, Text, category, status, text, when
 
 SUPERVISOR_ACTIONS = frozenset({"assign", "sendback", "reject"})
+ESCALATION_ACTIONS = frozenset({"open", "extend", "reassign", "move"})
 ACTION_LABELS = {
-    "submit": N_("reported"),
+    "report": N_("reported"),
+    "duplicate": N_("linked to an earlier report of the same problem"),
     "unrouted": N_("waiting for a dispatcher"),
     "dispatch": N_("dispatched"),
     "accept": N_("accepted"),
@@ -37,6 +40,11 @@ ACTION_LABELS = {
     "resume": N_("resumed"),
     "close": N_("closed by a supervisor"),
     "confirm_timeout": N_("closed without the reporter's answer"),
+}
+#: Who placed a case that the reporter's submission routed by itself.
+ROUTED_BY_MAP = {
+    "dispatch": N_("routed by the grid map"),
+    "unrouted": N_("no grid covers the place"),
 }
 CASE_USAGE = N_("Usage: /case <case number>")
 USAGE = {
@@ -105,7 +113,10 @@ async def _details(turn: Turn, case: Case, history: list[HistoryEntry]) -> tuple
     for entry in history:
         label = ACTION_LABELS.get(entry.action)
         parts = [turn.show(when(entry.at)), turn.t(label) if label else entry.action]
-        if entry.by_reporter:
+        if entry.action in ROUTED_BY_MAP and (entry.by_reporter or not entry.actor):
+            # The reporter's submission routed the case: nobody chose the unit, the grid map did.
+            parts.append(turn.t(ROUTED_BY_MAP[entry.action]))
+        elif entry.by_reporter:
             parts.append(turn.t("the reporter"))
         elif entry.actor:
             parts.append(entry.actor)
@@ -182,13 +193,37 @@ async def decision_command(turn: Turn, command: Command) -> Reply:
         return Reply.say(case_refusal(err))
 
 
-async def pick(turn: Turn, action: str, case_id: int, unit_id: str) -> Reply:
-    """Choices on a returned or unrouted case: assign to a unit, send back, reject (asks for the reason)."""
+async def _escalation_pick(turn: Turn, action: str, case_id: int, argument: str) -> Reply:
+    """Choices on an escalation notice: open the case, extend its deadline, or reassign it (the units are offered
+    next, as ``move`` choices)."""
+    try:
+        if action == "open":
+            case, history = await cases.case_for_staff(turn.session, case_id, turn.user)
+            return Reply(messages=[Message(await _details(turn, case, history))])
+        if action == "extend":
+            return Reply.say(await _extend(turn, case_id, (argument,)))
+        if action == "move":
+            reply = Reply.say(await _assign(turn, case_id, (argument,)))
+            reply.edit = Edit(None, ())  # moved: the other units on offer go
+            return reply
+        case, choices = await cases.reassign_choices(turn.session, case_id, turn.user)
+    except CaseActionError as err:
+        return Reply(alert=case_refusal(err))
+    if not choices:
+        return Reply(alert=text("There is no other unit to move case {number} to.", number=case.number))
+    question = text("Move case {number} to which unit?", number=case.number)
+    return Reply(messages=[Message((question,), choices)])
+
+
+async def pick(turn: Turn, action: str, case_id: int, argument: str) -> Reply:
+    """Choices on a returned or unrouted case: assign to a unit, send back, reject (asks for the reason); and on
+    an escalation notice (``ESCALATION_ACTIONS``). ``argument`` is the unit for assign, the amount for extend."""
+    if action in ESCALATION_ACTIONS:
+        return await _escalation_pick(turn, action, case_id, argument)
+    unit_id = argument
     try:
         if action == "assign":
-            done = await _dispatched(
-                turn, await cases.reassign(turn.services, turn.session, case_id, turn.user, unit_id)
-            )
+            done = await _dispatched(turn, await place(turn.services, turn.session, case_id, turn.user, unit_id))
         elif action == "sendback":
             case = await cases.send_back(turn.services, turn.session, case_id, turn.user)
             done = text("Case {number} was sent back to its unit.", number=case.number)

@@ -12,8 +12,9 @@ import re
 #: messenger), so tokens that could grow longer (an area's id) are shortened by their builder.
 MAX_BYTES = 64
 
-_CASE = re.compile(r"case:(accept|resolve|return|fixed|notfixed|sendback|reject):([0-9]{1,12})")
-_ASSIGN = re.compile(r"case:assign:([0-9]{1,12}):(.+)", re.DOTALL)
+_CASE = re.compile(r"case:(accept|resolve|return|fixed|notfixed|sendback|reject|open|reassign):([0-9]{1,12})")
+_ASSIGN = re.compile(r"case:(assign|move):([0-9]{1,12}):(.+)", re.DOTALL)
+_EXTEND = re.compile(r"case:extend:([0-9]{1,12}):([0-9]{1,3}[hd])")
 _DRAFT = re.compile(r"draft:([^:]*):([0-9]{1,12})(?::([^:]*))?")
 _MY_CASE = re.compile(r"my:case:([0-9]{1,12})")
 
@@ -28,6 +29,11 @@ def case(action: str, case_id: int) -> str:
     return f"case:{action}:{case_id}"
 
 
+def extend(case_id: int, amount: str) -> str:
+    """``case:extend:<case id>:<amount>`` (an amount such as ``4h`` or ``1d``)."""
+    return f"case:extend:{case_id}:{amount}"
+
+
 def my_case(case_id: int) -> str:
     """The history of one of the reporter's cases."""
     return f"my:case:{case_id}"
@@ -40,9 +46,13 @@ def parse_draft(token: str) -> tuple[str, int, str] | None:
 
 
 def parse_case(token: str) -> tuple[str, int, str] | None:
-    """(action, case id, unit id for ``assign``) of a case token, or None when it is not one."""
+    """(action, case id, argument) of a case token, or None: the argument is the unit id for ``assign`` (placing a
+    case that waits for it) and ``move`` (moving one a unit is handling), the amount for ``extend``, empty for the
+    others."""
     if found := _ASSIGN.fullmatch(token):
-        return "assign", int(found[1]), found[2]
+        return found[1], int(found[2]), found[3]
+    if found := _EXTEND.fullmatch(token):
+        return "extend", int(found[1]), found[2]
     if found := _CASE.fullmatch(token):
         return found[1], int(found[2]), ""
     return None

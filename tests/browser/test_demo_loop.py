@@ -1,102 +1,34 @@
 """The whole loop in the web chat, driven in Debian's Chromium: report → handle → confirm → weekly summary.
 
-It also takes the README's screenshot (docs/screenshot.png). Chromium is never downloaded: the test uses
-``CITYBOT_TEST_CHROMIUM`` or /usr/bin/chromium, and skips (fails in CI) when neither exists.
+It also takes the README's screenshot (docs/screenshot.png). The browser fixtures are in conftest.py.
 """
 
 from __future__ import annotations
 
 import asyncio
-import importlib.util
 import os
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import select
 
-from bot.demo import Demo, start_demo, stop_demo
+from bot.demo import Demo
 from bot.demo_people import persona
 from models.cases import Case
 from models.identities import UserIdentity
 from models.status import CaseStatus
 from models.uow import UnitOfWork
-from tests.conftest import require
+from tests.browser.web import WAIT_MS
+from tests.browser.web import bot_said_more as _bot_said_more
+from tests.browser.web import press as _press
+from tests.browser.web import send_sample as _send_sample
+from tests.browser.web import switch as _switch
 
-CHROMIUM = Path(os.environ.get("CITYBOT_TEST_CHROMIUM") or "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-]  # fmt: skip
 # `make screenshot` refreshes the README's picture; an ordinary run keeps its screenshot in the test's tmp dir.
 README_SCREENSHOT = Path(__file__).resolve().parents[2] / "docs" / "screenshot.png"
-WAIT_MS = 20_000
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-async def demo(tmp_path: Path) -> AsyncIterator[Demo]:
-    """The demo as `make demo` runs it (jobs on), on a free port."""
-    running = await start_demo(tmp_path / "demo", port=0)
-    try:
-        yield running
-    finally:
-        await stop_demo(running)
-
-
-@pytest.fixture
-def chromium() -> Path:
-    """Debian's Chromium (never a downloaded one)."""
-    require(CHROMIUM.exists(), f"Chromium not found at {CHROMIUM} (apt-get install chromium)")
-    require(importlib.util.find_spec("playwright") is not None, "the playwright package is not installed")
-    README_SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
-    return CHROMIUM
-
-
-@pytest.fixture
-async def page(chromium: Path, demo: Demo) -> AsyncIterator[Any]:
-    """A Chromium page on the web chat, in Chinese, at a laptop's size."""
-    from playwright.async_api import async_playwright
-
-    async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(executable_path=str(chromium), args=CHROMIUM_ARGS)
-        try:
-            tab = await browser.new_page(viewport={"width": 1440, "height": 900}, locale="zh-CN")
-            errors: list[str] = []
-            tab.on("pageerror", lambda error: errors.append(str(error)))
-            tab.set_default_timeout(WAIT_MS)
-            await tab.goto(f"{demo.url}/?lang=zh_CN&persona=citizen")
-            await tab.wait_for_selector("body[data-ready=true]")
-            yield tab
-            assert errors == [], f"the page threw: {errors}"
-        finally:
-            await browser.close()
-
-
-async def _press(page: Any, label: str, containing: str | None = None) -> None:
-    """Press the inline button `label` on the newest bot message that has it (and contains `containing`)."""
-    messages = page.locator(".msg.in", has_text=containing) if containing else page.locator(".msg.in")
-    await messages.locator(".inline-keyboard button", has_text=label).last.click()
-
-
-async def _bot_said_more(page: Any, action: Any) -> None:
-    """Run `action` and wait until a new bot message appears in the open chat."""
-    before = await page.locator(".msg.in").count()
-    await action()
-    await page.wait_for_function(f"document.querySelectorAll('.msg.in').length > {before}")
-
-
-async def _send_sample(page: Any, name: str) -> None:
-    await page.click("#attach-button")
-    await page.click(f"[data-sample={name}]")
-    await page.click("#picker-send")
-
-
-async def _switch(page: Any, key: str) -> None:
-    await page.click(f"[data-persona={key}]")
-    await page.wait_for_selector(f"[data-persona={key}].active")
 
 
 async def _citizen_case(demo: Demo) -> Case | None:

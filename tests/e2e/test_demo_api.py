@@ -17,10 +17,12 @@ from shapely import Polygon
 from bot.demo import Demo, fresh_data_dir, start_demo, stop_demo
 from bot.demo_jobs import step_delta
 from bot.demo_map import Projection
-from bot.demo_people import CHANNEL, persona
+from bot.demo_people import CHANNEL, WECHAT_OPENID, persona
 from channels.telegram import CHANNEL as TELEGRAM
+from geo.crs import gcj02_to_wgs84
 from models.uow import UnitOfWork
 from sandbox.client import SandboxClient
+from sandbox.wechat import WeChatSandboxClient, WxUser
 from services import routing
 from services.summary.weeks import IsoWeek
 from services.users import user_by_identity
@@ -59,8 +61,9 @@ async def test_the_page_and_its_personas_in_both_languages(demo: Demo) -> None:
     assert '<script type="module" src="/web/js/app.js">' in page
     kinds = {p["key"]: (p["kind"], p["language"][:2]) for p in zh["personas"]}
     assert kinds == {
-        "citizen": ("citizen", "zh"), "volunteer": ("volunteer", "en"), "officer": ("officer", "zh"),
-        "officer2": ("officer", "en"), "supervisor": ("supervisor", "zh"), "channel": ("channel", "zh"),
+        "citizen": ("citizen", "zh"), "volunteer": ("volunteer", "en"), "wechat": ("citizen", "zh"),
+        "officer": ("officer", "zh"), "officer2": ("officer", "en"), "supervisor": ("supervisor", "zh"),
+        "channel": ("channel", "zh"),
     }  # fmt: skip
     assert (zh["ui"]["role_officer"], en["ui"]["role_officer"]) == ("网格员", "Grid officer")
     assert (zh["ui"]["next_monday"], en["ui"]["next_monday"]) == ("到下周一 09:00", "Next Monday 09:00")
@@ -156,3 +159,40 @@ def test_the_demo_folder_is_emptied_but_never_someone_elses(tmp_path: Path) -> N
     with pytest.raises(RuntimeError, match="not a demo folder"):
         fresh_data_dir(other)
     assert (other / "thesis.txt").read_text() == "keep me"
+
+
+async def test_the_wechat_persona_writes_from_the_official_account(demo: Demo) -> None:
+    zh = await _get(demo, "/demo/api/bootstrap?lang=zh")
+    liu = next(p for p in zh["personas"] if p["key"] == "wechat")
+    assert (liu["channel"], liu["chat_id"], liu["account"]) == ("wechat", WECHAT_OPENID, "城市随手拍")
+    assert liu["commands"] == [] and [item["key"] for item in liu["menu"]] == ["REPORT", "MY", "HELP"]
+    assert {p["channel"] for p in zh["personas"] if p["key"] != "wechat" and p["kind"] != "channel"} == {"telegram"}
+
+    # Her message goes through the sandbox's WeChat to the bot's callback, and the account answers her.
+    async with WeChatSandboxClient(demo.url) as wx:
+        user = WxUser(WECHAT_OPENID, "刘阿姨", "zh_CN")
+        post = await wx.send_text(user, "/help")
+        chat = await wx.conversation(user)
+    assert post.outcome in ("passive reply", "success")
+    assert chat[0]["from_user"] and chat[0]["text"] == "/help"
+    assert any("/my" in (entry.get("text") or "") for entry in chat[1:])
+    # Known to the bot as a WeChat user, never as a Telegram one.
+    async with UnitOfWork(demo.services.db) as uow:
+        assert await user_by_identity(uow.session, "wechat", WECHAT_OPENID) is not None
+        assert await user_by_identity(uow.session, TELEGRAM, persona("wechat").telegram_id) is None
+
+
+async def test_a_map_point_is_shifted_as_wechats_map_reports_it(demo: Demo) -> None:
+    shifted = await _get(demo, "/demo/api/wechat/gcj02?lat=39.93815&lon=116.41479")
+    assert 0.0005 < shifted["lat"] - 39.93815 < 0.003 and 0.003 < shifted["lon"] - 116.41479 < 0.008
+    assert gcj02_to_wgs84(shifted["lat"], shifted["lon"]) == pytest.approx((39.93815, 116.41479), abs=1e-5)
+    async with aiohttp.ClientSession() as http:
+        for query in ("lat=abc&lon=1", "lat=1", "lat=95&lon=1"):
+            async with http.get(f"{demo.url}/demo/api/wechat/gcj02?{query}") as response:
+                body = await response.json()
+                assert response.status == 400 and body["ok"] is False and "lat" in body["description"]
+
+
+async def test_the_wechat_persona_has_no_telegram_language_switch(demo: Demo) -> None:
+    status, answer = await _post(demo, "/demo/api/personas/wechat/language", {"language": "en"})
+    assert status == 404 and answer["ok"] is False

@@ -49,9 +49,13 @@ async def test_every_grid_has_an_officer_and_escalation_reaches_a_supervisor(ser
     async with UnitOfWork(services.db) as uow:
         no_officer = [c.id for c in grid_cells() if not await officers_of(uow.session, c.id)]
         douban_officers = [int(u.contact_address or 0) for u in await officers_of(uow.session, "DC-DS-DB-01")]
-        escalated_to = await escalation_targets(uow.session, ["DC-DS-DB-01", "DC-DS-DB", "DC-DS", "DC"], 1)
-        people = select(UserIdentity.external_id, User.role, User.channel_language).join(
-            User, User.id == UserIdentity.user_id
+        chain = ["DC-DS-DB-01", "DC-DS-DB", "DC-DS", "DC"]
+        escalated_to = await escalation_targets(uow.session, chain, 1)
+        district_level = await escalation_targets(uow.session, chain, 3)
+        people = (
+            select(UserIdentity.external_id, User.role, User.channel_language)
+            .join(User, User.id == UserIdentity.user_id)
+            .where(UserIdentity.channel == "telegram")
         )
         found = (await uow.session.execute(people)).all()
         roles = {int(tg): role for tg, role, _language in found}
@@ -65,12 +69,14 @@ async def test_every_grid_has_an_officer_and_escalation_reaches_a_supervisor(ser
     assert douban_officers == [officer.telegram_id]
     # The community has no supervisor of its own, so the first escalation goes up to the street's (赵敏).
     assert [u.contact_address for u in escalated_to] == [str(supervisor.telegram_id)]
+    # The district level too: the walkthrough's overdue cases escalate to a persona the web chat shows.
+    assert [u.contact_address for u in district_level] == [str(supervisor.telegram_id)]
     assert officer_grids == 6 + 9  # 豆瓣社区 (3×2 cells) and 东四六条社区 (3×3 cells)
     assert roles[officer.telegram_id] == Role.OFFICER
     assert roles[supervisor.telegram_id] == Role.SUPERVISOR
     assert roles[persona("citizen").telegram_id] == Role.CITIZEN
     # Notifications are rendered in each person's language before they ever write to the bot.
-    assert {languages[p.telegram_id] for p in PERSONAS} == {"zh-hans", "en"}
+    assert {languages[p.telegram_id] for p in PERSONAS if p.channel == "telegram"} == {"zh-hans", "en"}
     assert len(staff()) >= 12
 
 

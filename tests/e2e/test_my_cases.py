@@ -41,7 +41,7 @@ async def test_my_lists_cases_newest_first_with_status_unit_and_deadline(
         "#2 · 2026-11-16 10:30 · 其他\n"
         "   待派遣\n"
         "#1 · 2026-11-16 10:00 · 暴露垃圾\n"
-        "   已派遣至网格员 · 东华门网格一 · 时限 2026-11-16 16:00"
+        "   已派遣 · 东华门网格一 · 时限 2026-11-16 16:00"
     )
     assert listing.button_texts == ["#2 处理记录", "#1 处理记录"]
     await client.press(li, listing, "#1 处理记录")
@@ -49,12 +49,12 @@ async def test_my_lists_cases_newest_first_with_status_unit_and_deadline(
     assert history.text == (
         "案件 #1：暴露垃圾\n"
         "地点：39.91000, 116.40000\n"
-        "状态：已派遣至网格员\n"
+        "状态：已派遣\n"
         "所属网格：东华门网格一\n"
         "处置时限：2026-11-16 16:00\n\n"
         "处理记录：\n"
-        "2026-11-16 10:00 — 已提交\n"
-        "2026-11-16 10:00 — 已派遣至网格员"
+        "2026-11-16 10:00 — 已上报\n"
+        "2026-11-16 10:00 — 已派遣"
     )
 
 
@@ -75,7 +75,7 @@ async def test_a_duplicate_shows_the_case_it_joined(bot: RunningBot, client: San
     assert listing.text.splitlines()[2:] == ["#2 · 2026-11-16 10:00 · Exposed litter", "   Already reported as #1"]
     await client.press(bob, listing, "#2 history")
     history = await client.wait_for_message(bob.chat_id, "History:")
-    assert history.text.endswith("2026-11-16 10:00 — Submitted\n2026-11-16 10:00 — Already reported")
+    assert history.text.endswith("2026-11-16 10:00 — submitted\n2026-11-16 10:00 — duplicate")
 
 
 async def test_my_shows_only_the_users_own_reports(bot: RunningBot, client: SandboxClient) -> None:

@@ -186,7 +186,7 @@ async def test_an_old_keyboard_of_a_finished_draft(bot: RunningBot, client: Sand
     await client.wait_for_message(anna.chat_id, "What kind of problem is it?")
     answer = await client.wait_for_answer(await client.press(anna, old_question, "Skip"))
     assert answer.show_alert
-    assert answer.text == "This report was already sent or has expired. /my lists your reports."
+    assert answer.text == "This button belongs to an earlier report. Please use the buttons of your current one."
     [draft] = await drafts(bot)
     assert draft.note is None and draft.category is None  # the new draft was not touched
 
@@ -313,4 +313,7 @@ async def test_an_idle_draft_expires_with_a_notice(
     assert message.end_location  # the location button goes away with the draft
     assert list((bot.services.data_dir / "photos").rglob("*.jpg")) == []
     answer = await client.wait_for_answer(await client.press(li, question, "跳过"))
-    assert answer.show_alert and answer.text == "这条上报已经提交或已过期。发送 /my 查看您的上报。"
+    assert (
+        answer.show_alert
+        and answer.text == "当前没有正在进行的上报。发送照片或 /report 开始上报；/my 可查看已提交的上报。"
+    )

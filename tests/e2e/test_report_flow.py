@@ -21,7 +21,7 @@ from tests.integration.test_intake_submit import make_grid
 
 INSIDE = (39.9100, 116.4000)  # inside grid G-1
 NEARBY = (39.9101, 116.4001)  # about 14 m away
-OUTSIDE = (31.2304, 121.4737)  # no grid
+OUTSIDE = (39.9400, 116.4000)  # no grid covers it, about 2 km north of G-1: near the city
 TIANANMEN = (39.9087, 116.3975)
 _colours = count(1)
 

@@ -38,7 +38,7 @@ async def test_an_album_is_one_draft_answered_once(bot: RunningBot, client: Sand
     # Three photos, one answer: the bot said nothing else before asking where it is.
     assert [m.text.splitlines()[0] for m in await client.bot_messages(anna.chat_id)] == [
         "Category: Other",
-        "Where is it? Tap «📍 Send my location» below, share a place, or type an address.",
+        "Where is it? Tap «📍 Send my location» below, share a place, or type an address or coordinates.",
     ]
     await client.send_location(anna, *INSIDE)
     await finish(client, anna)

@@ -22,12 +22,12 @@ async def test_my_marks_a_case_past_its_deadline_and_the_escalation_is_told_once
     clock.advance(timedelta(hours=2))
     await client.send_command(li, "/my")
     before = await client.wait_for_message(li.chat_id)
-    assert before.text.endswith("已派遣至网格员 · 东华门网格一 · 时限 2026-11-16 16:00")
+    assert before.text.endswith("已派遣 · 东华门网格一 · 时限 2026-11-16 16:00")
 
     clock.advance(timedelta(days=7))  # Monday a week later, 12:00: the deadline is a week past
     await client.send_command(li, "/my")
     late = await client.wait_for_message(li.chat_id)
-    assert late.text.endswith("已派遣至网格员 · 东华门网格一 · ⚠️ 时限 2026-11-16 16:00，已超期6天20小时")
+    assert late.text.endswith("已派遣 · 东华门网格一 · ⚠️ 时限 2026-11-16 16:00，已超期6天20小时")
 
     assert bot.services is not None
     for _ in range(2):  # a second sweep (or a sweep in another worker) tells nobody again

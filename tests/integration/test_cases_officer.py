@@ -62,7 +62,10 @@ async def test_first_accept_wins_and_other_cards_say_who_took_it(services: Servi
     edit = (await outbox(world, address=a_chat, kind="assignment_edit"))[0]
     assert edit.ref_id == card.id and not buttons(edit)  # the card itself is edited, its buttons gone
     assert await shown(world, edit) == f"案件 #{case_id} 已由Officer Brown接单。"
-    assert await outbox(world, address=await tg(world, world.officer_b), kind="assignment_edit") == []
+    # The taker's card shows the case as it is now and keeps only what is still theirs to do.
+    [own] = await outbox(world, address=await tg(world, world.officer_b), kind="assignment_edit")
+    assert buttons(own) == [f"case:resolve:{case_id}", f"case:return:{case_id}"]
+    assert (await shown(world, own)).startswith("Status now: being handled\n")
     told = [await shown(world, r) for r in await outbox(world, kind="case_status")]
     assert f"Your report #{case_id} was accepted by a grid officer and is being handled." in told
     assert f"您的上报 #{case_id} 已由网格员接单，正在处置。" in told
@@ -108,8 +111,9 @@ async def test_concurrent_accepts_have_exactly_one_winner(services: Services) ->
     case = await load(world, case_id)
     assert case.owner_id in (world.officer_a, world.officer_b)
     assert [e.action for e in await events(world, case_id)].count("accept") == 1
-    # Only the loser's card is edited to say who took it.
-    assert len(await outbox(world, kind="assignment_edit")) == 1
+    # Only the loser's card is edited to say who took it; the winner's keeps Resolve / Return.
+    edits = await outbox(world, kind="assignment_edit")
+    assert sorted(len(buttons(e)) for e in edits) == [0, 2]
 
 
 async def test_resolving_without_a_photo_is_refused(services: Services) -> None:

@@ -14,6 +14,7 @@ from models.users import User
 from services import cases
 from services.clock import ManualClock
 from services.context import Services
+from services.i18n import Translator
 from tests.integration.test_cases_dispatch import (
     World,
     act,
@@ -236,3 +237,29 @@ async def test_history_for_staff_never_names_the_reporter(services: Services) ->
     rework = history[-1]
     assert rework.action == "rework" and rework.by_reporter and rework.actor is None
     assert [h.actor for h in history if h.action == "resolve"] == ["网格员王"]
+
+
+async def _move_choices(world: World, case_id: int, user_id: int) -> list[str]:
+    async with UnitOfWork(world.services.db) as uow:
+        user = await uow.session.get(User, user_id)
+        assert user is not None
+        _case, choices = await cases.reassign_choices(uow.session, case_id, user)
+    return [choice.action for row in choices for choice in row]
+
+
+async def test_an_escalated_case_can_be_moved_by_its_supervisor_only(services: Services) -> None:
+    world = await build_world(services)
+    case_id = await new_case(world)
+    await act(world, cases.accept, case_id, world.officer_a)
+
+    offered = await _move_choices(world, case_id, world.community)
+    assert offered and all(token.startswith(f"case:move:{case_id}:") for token in offered)
+    assert f"case:move:{case_id}:G2" in offered and f"case:move:{case_id}:G1" not in offered
+    for who in (world.officer_a, world.officer_c, world.citizen):
+        with pytest.raises(cases.CaseActionError) as caught:
+            await _move_choices(world, case_id, who)
+        assert caught.value.render(Translator("en")) == f"You are not responsible for case #{case_id}."
+    # A case being handled moves on the supervisor's word (the placing card's assign would refuse it).
+    await act(world, cases.reassign, case_id, world.community, "G2")
+    moved = await load(world, case_id)
+    assert (moved.status, moved.unit_id, moved.owner_id) == (CaseStatus.DISPATCHED, "G2", None)

@@ -19,7 +19,8 @@ def test_run_without_a_token_is_a_one_line_error(monkeypatch: pytest.MonkeyPatch
     result = runner.invoke(app, ["run"])
     assert result.exit_code == 2
     assert result.output.strip().splitlines() == [
-        "citybot: CITYBOT_TELEGRAM_TOKEN is not set; get a token from @BotFather and export it"
+        "citybot: CITYBOT_TELEGRAM_TOKEN is not set; get a token from @BotFather and export it "
+        "(or set CITYBOT_WECHAT_APP_ID to serve only WeChat)"
     ]
     assert "Traceback" not in result.output
 

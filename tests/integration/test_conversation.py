@@ -35,6 +35,7 @@ from services.conversation import (
     Typed,
 )
 from services.conversation import Photo as PhotoEvent
+from services.conversation.report_choices import NO_REPORT
 from services.i18n import Translator
 from services.messages import render_line
 from services.users import Identity
@@ -157,7 +158,7 @@ async def test_every_pick_is_checked_again_and_a_refusal_changes_nothing(service
         submit: "This report was already sent or has expired. /my lists your reports.",
         "case:accept:1": "There is no case #1.",
         "lang:xx": "This button is no longer valid.",
-        "draft:cat:1": "This report was already sent or has expired. /my lists your reports.",
+        "draft:cat:1": NO_REPORT,
         "🙂": "This button is no longer valid.",
     }
     for forged, alert in refused.items():

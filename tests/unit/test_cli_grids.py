@@ -198,7 +198,7 @@ def test_officers_refuse_unknown_units_and_roles(cli: Cli) -> None:
     assert cli("officers", "invite", "--grid", "G-404").exit_code == 2
 
 
-def test_invite_prints_a_deep_link(cli: Cli) -> None:
+def test_invite_prints_a_deep_link_and_a_short_code(cli: Cli) -> None:
     import_berlin(cli)
     result = cli(
         "officers",
@@ -212,8 +212,10 @@ def test_invite_prints_a_deep_link(cli: Cli) -> None:
         extra_env={"CITYBOT_BOT_USERNAME": "citybot_demo_bot"},
     )
     assert result.exit_code == 0, result.output
-    link, start, note = result.stdout.splitlines()
+    link, start, code, note = result.stdout.splitlines()
     token = start.removeprefix("/start join_")
+    short = code.split()[1]
+    assert code == f"Code: {short}  (on WeChat, send: 绑定 {short}  or  bind {short})" and len(short) == 8
     assert link == f"https://t.me/citybot_demo_bot?start=join_{token}"
     assert len(token) >= 20 and len(f"join_{token}") <= 64
     assert note.startswith("Single use, supervisor of 3, valid until ")

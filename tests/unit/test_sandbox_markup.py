@@ -45,3 +45,26 @@ def test_a_leading_command_gets_a_bot_command_entity() -> None:
     assert command_entities("/start ref_42") == [{"type": "bot_command", "offset": 0, "length": 6}]
     assert command_entities("/report@city_bot") == [{"type": "bot_command", "offset": 0, "length": 16}]
     assert command_entities("not /a command") == []
+
+
+def test_commands_anywhere_in_a_bot_message_become_bot_command_entities() -> None:
+    from sandbox.markup import with_detected_commands
+
+    text = "📷 Send /skip to go on, or /case 75 (see /help@citybot_bot). Not a/path, nor https://x.test/help"
+    found = [e for e in with_detected_commands(text, []) if e["type"] == "bot_command"]
+    commands = [
+        text.encode("utf-16-le")[2 * e["offset"] : 2 * (e["offset"] + e["length"])].decode("utf-16-le") for e in found
+    ]
+    assert commands == ["/skip", "/case", "/help@citybot_bot"]
+    assert found[0]["offset"] == 8  # the camera emoji counts two UTF-16 units
+    assert len(with_detected_commands("发送/cancel取消", [])) == 1
+
+
+def test_no_command_entity_inside_code_or_links() -> None:
+    from sandbox.markup import with_detected_commands
+
+    text, entities = parse_formatted(
+        'Type <code>/extend 1 4h</code> or <a href="https://x.test">/help</a>, or /my', "HTML"
+    )
+    found = [e for e in with_detected_commands(text, entities) if e["type"] == "bot_command"]
+    assert found == [{"type": "bot_command", "offset": text.index("/my"), "length": 3}]

@@ -65,7 +65,8 @@ def test_the_lead_joins_the_first_message_unless_a_keyboard_is_taken_away(render
     [plain] = compose(Reply(lead=lead, end_location=True))
     assert isinstance(renderer.markup(plain), ReplyKeyboardRemove)
     ask = Said(
-        (text("Where is it? Tap «📍 Send my location» below, share a place, or type an address."),), ask_location=True
+        (text("Where is it? Tap «📍 Send my location» below, share a place, or type an address or coordinates."),),
+        ask_location=True,
     )
     markup = renderer.markup(ask)
     assert isinstance(markup, ReplyKeyboardMarkup) and markup.keyboard[0][0].text == "📍 发送我的位置"
@@ -80,6 +81,15 @@ def test_the_lead_joins_the_first_message_unless_a_keyboard_is_taken_away(render
         ("case:accept:17:x", None),
         ("case:explode:17", None),
         ("case:accept:1234567890123", None),
+        ("case:open:17", ("open", 17, "")),
+        ("case:reassign:17", ("reassign", 17, "")),
+        ("case:extend:17:4h", ("extend", 17, "4h")),
+        ("case:extend:17:1d", ("extend", 17, "1d")),
+        ("case:extend:17", None),
+        ("case:extend:17:4x", None),
+        ("case:extend:17:9999d", None),
+        ("case:open:17:x", None),
+        ("case:move:17:DC-DS-01", ("move", 17, "DC-DS-01")),
     ],
 )
 def test_case_tokens_are_parsed_strictly(token: str, parsed: tuple[str, int, str] | None) -> None:

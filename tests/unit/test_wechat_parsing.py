@@ -99,7 +99,10 @@ def test_events_are_keyed_by_sender_time_and_event() -> None:
     assert isinstance(unsubscribe, Unsubscribe)
     assert isinstance(click, MenuClick) and click.key == "REPORT"
     assert subscribe.dedupe_key == "event:oUser1:1795000000:subscribe"
-    assert click.dedupe_key == "event:oUser1:1795000000:CLICK"
+    assert click.dedupe_key == "event:oUser1:1795000000:CLICK:REPORT"
+    # Two menu items clicked within the same second are two events.
+    other = parse_event(xml("<MsgType>event</MsgType><Event>CLICK</Event><EventKey>HELP</EventKey>"))
+    assert other.dedupe_key == "event:oUser1:1795000000:CLICK:HELP"
 
 
 def test_other_messages_and_events_say_what_they_were() -> None:

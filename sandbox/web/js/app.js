@@ -6,6 +6,7 @@ import { el, renderChat } from "./render.js";
 import * as store from "./store.js";
 import { renderClock, setupClock } from "./clock.js";
 import { showAlert, showToast, setupOverlays, zoom } from "./overlays.js";
+import { isWeChat, renderWeChat, wxChat, wxLoad, wxPoll, wxPreview, wxSend } from "./wechat.js";
 
 const $ = (id) => document.getElementById(id);
 const params = new URLSearchParams(location.search);
@@ -45,8 +46,12 @@ function avatar(persona, size) {
 }
 
 function roleText(persona) {
+  if (isWeChat(persona)) return boot.ui.role_wechat;
   return boot.ui[`role_${persona.kind}`] || persona.kind;
 }
+
+const previewOf = (persona) => (isWeChat(persona) ? wxPreview(persona.chat_id) : store.preview(persona.chat_id));
+const unreadOf = (persona) => (isWeChat(persona) ? wxChat(persona.chat_id).unread : store.chat(persona.chat_id).unread);
 
 function renderPeople() {
   const nav = $("personas");
@@ -58,8 +63,9 @@ function renderPeople() {
     const who = el("div", "who");
     const name = el("div", "name", persona.name);
     name.append(el("span", "badge-lang", persona.language.startsWith("zh") ? "中" : "EN"));
-    who.append(name, el("div", "role", roleText(persona)), el("div", "preview", store.preview(persona.chat_id)));
-    const unread = store.chat(persona.chat_id).unread;
+    if (isWeChat(persona)) name.append(el("span", "badge-wechat", "微信"));
+    who.append(name, el("div", "role", roleText(persona)), el("div", "preview", previewOf(persona)));
+    const unread = unreadOf(persona);
     row.append(avatar(persona), who, unread && persona.key !== activeKey ? el("span", "unread", unread) : el("span"));
     row.addEventListener("click", () => switchTo(persona.key));
     nav.append(row);
@@ -68,6 +74,13 @@ function renderPeople() {
 
 function renderHeader(persona) {
   const header = $("chat-header");
+  if (isWeChat(persona)) {
+    // WeChat's chat header: the account's name in the middle, who is chatting below it.
+    const title = el("div", "grow wx-title");
+    title.append(el("div", "title", persona.account), el("div", "sub", `${persona.name} · ${roleText(persona)}`));
+    header.replaceChildren(title);
+    return;
+  }
   header.replaceChildren(avatar(persona, 40));
   const grow = el("div", "grow");
   grow.append(el("div", "title", persona.name));
@@ -97,14 +110,21 @@ function renderMessages(stick) {
   const persona = active();
   const box = $("messages");
   const nearBottom = stick || box.scrollHeight - box.scrollTop - box.clientHeight < 120;
-  renderChat(box, store.ordered(persona.chat_id), {
+  if (isWeChat(persona)) {
+    renderWeChat(box, wxChat(persona.chat_id).entries, {
+      tz: boot.timezone, dateLocale: boot.locale === "zh_CN" ? "zh-CN" : "en-GB", emptyText: boot.ui.wx_hint,
+      persona, account: persona.account, onZoom: zoom,
+      onMenu: (item) => wxAct(persona, "menu", { id: item.id, content: item.content }),
+    });
+    wxChat(persona.chat_id).unread = 0;
+  } else renderChat(box, store.ordered(persona.chat_id), {
     tz: boot.timezone, t: boot.ui, dateLocale: boot.locale === "zh_CN" ? "zh-CN" : "en-GB",
     emptyText: isChannel(persona) ? boot.ui.channel_only : boot.ui.empty,
     locationCard, onZoom: zoom,
     onPress: (record, button, node) => press(record, button, node),
     onCommand: isChannel(persona) ? null : (command) => sendText(command),
   });
-  store.chat(persona.chat_id).unread = 0;
+  if (!isWeChat(persona)) store.chat(persona.chat_id).unread = 0;
   if (nearBottom) {
     box.scrollTop = box.scrollHeight;
     for (const img of box.querySelectorAll("img")) img.addEventListener("load", () => { box.scrollTop = box.scrollHeight; });
@@ -114,13 +134,60 @@ function renderMessages(stick) {
 function renderAll(stick = true) {
   const persona = active();
   $("chat").classList.toggle("channel", isChannel(persona));
+  $("chat").classList.toggle("wechat", isWeChat(persona));
   $("composer-area").hidden = isChannel(persona);
   $("channel-note").hidden = !isChannel(persona);
   renderHeader(persona);
   renderMessages(stick);
-  renderReplyKeyboard(isChannel(persona) ? null : store.chat(persona.chat_id).keyboard, afterSend);
+  renderReplyKeyboard(isChannel(persona) || isWeChat(persona) ? null : store.chat(persona.chat_id).keyboard, afterSend);
   renderCommands(persona.commands || [], afterSend);
+  renderWeChatMenu(persona);
   renderPeople();
+}
+
+/** The Official Account's menu under a WeChat chat (its items post CLICK events, as WeChat does). */
+function renderWeChatMenu(persona) {
+  const box = $("wechat-menu");
+  box.replaceChildren();
+  box.hidden = !isWeChat(persona);
+  if (box.hidden) return;
+  for (const item of persona.menu) {
+    const button = el("button", null, boot.ui[item.label] || item.key);
+    button.type = "button";
+    button.dataset.menuKey = item.key;
+    button.addEventListener("click", () => wxAct(persona, "click", { key: item.key }));
+    box.append(button);
+  }
+}
+
+/** A WeChat action, then what the account said in answer. */
+async function wxAct(persona, action, fields) {
+  try {
+    await wxSend(persona.chat_id, action, fields);
+  } catch (error) {
+    showToast(error.message);
+  }
+  await pollWeChat();
+}
+
+let polling = false;
+async function pollWeChat() {
+  if (polling) return;
+  polling = true;
+  try {
+    let changed = false;
+    for (const persona of boot.personas.filter(isWeChat)) {
+      if (await wxPoll(persona.chat_id)) {
+        changed = true;
+        if (active() === persona) renderMessages(false);
+      }
+    }
+    if (changed) renderPeople();
+  } catch (error) {
+    // the next tick tries again
+  } finally {
+    polling = false;
+  }
 }
 
 function switchTo(key) {
@@ -174,9 +241,11 @@ function renderLegend() {
   }
 }
 
-/** Wait for the Chinese font before the first paint: text laid out with a missing font can stay blank boxes. */
+/** Wait for the Chinese and emoji fonts before the first paint: text laid out with a missing font can stay boxes. */
 function fontsReady() {
-  const load = document.fonts?.load("16px DemoCJK", "\u57ce").catch(() => null) ?? Promise.resolve();
+  const fonts = document.fonts;
+  const load = fonts ? Promise.all([fonts.load("16px DemoCJK", "\u57ce"), fonts.load("16px DemoEmoji", "\u{1F4F7}")])
+    .catch(() => null) : Promise.resolve();
   return Promise.race([load, new Promise((resolve) => setTimeout(resolve, 8000))]);
 }
 
@@ -194,15 +263,17 @@ async function start() {
       location.search = params.toString();
     });
   }
-  initComposer({ persona: active, onError: showToast, samples: boot.samples, onSent: afterSend });
-  await loadMap($("map-wrap"), { labels: boot.ui, onShare: (lat, lon) => sendLocation(lat, lon), canShare: () => !isChannel(active()) });
-  await Promise.all(boot.personas.map(async (p) => store.load(p.chat_id, await transcript(p.chat_id))));
+  initComposer({ persona: active, onError: showToast, samples: boot.samples, onSent: afterSend, onWeChat: pollWeChat });
+  await loadMap($("map-wrap"), { labels: boot.ui, onShare: (lat, lon, name) => sendLocation(lat, lon, name), canShare: () => !isChannel(active()) });
+  await Promise.all(boot.personas.map(async (p) => (isWeChat(p) ? wxLoad(p.chat_id)
+    : store.load(p.chat_id, await transcript(p.chat_id)))));
   renderAll(true);
   renderLegend();
   refreshPins();
   document.body.dataset.ready = "true";
   document.body.classList.add("ready");
   follow(boot.events_after, onEvents, (up) => showToast(up ? "✓" : "…"));
+  setInterval(pollWeChat, 1000);
 }
 
 start().catch((error) => showAlert(`citybot demo: ${error.message}`));

@@ -2,17 +2,20 @@
 import { act, sampleFile } from "./api.js";
 import { closePopup, setPicking } from "./map.js";
 import { el } from "./render.js";
+import { isWeChat, wxSend, wxSendFiles, wxSendLocation } from "./wechat.js";
 
 let current = () => null;
 let notify = () => {};
+let afterWeChat = async () => {};
 let chosen = [];
 let uploads = [];
 
 const $ = (id) => document.getElementById(id);
 
-export function initComposer({ persona, onError, samples, onSent }) {
+export function initComposer({ persona, onError, samples, onSent, onWeChat }) {
   current = persona;
   notify = onError;
+  afterWeChat = onWeChat || afterWeChat;
   $("composer").addEventListener("submit", (event) => {
     event.preventDefault();
     const text = $("text-input").value.trim();
@@ -70,6 +73,7 @@ async function guarded(action) {
 
 export function sendText(text) {
   const persona = current();
+  if (isWeChat(persona)) return guarded(() => wxSend(persona.chat_id, "text", { text })).then(afterWeChat);
   return guarded(() => act(persona.chat_id, "text", { text }));
 }
 
@@ -80,6 +84,7 @@ async function sendPhotos() {
   const asFile = $("as-file").checked;
   togglePicker(false);
   if (!files.length) return null;
+  if (isWeChat(persona)) return guarded(() => wxSendFiles(persona.chat_id, files.slice(0, 9))).then(afterWeChat);
   return guarded(async () => {
     if (asFile) {
       for (const [i, file] of files.entries()) await act(persona.chat_id, "document", { caption: i ? "" : caption }, [file]);
@@ -91,9 +96,10 @@ async function sendPhotos() {
   });
 }
 
-export function sendLocation(lat, lon) {
+export function sendLocation(lat, lon, label) {
   const persona = current();
   setPicking(false);
+  if (isWeChat(persona)) return guarded(() => wxSendLocation(persona.chat_id, lat, lon, label)).then(afterWeChat);
   return guarded(() => act(persona.chat_id, "location", { latitude: lat, longitude: lon }));
 }
 
@@ -130,15 +136,22 @@ export function renderReplyKeyboard(keyboard, onSent) {
   }
 }
 
-/** Shortcut chips for the commands this person has (what /help lists for their role). */
+/** Shortcut chips for the commands this person has (what /help lists for their role, the role's own first). */
 export function renderCommands(commands, onSent) {
   const box = $("command-chips");
   box.replaceChildren();
   for (const command of commands) {
-    const chip = el("button", null, `/${command.command}`);
+    const chip = el("button", command.role ? "role" : null, `/${command.command}`);
     chip.type = "button";
     chip.title = command.description;
-    chip.addEventListener("click", () => sendText(`/${command.command}`).then(onSent));
+    chip.dataset.command = command.command;
+    chip.addEventListener("click", () => {
+      if (!command.argument) { sendText(`/${command.command}`).then(onSent); return; }
+      // A command that needs a case number: put it in the composer for the person to complete.
+      const input = $("text-input");
+      input.value = `/${command.command} `;
+      input.focus();
+    });
     box.append(chip);
   }
 }

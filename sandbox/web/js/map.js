@@ -28,7 +28,7 @@ export async function loadMap(wrap, options) {
   svg.addEventListener("click", click);
   document.getElementById("map-popup-cancel").addEventListener("click", closePopup);
   document.getElementById("map-popup-send").addEventListener("click", () => {
-    if (picked) handlers.onShare(picked.lat, picked.lon);
+    if (picked) handlers.onShare(picked.lat, picked.lon, picked.name);
     closePopup();
   });
 }
@@ -60,7 +60,7 @@ function click(event) {
   const { x, y } = svgPoint(event);
   const { lat, lon } = toLonLat(x, y);
   const unit = event.target.classList?.contains("unit") ? event.target : null;
-  picked = { lat: +lat.toFixed(6), lon: +lon.toFixed(6) };
+  picked = { lat: +lat.toFixed(6), lon: +lon.toFixed(6), name: unit?.dataset.name || "" };
   drawPicked(x, y);
   const panel = document.getElementById("map-panel").getBoundingClientRect();
   const popup = document.getElementById("map-popup");

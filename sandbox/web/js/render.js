@@ -22,7 +22,8 @@ export function formatText(text, entities, onCommand) {
       const stop = entity.offset + entity.length;
       const inner = list.filter((e, j) => j > i && e.offset >= entity.offset && e.offset + e.length <= stop);
       fragment.append(text.slice(cursor, entity.offset));
-      fragment.append(entityNode(entity, text.slice(entity.offset, stop), build(entity.offset, stop, inner), onCommand));
+      const after = text.slice(stop, stop + 16);
+      fragment.append(entityNode(entity, text.slice(entity.offset, stop), build(entity.offset, stop, inner), onCommand, after));
       cursor = stop;
     }
     fragment.append(text.slice(cursor, end));
@@ -31,7 +32,13 @@ export function formatText(text, entities, onCommand) {
   return build(0, text.length, sorted);
 }
 
-function entityNode(entity, raw, children, onCommand) {
+/** What a click on a /command sends: the command, with the case number that follows it ("/case 75"). */
+export function commandToSend(raw, after) {
+  const number = /^ #?(\d{1,12})(?!\d)/.exec(after || "");
+  return number ? `${raw} ${number[1]}` : raw;
+}
+
+function entityNode(entity, raw, children, onCommand, after) {
   if (entity.type === "text_link" || entity.type === "url") {
     const a = el("a");
     a.href = entity.url || raw;
@@ -42,8 +49,12 @@ function entityNode(entity, raw, children, onCommand) {
   }
   if (entity.type === "bot_command" && onCommand) {
     const a = el("a", "command");
+    const command = commandToSend(raw, after);
     a.append(children);
-    a.addEventListener("click", () => onCommand(raw));
+    a.href = "#";
+    a.title = command;
+    a.dataset.command = command;
+    a.addEventListener("click", (event) => { event.preventDefault(); onCommand(command); });
     return a;
   }
   if (entity.type === "spoiler") {

@@ -182,3 +182,30 @@ async def test_the_control_api_refuses_what_cannot_happen(bare: BareCallback, wx
     with pytest.raises(WeChatSandboxError) as nobody:
         await wx.received(type(user)("o-nobody", "x", "en"))
     assert nobody.value.status == 404
+
+
+async def test_the_conversation_shows_both_sides_in_order(bare: BareCallback, wx: WeChatSandboxClient) -> None:
+    async def reply(request: web.Request, body: bytes) -> web.Response:
+        root = ET.fromstring(body)
+        said = root.findtext("Content") or root.findtext("MsgType")
+        xml = (
+            f"<xml><ToUserName>{root.findtext('FromUserName')}</ToUserName>"
+            f"<FromUserName>{root.findtext('ToUserName')}</FromUserName><CreateTime>1</CreateTime>"
+            f"<MsgType>text</MsgType><Content>got {said}</Content></xml>"
+        )
+        return web.Response(text=xml)
+
+    bare.respond = reply
+    user = await wx.create_user("小明", "zh_CN")
+    await wx.send_text(user, "你好")
+    await wx.send_location(user, 39.9, 116.4, label="东四")
+    chat = await wx.conversation(user)
+    assert [(e.get("from_user", False), e["msgtype"], e.get("text")) for e in chat] == [
+        (True, "text", "你好"),
+        (False, "text", "got 你好"),
+        (True, "location", None),
+        (False, "text", "got location"),
+    ]
+    assert (chat[2]["lat"], chat[2]["lon"], chat[2]["label"]) == (39.9, 116.4, "东四")
+    assert await wx.conversation(user, after=chat[1]["seq"]) == chat[2:]
+    assert [r.text for r in await wx.received(user)] == ["got 你好", "got location"]  # received stays the bot's

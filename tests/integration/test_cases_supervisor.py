@@ -255,6 +255,9 @@ async def test_an_escalated_case_can_be_moved_by_its_supervisor_only(services: S
     offered = await _move_choices(world, case_id, world.community)
     assert offered and all(token.startswith(f"case:move:{case_id}:") for token in offered)
     assert f"case:move:{case_id}:G2" in offered and f"case:move:{case_id}:G1" not in offered
+    # G3 is nearby but under another community: only the district supervisor, who covers it, is offered it.
+    assert f"case:move:{case_id}:G3" not in offered
+    assert f"case:move:{case_id}:G3" in await _move_choices(world, case_id, world.district)
     for who in (world.officer_a, world.officer_c, world.citizen):
         with pytest.raises(cases.CaseActionError) as caught:
             await _move_choices(world, case_id, who)

@@ -19,7 +19,7 @@ from collections.abc import Callable
 import pytest
 
 from services.context import Services
-from services.conversation import Command, Event, Picked, Sender
+from services.conversation import Command, Edited, Event, Picked, Sender
 from tests.integration.authz_world import R, build_world, changes, make_case, make_draft, snapshot
 from tests.integration.test_authz_matrix import CASE_ROWS, CaseStatus, refused_answer
 from tests.integration.test_conversation import person
@@ -162,7 +162,12 @@ def forged(case_id: int, returned_id: int, draft_id: int, old_draft_id: int) -> 
         ("resume", (str(c),)),
         ("close", ("#" + "1" * 30, "note")),
     ]
-    return [Picked(t) for t in tokens] + [Command(name, args, f"/{name}") for name, args in commands]
+    # An edited command is never run again, however valid it is.
+    edited = [
+        Edited(Command(name, args, f"/{name}"))
+        for name, args in (("extend", (str(c), "4h")), ("close", (str(c), "done")), ("assign", (str(r), "G-1")))
+    ]
+    return [Picked(t) for t in tokens] + [Command(name, args, f"/{name}") for name, args in commands] + edited
 
 
 async def test_forged_payloads_are_refused_for_everyone_and_change_nothing(services: Services) -> None:

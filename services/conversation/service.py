@@ -11,6 +11,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.uow import UnitOfWork
@@ -98,7 +99,13 @@ class Conversation:
     async def _turn(self, sender: Sender, run: Callable[[Turn], Awaitable[Reply]]) -> Reply:
         async with UnitOfWork(self.services.db) as uow:
             now = self.services.clock.now()
-            user = await self._person(uow.session, sender, now)
+            try:
+                user = await self._person(uow.session, sender, now)
+            except IntegrityError:
+                # The person's first two messages came at once (in a group and in their own chat, or to two
+                # processes): the other turn created their row first. Start over and read it.
+                await uow.rollback()
+                user = await self._person(uow.session, sender, now)
             if user.created_at == now or uow.session.dirty:
                 # The person's own row changed (first contact, a new name, the last-seen time): written on its
                 # own, so the turn's reads and work do not wait with the database's write lock held.

@@ -192,3 +192,13 @@ async def test_group_chatter_and_edits_run_nothing_but_commands_count_anywhere(s
         [row] = list(await uow.session.scalars(select(Subscription)))
     # The group receives it, not the person who asked.
     assert (row.channel, row.address, row.user_id) == ("web", "-4242", None)
+
+
+async def test_a_persons_first_two_messages_at_once_are_both_answered(services: Services) -> None:
+    """Someone new writes in a group and in their own chat at the same moment: one person, two answers."""
+    conversation = Conversation(services)
+    here, there = person(8), person(8, place=-5151)
+    start = Command("start", typed="/start")
+    replies = await asyncio.gather(*(conversation.handle(who, start) for who in (here, there, here, there)))
+    assert all(shown(services, r)[0].startswith("Hello Person 8!") for r in replies)
+    assert await count_of(services, User) == 1

@@ -21,9 +21,9 @@ S = CaseStatus
 
 async def confirm(services: Services, session: AsyncSession, case_id: int, user: User, fixed: bool) -> Case:
     """The reporter's answer: "Fixed" closes the case, "Not fixed" sends it back to the same officer (返工)."""
-    case = await lock_case(session, case_id)
     if user.banned:  # nothing a banned person sends is accepted, their answer to this question included
         raise CaseActionError(BANNED)
+    case = await lock_case(session, case_id)
     if not await is_follower(session, user, case):
         raise CaseActionError(N_("Only the people who reported case {number} can answer this."), number=case.number)
     if S(case.status) is not S.RESOLVED:

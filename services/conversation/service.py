@@ -13,6 +13,7 @@ from datetime import datetime
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.exc import StaleDataError
 
 from models.uow import UnitOfWork
 from models.users import User
@@ -97,6 +98,15 @@ class Conversation:
         return reply
 
     async def _turn(self, sender: Sender, run: Callable[[Turn], Awaitable[Reply]]) -> Reply:
+        try:
+            return await self._turn_once(sender, run)
+        except StaleDataError:
+            # Another turn of this person (in another chat, an album's timer, another process) removed or changed
+            # a row this one changed, and committed first: nothing of this turn was written. It runs again on
+            # what is there now (a draft that is gone answers as gone).
+            return await self._turn_once(sender, run)
+
+    async def _turn_once(self, sender: Sender, run: Callable[[Turn], Awaitable[Reply]]) -> Reply:
         async with UnitOfWork(self.services.db) as uow:
             now = self.services.clock.now()
             try:

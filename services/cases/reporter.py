@@ -14,12 +14,15 @@ from services import case_cards, deadlines, notify
 from services.cases.access import CaseActionError, current_handlers, is_follower, lock_case, on_time
 from services.context import Services
 from services.i18n import N_
+from services.intake_limits import BANNED
 
 S = CaseStatus
 
 
 async def confirm(services: Services, session: AsyncSession, case_id: int, user: User, fixed: bool) -> Case:
     """The reporter's answer: "Fixed" closes the case, "Not fixed" sends it back to the same officer (返工)."""
+    if user.banned:  # nothing a banned person sends is accepted, their answer to this question included
+        raise CaseActionError(BANNED)
     case = await lock_case(session, case_id)
     if not await is_follower(session, user, case):
         raise CaseActionError(N_("Only the people who reported case {number} can answer this."), number=case.number)

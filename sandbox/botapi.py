@@ -112,9 +112,16 @@ async def get_chat_menu_button(call: Call) -> JSON:
     return call.bot.menu_button
 
 
+#: Bots may download files of at most 20 MB; getFile refuses bigger ones.
+MAX_DOWNLOAD = 20 * 1024 * 1024
+
+
 async def get_file(call: Call) -> JSON:
-    """getFile: the file's download path."""
-    return call.state.files.get(call.params.require("file_id")).file_json()
+    """getFile: the file's download path (400 for a file over the 20 MB bots may download)."""
+    stored = call.state.files.get(call.params.require("file_id"))
+    if len(stored.data) > MAX_DOWNLOAD:
+        raise bad_request("file is too big")
+    return stored.file_json()
 
 
 async def get_chat(call: Call) -> JSON:

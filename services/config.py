@@ -49,7 +49,9 @@ class RoutingConfig(BaseModel):
 class ReportingConfig(BaseModel):
     max_photos: int = Field(5, ge=1, le=10)
     note_max_chars: int = Field(500, ge=1, le=4000)
-    max_file_mb: float = 10.0
+    #: A file over this is refused before it is fetched. A kept copy is sent again as a picture, and bots may
+    #: upload photos of at most 10 MB (and download files of at most 20 MB), so 10 is the ceiling.
+    max_file_mb: float = Field(10.0, gt=0, le=10)
     draft_ttl_minutes: int = 60
     duplicate_radius_m: float = 50.0
     duplicate_window_hours: float = 24.0

@@ -100,7 +100,11 @@ def command_of(message: Message, bot: Bot) -> Command | None:
     said, entities = message.text, message.entities
     if not said or not entities or entities[0].type != MessageEntity.BOT_COMMAND or entities[0].offset:
         return None
-    name, _, addressed = said[1 : entities[0].length].partition("@")
+    # The mark's length is the client's word: the command is what follows the slash up to the first blank.
+    marked = said[1 : entities[0].length]
+    if not marked or marked[0].isspace():
+        return None  # a bare slash, or blanks marked as a command: read as text
+    name, _, addressed = marked.split(maxsplit=1)[0].partition("@")
     if addressed and addressed.lower() != (bot.username or "").lower():
         name = f"{name}@{addressed}"  # another bot's command: nobody here handles it
     words = said.split()

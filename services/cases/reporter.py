@@ -15,6 +15,7 @@ from services.cases.access import CaseActionError, current_handlers, lock_case, 
 from services.cases.officer import handled_own_report
 from services.context import Services
 from services.i18n import N_
+from services.intake_limits import BANNED
 
 S = CaseStatus
 
@@ -27,6 +28,8 @@ OWN_FIX = N_(
 
 async def confirm(services: Services, session: AsyncSession, case_id: int, user: User, fixed: bool) -> Case:
     """The reporter's answer: "Fixed" closes the case, "Not fixed" sends it back to the same officer (返工)."""
+    if user.banned:  # nothing a banned person sends is accepted, their answer to this question included
+        raise CaseActionError(BANNED)
     case = await lock_case(session, case_id)
     if case.reporter_id != user.id:
         # A follower (who reported the same problem later) gets the news; the first reporter checks the fix.

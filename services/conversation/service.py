@@ -11,7 +11,9 @@ import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.exc import StaleDataError
 
 from models.uow import UnitOfWork
 from models.users import User
@@ -106,9 +108,24 @@ class Conversation:
         return reply
 
     async def _turn(self, sender: Sender, run: Callable[[Turn], Awaitable[Reply]]) -> Reply:
+        try:
+            return await self._turn_once(sender, run)
+        except StaleDataError:
+            # Another turn of this person (in another chat, an album's timer, another process) removed or changed
+            # a row this one changed, and committed first: nothing of this turn was written. It runs again on
+            # what is there now (a draft that is gone answers as gone).
+            return await self._turn_once(sender, run)
+
+    async def _turn_once(self, sender: Sender, run: Callable[[Turn], Awaitable[Reply]]) -> Reply:
         async with UnitOfWork(self.services.db) as uow:
             now = self.services.clock.now()
-            user = await self._person(uow.session, sender, now)
+            try:
+                user = await self._person(uow.session, sender, now)
+            except IntegrityError:
+                # The person's first two messages came at once (in a group and in their own chat, or to two
+                # processes): the other turn created their row first. Start over and read it.
+                await uow.rollback()
+                user = await self._person(uow.session, sender, now)
             if user.created_at == now or uow.session.dirty:
                 # The person's own row changed (first contact, a new name, the last-seen time): written on its
                 # own, so the turn's reads and work do not wait with the database's write lock held.

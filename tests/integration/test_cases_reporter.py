@@ -5,8 +5,11 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import update
 
 from models.status import CaseStatus
+from models.uow import UnitOfWork
+from models.users import User
 from services import cases
 from services.clock import ManualClock
 from services.context import Services
@@ -114,3 +117,15 @@ async def test_no_answer_closes_the_case_once(services: Services, clock: ManualC
     assert case.status == CaseStatus.CLOSED and case.satisfied is None and case.closed_on_time is True
     texts = [await shown(world, r) for r in await outbox(world, kind="case_status") if is_text(r)]
     assert texts.count(f"您的上报 #{case_id} 已结案：处置完成后 72 小时内未收到您的答复。") == 1
+
+
+async def test_a_banned_reporters_answer_is_not_accepted(services: Services) -> None:
+    world = await build_world(services)
+    case_id = await resolved_case(world)
+    async with UnitOfWork(services.db) as uow:
+        await uow.session.execute(update(User).where(User.id == world.reporter).values(banned=True))
+        await uow.commit()
+    for fixed in (True, False):
+        answer = await refused(world, cases.confirm, case_id, world.reporter, fixed)
+        assert answer == "Your account may not send reports, so nothing you send is accepted."
+    assert (await load(world, case_id)).status == CaseStatus.RESOLVED

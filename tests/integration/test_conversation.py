@@ -12,8 +12,9 @@ from dataclasses import replace
 from itertools import count
 from typing import Any
 
+import pytest
 from PIL import Image
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 
 from models.broadcast import Subscription
 from models.cases import Case, Photo, ReportDraft
@@ -33,6 +34,7 @@ from services.conversation import (
     Reply,
     Sender,
     Typed,
+    report_choices,
 )
 from services.conversation import Photo as PhotoEvent
 from services.conversation.report_choices import NO_REPORT
@@ -198,3 +200,38 @@ async def test_group_chatter_and_edits_run_nothing_but_commands_count_anywhere(s
         [row] = list(await uow.session.scalars(select(Subscription)))
     # The group receives it, not the person who asked.
     assert (row.channel, row.address, row.user_id) == ("web", "-4242", None)
+
+
+async def test_a_persons_first_two_messages_at_once_are_both_answered(services: Services) -> None:
+    """Someone new writes in a group and in their own chat at the same moment: one person, two answers."""
+    conversation = Conversation(services)
+    here, there = person(8), person(8, place=-5151)
+    start = Command("start", typed="/start")
+    replies = await asyncio.gather(*(conversation.handle(who, start) for who in (here, there, here, there)))
+    assert all(shown(services, r)[0].startswith("Hello Person 8!") for r in replies)
+    assert await count_of(services, User) == 1
+
+
+async def test_a_draft_removed_by_another_turn_meanwhile_gets_an_answer_not_an_error(
+    services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A pick that changes the draft while another turn of the same person (another chat, an album's timer, another
+    process) submits or cancels it: nothing is written, and the pick is answered as the draft stands now."""
+    conversation, anna = Conversation(services), person(9)
+    got = await conversation.handle(anna, photo())
+    category = token(got, ":0201")
+    pick_category = report_choices._ACTIONS["cat"]
+
+    async def meanwhile(turn: Any, draft: ReportDraft, code: str) -> Reply:
+        async with UnitOfWork(services.db) as other:  # the other turn cancels the draft and commits first
+            await other.session.execute(delete(ReportDraft).where(ReportDraft.id == draft.id))
+            await other.commit()
+        return await pick_category(turn, draft, code)
+
+    monkeypatch.setitem(report_choices._ACTIONS, "cat", meanwhile)
+    reply = await conversation.handle(anna, Picked(category))
+    monkeypatch.undo()
+    gone = await conversation.handle(anna, Picked(category))  # what a pick of a draft that is gone gets
+    assert reply.alert is not None and gone.alert is not None and not reply.messages and reply.edit is None
+    assert render_line(services, reply.alert, Translator("en")) == render_line(services, gone.alert, Translator("en"))
+    assert await count_of(services, ReportDraft) == 0

@@ -46,3 +46,11 @@ def test_settings_read_the_citybot_prefix(monkeypatch: pytest.MonkeyPatch) -> No
     assert settings.telegram_base_url == "http://127.0.0.1:9/bot"
     assert settings.database_url == "sqlite+aiosqlite:///citybot.db"
     assert settings.timezone == "Asia/Shanghai"
+
+
+@pytest.mark.parametrize("size", ["10.5", "25", "0"])
+def test_the_file_size_limit_stays_within_what_bots_may_upload_again(tmp_path: Path, size: str) -> None:
+    path = tmp_path / "city.toml"
+    path.write_text(f"[reporting]\nmax_file_mb = {size}\n", encoding="utf-8")
+    with pytest.raises(ValidationError, match="max_file_mb"):
+        load_config(path)

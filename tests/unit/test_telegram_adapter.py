@@ -51,6 +51,21 @@ def test_a_command_is_read_as_ptb_reads_it() -> None:
     assert theirs is not None and theirs.name == "start@other_bot"  # nobody here handles it: "unknown command"
 
 
+@pytest.mark.parametrize(("said", "length"), [(" ", 1), ("/", 1), ("/ start", 7), ("\u2003\n", 2)])
+def test_a_command_mark_on_no_command_is_no_command(said: str, length: int) -> None:
+    """A client (or a forged update) that marks blanks or a bare slash as a command: read as text, not a crash."""
+    entity = MessageEntity(MessageEntity.BOT_COMMAND, 0, length)
+    message = Message(1, datetime(2026, 11, 16, tzinfo=UTC), Chat(1, Chat.PRIVATE), text=said, entities=(entity,))
+    assert command_of(message, NamedBot("1:offline")) is None
+
+
+def test_a_command_mark_longer_than_the_command_takes_its_first_word() -> None:
+    entity = MessageEntity(MessageEntity.BOT_COMMAND, 0, 200)
+    message = Message(1, datetime(2026, 11, 16, tzinfo=UTC), Chat(1, Chat.PRIVATE), text="/case 12", entities=(entity,))
+    read = command_of(message, NamedBot("1:offline"))
+    assert read is not None and (read.name, read.args) == ("case", ("12",))
+
+
 def test_the_lead_joins_the_first_message_unless_a_keyboard_is_taken_away(renderer: Renderer) -> None:
     lead = (text("📍 Location saved: {place}", place="39.91000, 116.40000"),)
     skip = Said(

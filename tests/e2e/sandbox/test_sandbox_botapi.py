@@ -85,6 +85,16 @@ async def test_uploaded_photo_downloads_with_the_same_bytes(bot: Bot, ann: Sandb
     assert bytes(await file.download_as_bytearray()) == original
 
 
+async def test_a_bot_may_fetch_files_of_20_mb_and_no_bigger(bot: Bot, server: SandboxServer) -> None:
+    limit = 20 * 1024 * 1024
+    fits = server.state.files.add(bytes(limit), "documents", file_name="big.jpg", mime_type="image/jpeg")
+    over = server.state.files.add(bytes(limit + 1), "documents", file_name="bigger.jpg", mime_type="image/jpeg")
+    assert (await bot.get_file(fits.file_id)).file_size == limit
+    with pytest.raises(BadRequest, match="File is too big"):
+        await bot.get_file(over.file_id)
+    assert over.downloads == 0
+
+
 async def test_photo_resent_by_file_id_is_the_same_photo(bot: Bot, client: SandboxClient, ann: SandboxUser) -> None:
     first = await bot.send_photo(ann.chat_id, jpeg())
     again = await bot.send_photo(ann.chat_id, first.photo[-1].file_id)

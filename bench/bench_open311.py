@@ -108,7 +108,8 @@ def _w3(stamp: str) -> str:
 # ---------------------------------------------------------------- the servers, each in its own process
 async def serve_api(db_path: str, port: int, key_file: str) -> None:
     """The API over the benchmark city, as ``citybot api`` runs it (child process)."""
-    from channels.open311.server import start_open311
+    from bot.servers import Site
+    from channels.open311.server import open311_app
     from models.db import Database
     from services import routing
     from services.apikeys import create_key
@@ -122,8 +123,8 @@ async def serve_api(db_path: str, port: int, key_file: str) -> None:
     await routing.load_grid_index(services)
     _info, key = await create_key(services, "bench", "1000000/min")
     await asyncio.to_thread(Path(key_file).write_text, key)
-    await start_open311(services, "127.0.0.1", port)
-    await asyncio.Event().wait()
+    async with Site("Open311 API", open311_app(services), "127.0.0.1", port):
+        await asyncio.Event().wait()
 
 
 async def serve_bare(port: int, body_file: str) -> None:
@@ -135,12 +136,12 @@ async def serve_bare(port: int, body_file: str) -> None:
     async def handler(_request: web.Request) -> web.Response:
         return web.Response(body=body, headers={"Content-Type": "application/json; charset=utf-8"})
 
+    from bot.servers import Site
+
     app = web.Application()
     app.router.add_get("/open311/v2/requests.json", handler)
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    await web.TCPSite(runner, "127.0.0.1", port).start()
-    await asyncio.Event().wait()
+    async with Site("bare handler", app, "127.0.0.1", port):
+        await asyncio.Event().wait()
 
 
 @contextlib.asynccontextmanager

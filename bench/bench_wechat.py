@@ -27,6 +27,7 @@ from pathlib import Path
 from aiohttp import web
 
 from bench.bench_report_flow import _free_port, _wait_until_listening
+from bot.servers import Site
 from channels.wechat.api import WeChatApi
 from channels.wechat.callback import WeChatCallback
 from channels.wechat.events import InboundEvent, Text
@@ -109,10 +110,8 @@ async def measure(url: str, wx: WeChatSandboxClient, kind: str, workdir: Path) -
         settings = WeChatSettings(app_id=APP_ID, app_secret=APP_SECRET, token=TOKEN, aes_key=aes_key, api_base=url)
         api = WeChatApi(settings, SystemClock())
         app = WeChatCallback(settings, echo, api, ReceiptBook(db, "wechat"), SystemClock()).app()
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    port = _free_port()
-    await web.TCPSite(runner, "127.0.0.1", port).start()
+    site = Site("WeChat callback", app)
+    await site.start()
     try:
         await wx.reset()
         await wx.configure_account(
@@ -120,14 +119,14 @@ async def measure(url: str, wx: WeChatSandboxClient, kind: str, workdir: Path) -
             app_secret=APP_SECRET,
             token=TOKEN,
             aes_key=aes_key,
-            callback_url=f"http://127.0.0.1:{port}/wechat",
+            callback_url=f"{site.url}/wechat",
         )
         cpu = time.process_time()
         speed = await run_driver(url)
         cpu_ms = 1000 * (time.process_time() - cpu) / (USERS * (MESSAGES_PER_USER + 1))
         return speed, cpu_ms
     finally:
-        await runner.cleanup()
+        await site.stop()
         if api is not None:
             await api.close()
         if db is not None:

@@ -7,7 +7,6 @@ Everything is the production path: the district is imported by the grid import, 
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import shutil
 from dataclasses import dataclass
@@ -19,6 +18,7 @@ from bot.demo_api import ASSETS, SAMPLES, DemoContext, add_routes
 from bot.demo_jobs import cancel_background
 from bot.demo_people import CHANNEL, everyone
 from bot.demo_seed import DemoSeed, seed_demo
+from bot.servers import until_stopped
 from bot.settings import Settings
 from models.migrate import upgrade
 from sandbox.server import SandboxServer
@@ -147,6 +147,6 @@ async def run_demo(data_dir: Path, *, host: str = "127.0.0.1", port: int = 8080)
     print(f"citybot demo: {seed.units} grid units, {seed.bindings} officer bindings, {seed.cases} seeded cases")
     print(f"citybot demo: web chat at {demo.url}/  (Ctrl-C to stop; data in {data_dir})", flush=True)
     try:
-        await asyncio.Event().wait()
+        await until_stopped()
     finally:
         await stop_demo(demo)

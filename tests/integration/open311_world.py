@@ -10,7 +10,8 @@ from io import BytesIO
 
 from PIL import Image
 
-from channels.open311.server import start_open311
+from bot.servers import Site
+from channels.open311.server import open311_app
 from models.users import User
 from services import routing
 from services.apikeys import KeyInfo, create_key
@@ -58,9 +59,5 @@ async def running_api(services: Services, *, rate: str = "600/min", officer: boo
     found = await make_grid(services, with_officer=officer)
     await routing.load_grid_index(services)
     info, key = await create_key(services, "hotline", rate)
-    port = free_port()
-    runner = await start_open311(services, "127.0.0.1", port)
-    try:
-        yield Api(f"http://127.0.0.1:{port}/open311/v2", key, info, services, found)
-    finally:
-        await runner.cleanup()
+    async with Site("Open311 API", open311_app(services)) as site:
+        yield Api(f"{site.url}/open311/v2", key, info, services, found)

@@ -54,7 +54,7 @@ from sandbox.testing import polling
 from sandbox.views import SandboxUser
 from services import routing
 from services.grids import save_unit
-from tests.people import tg_user
+from tests.world import tg_user
 
 USERS = 10
 FLOWS_PER_USER = 3

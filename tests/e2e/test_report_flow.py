@@ -17,11 +17,9 @@ from sandbox.client import SandboxClient
 from sandbox.views import ChatMessage, SandboxUser
 from services import routing
 from tests.e2e.conftest import RunningBot
-from tests.integration.test_intake_submit import make_grid
+from tests.world import INSIDE, OUTSIDE, make_grid
 
-INSIDE = (39.9100, 116.4000)  # inside grid G-1
 NEARBY = (39.9101, 116.4001)  # about 14 m away
-OUTSIDE = (31.2304, 121.4737)  # no grid
 TIANANMEN = (39.9087, 116.3975)
 _colours = count(1)
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -16,9 +15,9 @@ from models.users import User
 from services import routing
 from services.apikeys import KeyInfo, create_key
 from services.context import Services
-from tests.integration.test_intake_submit import INSIDE, OUTSIDE, make_grid
+from tests.world import INSIDE, OUTSIDE, free_port, make_grid
 
-__all__ = ["INSIDE", "OUTSIDE", "Api", "jpeg_bytes", "running_api"]
+__all__ = ["INSIDE", "OUTSIDE", "Api", "free_port", "jpeg_bytes", "running_api"]
 
 
 @dataclass
@@ -30,13 +29,6 @@ class Api:
     info: KeyInfo
     services: Services
     officer: User | None
-
-
-def free_port() -> int:
-    """A TCP port nobody listens on now."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def jpeg_bytes(size: tuple[int, int] = (64, 48), exif_gps: bool = False) -> bytes:

@@ -59,7 +59,7 @@ async def test_a_port_in_use_stops_the_servers_already_started_and_says_so() -> 
 def test_two_applications_on_one_address_are_refused_before_anything_starts() -> None:
     servers = Servers()
     servers.add("Open311 API", hello_app(), "127.0.0.1", 8311)
-    with pytest.raises(ValueError, match="127.0.0.1:8311 is already used"):
+    with pytest.raises(ValueError, match=r"127\.0\.0\.1:8311 is already used"):
         servers.add("WeChat callback", hello_app(), "127.0.0.1", 8311)
 
 

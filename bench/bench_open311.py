@@ -28,7 +28,7 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -37,6 +37,7 @@ import shapely
 from shapely import box
 
 from bench.bench_summary import NOW, UNITS, build_city
+from bench.harness import free_port, python_process
 
 CASES = int(os.environ.get("BENCH_OPEN311_CASES", 1_000_000))
 ROUNDS = 5
@@ -144,30 +145,9 @@ async def serve_bare(port: int, body_file: str) -> None:
         await asyncio.Event().wait()
 
 
-@contextlib.asynccontextmanager
-async def child(*args: str, ready: str) -> AsyncIterator[None]:
+def child(*args: str, ready: str) -> contextlib.AbstractAsyncContextManager[None]:
     """Run ``python -m bench.bench_open311 ARGS`` until the block ends; waits until ``ready`` answers."""
-    process = await asyncio.create_subprocess_exec(sys.executable, "-m", "bench.bench_open311", *args)
-    try:
-        async with aiohttp.ClientSession() as http:
-            for _ in range(600):
-                with contextlib.suppress(aiohttp.ClientError):
-                    async with http.get(ready) as resp:
-                        if resp.status == 200:
-                            break
-                await asyncio.sleep(0.1)
-        yield
-    finally:
-        process.terminate()
-        await process.wait()
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+    return python_process("-m", "bench.bench_open311", *args, ready=ready, quiet=False)
 
 
 # ---------------------------------------------------------------- load

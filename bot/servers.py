@@ -38,7 +38,26 @@ SHUTDOWN_SECONDS = 2.0
 ACCESS_LOG = logging.getLogger("citybot.http.access")
 
 
-class Site:
+class _Serving:
+    """Started by ``async with``, stopped when the block ends."""
+
+    async def start(self) -> object:
+        raise NotImplementedError
+
+    async def stop(self) -> None:
+        raise NotImplementedError
+
+    async def __aenter__(self) -> Self:
+        await self.start()
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.stop()
+
+
+class Site(_Serving):
     """One application served on one address; port 0 picks a free port, ``url`` says which once started."""
 
     def __init__(
@@ -87,17 +106,8 @@ class Site:
             self._started = False
             await self._runner.cleanup()
 
-    async def __aenter__(self) -> Self:
-        await self.start()
-        return self
 
-    async def __aexit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        await self.stop()
-
-
-class Servers:
+class Servers(_Serving):
     """The HTTP servers of one process: ``add`` them, then ``start``/``stop`` them all together."""
 
     def __init__(self, *, access_log: bool = False) -> None:
@@ -136,15 +146,6 @@ class Servers:
                 await site.stop()
             except Exception:
                 log.exception("%s did not stop cleanly", site.name)
-
-    async def __aenter__(self) -> Servers:
-        await self.start()
-        return self
-
-    async def __aexit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        await self.stop()
 
 
 async def until_stopped() -> None:

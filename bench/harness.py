@@ -82,14 +82,7 @@ async def sandbox_process(module: str = "sandbox", *options: str) -> AsyncIterat
 
 def bot_settings(url: str, token: str, workdir: Path) -> Settings:
     """citybot's settings against the sandbox at ``url``, with its database and files in ``workdir``."""
-    return Settings(
-        _env_file=None,  # type: ignore[call-arg]
-        telegram_token=token,
-        telegram_base_url=f"{url}/bot",
-        telegram_base_file_url=f"{url}/file/bot",
-        database_url=f"sqlite+aiosqlite:///{workdir / 'bench.db'}",
-        data_dir=workdir / "data",
-    )
+    return Settings.offline(url, token, f"sqlite+aiosqlite:///{workdir / 'bench.db'}", workdir / "data")
 
 
 def round_ratios(results: dict[str, list[Measured]], baseline: str, key: str) -> list[float]:

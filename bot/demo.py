@@ -80,13 +80,9 @@ def _populate_sandbox(state: SandboxState) -> list[str]:
 
 
 def _settings(data_dir: Path, sandbox: SandboxServer | None) -> Settings:
-    return Settings(
-        _env_file=None,  # type: ignore[call-arg]
-        telegram_token=DEMO_TOKEN,
-        telegram_base_url=sandbox.base_url if sandbox else "http://127.0.0.1:9/bot",
-        telegram_base_file_url=sandbox.base_file_url if sandbox else "http://127.0.0.1:9/file/bot",
-        database_url=f"sqlite+aiosqlite:///{data_dir / 'citybot-demo.db'}",
-        data_dir=data_dir / "files",
+    database_url = f"sqlite+aiosqlite:///{data_dir / 'citybot-demo.db'}"
+    return Settings.offline(
+        sandbox.url if sandbox else "http://127.0.0.1:9", DEMO_TOKEN, database_url, data_dir / "files"
     )
 
 

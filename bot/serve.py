@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import urlsplit
 
 from bot.servers import Servers, until_stopped
@@ -60,7 +60,10 @@ def http_servers(settings: Settings, application: Any, webhook: Webhook | None) 
     return servers
 
 
-async def serve_bot(application: Any, servers: Servers, *, updates: str, webhook: Webhook | None = None) -> None:
+Updates = Literal["polling", "webhook", "none"]
+
+
+async def serve_bot(application: Any, servers: Servers, *, updates: Updates, webhook: Webhook | None = None) -> None:
     """Run ``application`` and ``servers`` until SIGINT/SIGTERM, then stop everything in reverse order.
 
     ``updates``: "polling" (getUpdates), "webhook" (Telegram posts to ``webhook``, served by ``servers``) or
@@ -76,7 +79,8 @@ async def serve_bot(application: Any, servers: Servers, *, updates: str, webhook
             async with servers:  # leaving it stops the servers first: nothing more is taken in while stopping
                 if updates == "polling":
                     await application.updater.start_polling()
-                elif updates == "webhook" and webhook is not None:
+                elif updates == "webhook":
+                    assert webhook is not None, "webhook mode needs the webhook's URL and secret"
                     await application.bot.set_webhook(url=webhook.url, secret_token=webhook.secret)
                 await until_stopped()
         finally:

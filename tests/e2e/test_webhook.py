@@ -73,12 +73,16 @@ def forged_close(chat_id: int, first_name: str) -> dict[str, Any]:
     return {"update_id": 900_000_001, "message": message}
 
 
-async def post(url: str, update: dict[str, Any], headers: dict[str, str]) -> int:
-    async with (
-        aiohttp.ClientSession() as http,
-        http.post(url, data=json.dumps(update), headers={"Content-Type": "application/json", **headers}) as response,
-    ):
-        return response.status
+async def post(url: str, update: dict[str, Any], headers: dict[str, str]) -> int | None:
+    """The HTTP status of posting ``update`` to the hook; None when nothing listens there."""
+    try:
+        async with (
+            aiohttp.ClientSession() as http,
+            http.post(url, data=json.dumps(update), headers={"Content-Type": "application/json", **headers}) as resp,
+        ):
+            return resp.status
+    except aiohttp.ClientConnectionError:
+        return None
 
 
 async def test_webhook_mode_answers_updates_with_the_secret_and_refuses_forged_ones(
@@ -124,6 +128,11 @@ async def test_webhook_mode_answers_updates_with_the_secret_and_refuses_forged_o
         assert await post(hook, forged, {SECRET_HEADER: SECRET}) == 200
         closed = await client.wait_for_message(boss.chat_id, "closed", timeout=30)
         assert closed.text == "Case #1 is closed (结案)."
+
+        # A service manager's stop (SIGTERM) is a clean shutdown: the server stops taking updates, the process ends 0.
+        process.send_signal(signal.SIGTERM)
+        assert await asyncio.wait_for(process.wait(), 30) == 0
+        assert await post(hook, forged, {SECRET_HEADER: SECRET}) is None
     finally:
         if process.returncode is None:
             process.send_signal(signal.SIGTERM)

@@ -25,9 +25,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bench.bench_report_flow import _free_port, _wait_until_listening
+from bench.harness import bot_settings, sandbox_process
 from bot.app import build_application, build_services
-from bot.settings import Settings
 from bot.updates import PerChatUpdateProcessor
 from models.migrate import upgrade
 from sandbox.client import SandboxClient
@@ -107,14 +106,7 @@ async def drained(app: Any, processor: PerChatUpdateProcessor) -> None:
 
 async def measure(url: str, workdir: Path, setup: Setup) -> list[tuple[float, float]]:
     """(unloaded, loaded) /start answer times of each round, for one set-up."""
-    settings = Settings(
-        _env_file=None,  # type: ignore[call-arg]
-        telegram_token=setup.token,
-        telegram_base_url=f"{url}/bot",
-        telegram_base_file_url=f"{url}/file/bot",
-        database_url=f"sqlite+aiosqlite:///{workdir / 'bench.db'}",
-        data_dir=workdir / "data",
-    )
+    settings = bot_settings(url, setup.token, workdir)
     await upgrade(settings.database_url)
     services = build_services(settings)
     app = build_application(settings, services, jobs=False, limiter=InboundLimiter(setup.per_minute))
@@ -137,23 +129,13 @@ async def measure(url: str, workdir: Path, setup: Setup) -> list[tuple[float, fl
 
 async def run() -> dict[str, list[tuple[float, float]]]:
     """Every set-up against one sandbox process."""
-    port = _free_port()
-    sandbox = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "sandbox", "--port", str(port),
-        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
-    )  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
     results: dict[str, list[tuple[float, float]]] = {}
-    try:
-        await _wait_until_listening(port)
+    async with sandbox_process() as url:
         with tempfile.TemporaryDirectory(prefix="citybot-bench-flood-") as tmp:
             for n, setup in enumerate(SETUPS):
                 workdir = Path(tmp) / f"setup-{n}"
                 workdir.mkdir()
                 results[setup.name] = await measure(url, workdir, setup)
-    finally:
-        sandbox.terminate()
-        await sandbox.wait()
     return results
 
 

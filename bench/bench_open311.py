@@ -28,7 +28,7 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -37,6 +37,7 @@ import shapely
 from shapely import box
 
 from bench.bench_summary import NOW, UNITS, build_city
+from bench.harness import free_port, python_process
 
 CASES = int(os.environ.get("BENCH_OPEN311_CASES", 1_000_000))
 ROUNDS = 5
@@ -108,7 +109,8 @@ def _w3(stamp: str) -> str:
 # ---------------------------------------------------------------- the servers, each in its own process
 async def serve_api(db_path: str, port: int, key_file: str) -> None:
     """The API over the benchmark city, as ``citybot api`` runs it (child process)."""
-    from channels.open311.server import start_open311
+    from bot.servers import Site
+    from channels.open311.server import open311_app
     from models.db import Database
     from services import routing
     from services.apikeys import create_key
@@ -122,8 +124,8 @@ async def serve_api(db_path: str, port: int, key_file: str) -> None:
     await routing.load_grid_index(services)
     _info, key = await create_key(services, "bench", "1000000/min")
     await asyncio.to_thread(Path(key_file).write_text, key)
-    await start_open311(services, "127.0.0.1", port)
-    await asyncio.Event().wait()
+    async with Site("Open311 API", open311_app(services), "127.0.0.1", port):
+        await asyncio.Event().wait()
 
 
 async def serve_bare(port: int, body_file: str) -> None:
@@ -135,38 +137,17 @@ async def serve_bare(port: int, body_file: str) -> None:
     async def handler(_request: web.Request) -> web.Response:
         return web.Response(body=body, headers={"Content-Type": "application/json; charset=utf-8"})
 
+    from bot.servers import Site
+
     app = web.Application()
     app.router.add_get("/open311/v2/requests.json", handler)
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    await web.TCPSite(runner, "127.0.0.1", port).start()
-    await asyncio.Event().wait()
+    async with Site("bare handler", app, "127.0.0.1", port):
+        await asyncio.Event().wait()
 
 
-@contextlib.asynccontextmanager
-async def child(*args: str, ready: str) -> AsyncIterator[None]:
+def child(*args: str, ready: str) -> contextlib.AbstractAsyncContextManager[None]:
     """Run ``python -m bench.bench_open311 ARGS`` until the block ends; waits until ``ready`` answers."""
-    process = await asyncio.create_subprocess_exec(sys.executable, "-m", "bench.bench_open311", *args)
-    try:
-        async with aiohttp.ClientSession() as http:
-            for _ in range(600):
-                with contextlib.suppress(aiohttp.ClientError):
-                    async with http.get(ready) as resp:
-                        if resp.status == 200:
-                            break
-                await asyncio.sleep(0.1)
-        yield
-    finally:
-        process.terminate()
-        await process.wait()
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+    return python_process("-m", "bench.bench_open311", *args, ready=ready, quiet=False)
 
 
 # ---------------------------------------------------------------- load

@@ -24,8 +24,6 @@ import io
 import json
 import logging
 import random
-import socket
-import statistics
 import sys
 import tempfile
 import time
@@ -43,18 +41,17 @@ from telegram.ext import (
     filters,
 )
 
+from bench.harness import Measured, bot_settings, medians, sandbox_process
 from bot.app import build_application, build_services
 from bot.settings import Settings
 from channels.telegram.request import AiohttpRequest
-from models.grid import BindingRole, OfficerBinding, UnitLevel
+from models.grid import BindingRole, UnitLevel
 from models.migrate import upgrade
-from models.uow import UnitOfWork
 from sandbox.client import SandboxClient
 from sandbox.testing import polling
 from sandbox.views import SandboxUser
 from services import routing
-from services.grids import save_unit
-from tests.people import tg_user
+from tests.world import build
 
 USERS = 10
 FLOWS_PER_USER = 3
@@ -136,9 +133,6 @@ async def drive(kind: str, url: str) -> float:
         return await run_users(client, users[:-1], lambda user, n: report_flow(client, user, n, rng))
 
 
-Measured = tuple[float, float]  # (updates per second, CPU milliseconds of the bot's process per update)
-
-
 async def run_driver(kind: str, url: str) -> Measured:
     """Start the users' process and read its result, timing this (the bot's) process's CPU meanwhile."""
     started = time.process_time()
@@ -168,29 +162,15 @@ async def measure_echo(url: str, *, transport: str = "ptb") -> Measured:
 async def seed(settings: Settings) -> None:
     """One grid with one officer, so every report is routed and dispatched."""
     services = build_services(settings)
-    now = services.clock.now()
-    async with UnitOfWork(services.db) as uow:
-        await save_unit(
-            uow.session, unit_id="G-1", name="Bench grid", level=UnitLevel.GRID, now=now, geometry=box(*GRID)
-        )
-        officer = tg_user(990001, first_name="Officer", created_at=now)
-        uow.session.add(officer)
-        await uow.session.flush()
-        uow.session.add(OfficerBinding(user_id=officer.id, unit_id="G-1", role=BindingRole.OFFICER, created_at=now))
-        await uow.commit()
+    async with build(services) as city:
+        await city.area("G-1", "Bench grid", UnitLevel.GRID, box(*GRID))
+        await city.staff(990001, "Officer", "G-1", BindingRole.OFFICER)
     await services.db.dispose()
 
 
 async def measure_report_flow(url: str, workdir: Path) -> Measured:
     """Updates/s of complete report flows through the real bot and its real handlers."""
-    settings = Settings(
-        _env_file=None,  # type: ignore[call-arg]
-        telegram_token=CITY_TOKEN,
-        telegram_base_url=f"{url}/bot",
-        telegram_base_file_url=f"{url}/file/bot",
-        database_url=f"sqlite+aiosqlite:///{workdir / 'bench.db'}",
-        data_dir=workdir / "data",
-    )
+    settings = bot_settings(url, CITY_TOKEN, workdir)
     await upgrade(settings.database_url)
     await seed(settings)
     services = build_services(settings)
@@ -204,43 +184,10 @@ async def measure_report_flow(url: str, workdir: Path) -> Measured:
         await services.db.dispose()
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-async def _wait_until_listening(port: int, seconds: float = 20.0) -> None:
-    deadline = time.monotonic() + seconds
-    while True:
-        try:
-            _, writer = await asyncio.open_connection("127.0.0.1", port)
-        except OSError:
-            if time.monotonic() > deadline:
-                raise
-            await asyncio.sleep(0.1)
-            continue
-        writer.close()
-        await writer.wait_closed()
-        return
-
-
 async def run(rounds: int = ROUNDS) -> dict[str, list[Measured]]:
     """Rounds of echo, citybot, echo on citybot's transport, echo again, against one sandbox process."""
-    port = _free_port()
-    sandbox = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "sandbox",
-        "--port",
-        str(port),
-        stdout=asyncio.subprocess.DEVNULL,
-        stderr=asyncio.subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
     results: dict[str, list[Measured]] = {"echo": [], "citybot": [], "echo_aiohttp": []}
-    try:
-        await _wait_until_listening(port)
+    async with sandbox_process() as url:
         with tempfile.TemporaryDirectory(prefix="citybot-bench-") as tmp:
             results["echo"].append(await measure_echo(url))
             for n in range(rounds):
@@ -249,16 +196,7 @@ async def run(rounds: int = ROUNDS) -> dict[str, list[Measured]]:
                 results["citybot"].append(await measure_report_flow(url, workdir))
                 results["echo_aiohttp"].append(await measure_echo(url, transport="aiohttp"))
                 results["echo"].append(await measure_echo(url))
-    finally:
-        sandbox.terminate()
-        await sandbox.wait()
     return results
-
-
-def round_ratios(results: dict[str, list[Measured]], key: str) -> list[float]:
-    """Each round's figure over the mean of the echo runs just before and just after it."""
-    echo = [speed for speed, _ in results["echo"]]
-    return [speed / ((echo[n] + echo[n + 1]) / 2) for n, (speed, _) in enumerate(results[key])]
 
 
 def main() -> None:
@@ -278,9 +216,7 @@ def main() -> None:
         ("echo_aiohttp", "bare PTB echo bot on citybot's transport (aiohttp)"),
     )
     for key, label in rows:
-        speed = statistics.median(s for s, _ in results[key])
-        cpu = statistics.median(c for _, c in results[key])
-        ratio = 1.0 if key == "echo" else statistics.median(round_ratios(results, key))
+        speed, cpu, ratio = medians(results, "echo", key)
         print(f"{label:54}{speed:10.1f}{ratio:8.2f}{cpu:15.2f}")
     print("median of per-round ratios; goal: citybot ratio >= 0.5")
     for key, values in results.items():

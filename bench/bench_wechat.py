@@ -18,7 +18,6 @@ import base64
 import json
 import logging
 import re
-import statistics
 import sys
 import tempfile
 import time
@@ -26,7 +25,8 @@ from pathlib import Path
 
 from aiohttp import web
 
-from bench.bench_report_flow import _free_port, _wait_until_listening
+from bench.harness import medians, sandbox_process
+from bot.servers import Site
 from channels.wechat.api import WeChatApi
 from channels.wechat.callback import WeChatCallback
 from channels.wechat.events import InboundEvent, Text
@@ -109,10 +109,8 @@ async def measure(url: str, wx: WeChatSandboxClient, kind: str, workdir: Path) -
         settings = WeChatSettings(app_id=APP_ID, app_secret=APP_SECRET, token=TOKEN, aes_key=aes_key, api_base=url)
         api = WeChatApi(settings, SystemClock())
         app = WeChatCallback(settings, echo, api, ReceiptBook(db, "wechat"), SystemClock()).app()
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    port = _free_port()
-    await web.TCPSite(runner, "127.0.0.1", port).start()
+    site = Site("WeChat callback", app)
+    await site.start()
     try:
         await wx.reset()
         await wx.configure_account(
@@ -120,14 +118,14 @@ async def measure(url: str, wx: WeChatSandboxClient, kind: str, workdir: Path) -
             app_secret=APP_SECRET,
             token=TOKEN,
             aes_key=aes_key,
-            callback_url=f"http://127.0.0.1:{port}/wechat",
+            callback_url=f"{site.url}/wechat",
         )
         cpu = time.process_time()
         speed = await run_driver(url)
         cpu_ms = 1000 * (time.process_time() - cpu) / (USERS * (MESSAGES_PER_USER + 1))
         return speed, cpu_ms
     finally:
-        await runner.cleanup()
+        await site.stop()
         if api is not None:
             await api.close()
         if db is not None:
@@ -136,38 +134,16 @@ async def measure(url: str, wx: WeChatSandboxClient, kind: str, workdir: Path) -
 
 async def run(rounds: int = ROUNDS) -> dict[str, list[tuple[float, float]]]:
     """Interleaved rounds of the bare, plaintext and safe-mode callbacks against one sandbox process."""
-    port = _free_port()
-    sandbox = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "sandbox.wechat",
-        "--port",
-        str(port),
-        stdout=asyncio.subprocess.DEVNULL,
-        stderr=asyncio.subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
     results: dict[str, list[tuple[float, float]]] = {"bare": [], "plaintext": [], "safe": []}
-    try:
-        await _wait_until_listening(port)
-        async with WeChatSandboxClient(url) as wx:
-            with tempfile.TemporaryDirectory(prefix="citybot-bench-wechat-") as tmp:
-                results["bare"].append(await measure(url, wx, "bare", Path(tmp)))
-                for n in range(rounds):
-                    workdir = Path(tmp) / f"round-{n}"
-                    workdir.mkdir()
-                    for kind in ("plaintext", "safe", "bare"):
-                        results[kind].append(await measure(url, wx, kind, workdir))
-    finally:
-        sandbox.terminate()
-        await sandbox.wait()
+    async with sandbox_process("sandbox.wechat") as url, WeChatSandboxClient(url) as wx:
+        with tempfile.TemporaryDirectory(prefix="citybot-bench-wechat-") as tmp:
+            results["bare"].append(await measure(url, wx, "bare", Path(tmp)))
+            for n in range(rounds):
+                workdir = Path(tmp) / f"round-{n}"
+                workdir.mkdir()
+                for kind in ("plaintext", "safe", "bare"):
+                    results[kind].append(await measure(url, wx, kind, workdir))
     return results
-
-
-def ratios(results: dict[str, list[tuple[float, float]]], kind: str) -> list[float]:
-    """Each round's messages/s over the mean of the bare runs just before and after that round."""
-    bare = [speed for speed, _ in results["bare"]]
-    return [speed / ((bare[n] + bare[n + 1]) / 2) for n, (speed, _) in enumerate(results[kind])]
 
 
 def main() -> None:
@@ -185,9 +161,7 @@ def main() -> None:
         ("safe", "citybot callback, safe mode (AES)"),
     )
     for kind, label in rows:
-        speed = statistics.median(speed for speed, _ in results[kind])
-        cpu = statistics.median(cpu for _, cpu in results[kind])
-        ratio = 1.0 if kind == "bare" else statistics.median(ratios(results, kind))
+        speed, cpu, ratio = medians(results, "bare", kind)
         print(f"{label:40}{speed:11.1f}{ratio:7.2f}{1000 * USERS / speed:9.1f}{cpu:12.2f}")
     print("ratio: median over rounds of messages/s against the bare runs on either side")
     print("wait ms: how long a user waits for the answer; CPU ms/msg: the callback process's CPU per message")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import re
@@ -10,11 +11,10 @@ import sys
 import traceback
 from pathlib import Path
 from typing import Annotated, Any
-from urllib.parse import urlsplit
 
 import typer
 
-from bot.cli_api import api_command, attach_open311
+from bot.cli_api import api_command
 from bot.cli_apikeys import apikeys_app
 from bot.cli_grids import grids_app
 from bot.cli_jobs import jobs_app
@@ -112,6 +112,7 @@ def run(
     """Migrate the database and serve Telegram (polling, or a webhook when CITYBOT_WEBHOOK_URL is set) and, when
     CITYBOT_WECHAT_APP_ID is set, the WeChat callback (on its own when there is no Telegram token)."""
     from bot.cli_wechat import attach_wechat, run_wechat_only, wechat_settings
+    from bot.serve import Webhook, http_servers, serve_bot
 
     settings = load_settings()
     wechat = wechat_settings(settings)
@@ -122,49 +123,30 @@ def run(
         upgrade_sync(settings.database_url)
         run_wechat_only(settings, wechat, jobs=jobs)
         return
-    secret = webhook_secret(settings) if settings.webhook_url else None
+    webhook = Webhook(settings.webhook_url, webhook_secret(settings)) if settings.webhook_url else None
     settings, application = _deployed_application(jobs=jobs)
-    attach_open311(settings, application)
+    # Telegram posts to CITYBOT_WEBHOOK_URL; a reverse proxy forwards the same path to the webhook server here,
+    # which answers 403 to any request without the secret header.
+    servers = http_servers(settings, application, webhook)
     if wechat is not None:
-        attach_wechat(wechat, application)
-    if settings.webhook_url:
-        # Telegram posts to CITYBOT_WEBHOOK_URL; a reverse proxy forwards the same path here, where PTB answers 403
-        # to any request without the secret header.
-        application.run_webhook(
-            listen=settings.webhook_listen,
-            port=settings.webhook_port,
-            url_path=urlsplit(settings.webhook_url).path,
-            webhook_url=settings.webhook_url,
-            secret_token=secret,
-        )
-    else:
-        application.run_polling()
+        attach_wechat(wechat, application, servers)
+    with contextlib.suppress(KeyboardInterrupt):  # a Ctrl-C before the stop signals are taken over
+        asyncio.run(serve_bot(application, servers, updates="webhook" if webhook else "polling", webhook=webhook))
 
 
 @app.command()
 def worker() -> None:
     """Run only the scheduled jobs (outbox, SLA sweep, summary), no updates: add as many as PostgreSQL allows."""
     from bot.cli_wechat import attach_wechat, wechat_settings
+    from bot.serve import serve_bot
+    from bot.servers import Servers
 
     settings, application = _deployed_application(jobs=True)
     wechat = wechat_settings(settings)
     if wechat is not None:
-        attach_wechat(wechat, application, serve=False)  # delivers WeChat rows; the callback is `run`'s
-
-    async def serve_jobs() -> None:
-        async with application:
-            if application.post_init is not None:
-                await application.post_init(application)
-            await application.start()  # the JobQueue runs; nothing polls Telegram for updates
-            try:
-                await asyncio.Event().wait()
-            finally:
-                await application.stop()
-
-    try:
-        asyncio.run(serve_jobs())
-    except KeyboardInterrupt:
-        pass
+        attach_wechat(wechat, application, None)  # delivers WeChat rows; the callback is `run`'s
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(serve_bot(application, Servers(), updates="none"))
 
 
 @app.command()

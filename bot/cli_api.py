@@ -1,28 +1,18 @@
-"""``citybot api``: the Open311 GeoReport v2 API on its own, and the same API beside the bot in ``citybot run``."""
+"""``citybot api``: the Open311 GeoReport v2 API on its own (``citybot run`` serves it beside the bot, bot/serve.py)."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import logging
-from typing import Any
 
 import typer
 
-from bot.settings import Settings
 from services.context import Services
 
 DEFAULT_PORT = 8311
 
 log = logging.getLogger(__name__)
-
-
-async def _serve(services: Services, settings: Settings, port: int) -> Any:
-    from channels.open311.server import start_open311
-
-    return await start_open311(
-        services, settings.open311_listen, port, public_url=settings.open311_public_url, config_path=settings.config
-    )
 
 
 async def post_callbacks(services: Services) -> None:
@@ -41,26 +31,6 @@ async def post_callbacks(services: Services) -> None:
         await asyncio.sleep(services.config.outbox.interval_seconds)
 
 
-def attach_open311(settings: Settings, application: Any) -> None:
-    """Serve the API inside the bot's process when ``CITYBOT_OPEN311_PORT`` is set (started after the bot's
-    start-up hooks, so the grid index is there; stopped with the bot)."""
-    port = settings.open311_port
-    if not port:
-        return
-    services: Services = application.bot_data["services"]
-    runners: list[Any] = []
-
-    async def start(svc: Services) -> None:
-        runners.append(await _serve(svc, settings, port))
-
-    async def stop(_app: Any) -> None:
-        for runner in runners:
-            await runner.cleanup()
-
-    services.startup_hooks.append(start)
-    application.post_stop = stop
-
-
 def api_command(
     port: int | None = typer.Option(
         None, help=f"Port to listen on (default CITYBOT_OPEN311_PORT, else {DEFAULT_PORT})"
@@ -69,6 +39,8 @@ def api_command(
     """Serve only the Open311 GeoReport v2 API at /open311/v2 (CITYBOT_OPEN311_LISTEN, default 127.0.0.1)."""
     from bot.app import build_services
     from bot.cli import load_settings, setup_logging
+    from bot.serve import add_open311
+    from bot.servers import Servers, until_stopped
     from channels.open311.callback import Open311CallbackSender
     from models.migrate import upgrade_sync
 
@@ -83,23 +55,25 @@ def api_command(
             await hook(services)
         callbacks = Open311CallbackSender(services)
         services.channels.register(callbacks)
-        runner = await _serve(services, settings, chosen)
-        posting = asyncio.create_task(post_callbacks(services), name="open311-callbacks")
-        typer.echo(
-            f"Open311 API at http://{settings.open311_listen}:{chosen}/open311/v2/discovery.json (Ctrl-C to stop)"
-        )
+        servers = Servers()
+        add_open311(servers, settings, services, chosen)
         try:
-            await asyncio.Event().wait()
+            async with servers:
+                posting = asyncio.create_task(post_callbacks(services), name="open311-callbacks")
+                typer.echo(
+                    f"Open311 API at http://{settings.open311_listen}:{chosen}/open311/v2/discovery.json "
+                    "(Ctrl-C to stop)"
+                )
+                try:
+                    await until_stopped()
+                finally:
+                    posting.cancel()
+                    # Let a pass that was writing end its unit of work before the database is closed under it.
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await posting
         finally:
-            posting.cancel()
-            # Let a pass that was writing end its unit of work before the database is closed under it.
-            with contextlib.suppress(asyncio.CancelledError):
-                await posting
-            await runner.cleanup()
             await callbacks.close()
             await services.db.dispose()
 
-    try:
+    with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(main())
-    except KeyboardInterrupt:
-        pass

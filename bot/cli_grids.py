@@ -11,12 +11,10 @@ from pathlib import Path
 from typing import Any, NoReturn, TypeVar
 
 import typer
-from sqlalchemy import select
 
 from geo.crs import CRS_NAMES, InvalidCoordinates, to_wgs84, validate_latlon
 from geo.grid_index import Location
-from models.grid import LEVEL_ORDER, GridUnit, UnitLevel
-from models.uow import UnitOfWork
+from models.grid import LEVEL_ORDER, UnitLevel
 from services import grids
 from services.context import Services
 from services.grids import ImportSummary, UnknownUnit
@@ -233,9 +231,7 @@ def locate_command(
 
     async def work(services: Services) -> tuple[list[Location | None], dict[str, Any], float]:
         await load_grid_index(services)
-        async with UnitOfWork(services.db) as uow:
-            rows = await uow.session.execute(select(GridUnit.id, GridUnit.name, GridUnit.level, GridUnit.parent_id))
-            units = {r.id: (r.name, str(r.level), r.parent_id) for r in rows}
+        units = {u.id: (u.name, u.level, u.parent_id) for u in await grids.units(services)}
         points = [point for _, point in entries if not isinstance(point, str)]
         found = grid_index(services).locate_many([p[0] for p in points], [p[1] for p in points])
         return found, units, services.config.routing.snap_distance_m
@@ -264,9 +260,8 @@ def list_command(level: str | None = typer.Option(None, help="Only this level"))
     """List units: id, level, parent, name."""
     chosen = UnitLevel(choice(level, [*_LEVELS, "department"], "level")) if level else None
 
-    async def work(services: Services) -> list[GridUnit]:
-        async with UnitOfWork(services.db) as uow:
-            return await grids.list_units(uow.session, chosen)
+    async def work(services: Services) -> list[grids.UnitView]:
+        return await grids.units(services, chosen)
 
     units = run_with_services(work)
     for unit in units:
@@ -284,10 +279,8 @@ def add_department_command(
 ) -> None:
     """Create or rename a department (no territory) that `routing.category_rules` can send a category to."""
 
-    async def work(services: Services) -> None:
-        async with UnitOfWork(services.db) as uow:
-            await grids.add_department(uow.session, unit_id, name, services.clock.now(), parent)
-            await uow.commit()
+    async def work(services: Services) -> grids.UnitView:
+        return await grids.save_department(services, unit_id, name, parent)
 
     try:
         run_with_services(work)

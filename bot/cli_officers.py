@@ -9,8 +9,7 @@ import typer
 from bot.cli_grids import choice, fail, run_with_services
 from channels.telegram import CHANNEL as TELEGRAM
 from models.grid import BindingRole
-from models.uow import UnitOfWork
-from services import grids, officers
+from services import officers
 from services.context import Services
 from services.grids import UnknownUnit
 from services.users import Identity
@@ -34,18 +33,8 @@ def officers_add(
     chosen = _role(role)
 
     async def work(services: Services) -> str:
-        async with UnitOfWork(services.db) as uow:
-            await officers.add_officer(
-                uow.session,
-                Identity(telegram_id, channel=TELEGRAM),
-                grid,
-                now=services.clock.now(),
-                role=chosen,
-                display_name=name,
-            )
-            unit = await grids.require_unit(uow.session, grid)
-            await uow.commit()
-            return unit.name
+        return await officers.appoint(services, Identity(telegram_id, channel=TELEGRAM), grid, role=chosen,
+                                      display_name=name)  # fmt: skip
 
     try:
         unit_name = run_with_services(work)
@@ -59,8 +48,7 @@ def officers_list(grid: str | None = typer.Option(None, help="Only this unit")) 
     """List bindings: unit, role, Telegram id, name."""
 
     async def work(services: Services) -> list[officers.BindingView]:
-        async with UnitOfWork(services.db) as uow:
-            return await officers.list_bindings(uow.session, grid)
+        return await officers.bindings(services, grid)
 
     bindings = run_with_services(work)
     for b in bindings:
@@ -77,10 +65,7 @@ def officers_remove(
     """Unbind a Telegram user from one unit or from all of them."""
 
     async def work(services: Services) -> int:
-        async with UnitOfWork(services.db) as uow:
-            removed = await officers.remove_officer(uow.session, Identity(telegram_id, channel=TELEGRAM), grid)
-            await uow.commit()
-            return removed
+        return await officers.dismiss(services, Identity(telegram_id, channel=TELEGRAM), grid)
 
     try:
         removed = run_with_services(work)
@@ -102,29 +87,18 @@ def officers_invite(
     if hours <= 0:
         fail("--hours must be positive")
 
-    async def work(services: Services) -> tuple[str, str, str]:
-        async with UnitOfWork(services.db) as uow:
-            invite = await officers.create_invite(
-                uow.session,
-                grid,
-                now=services.clock.now(),
-                role=chosen,
-                valid_for=timedelta(hours=hours),
-                display_name=name,
-            )
-            await uow.commit()
-            local = invite.expires_at.astimezone(services.tz)
-            return invite.token, invite.code or "", local.strftime("%Y-%m-%d %H:%M %Z")
+    async def work(services: Services) -> officers.InviteView:
+        return await officers.invite(services, grid, role=chosen, valid_for=timedelta(hours=hours), display_name=name)
 
     try:
-        token, code, expires = run_with_services(work)
+        made = run_with_services(work)
     except UnknownUnit as exc:
         fail(f"{exc}; see `citybot grids list`")
-    link = officers.invite_link(token, bot_username)
+    link = officers.invite_link(made.token, bot_username)
     if link:
         typer.echo(link)
-    typer.echo(f"/start {officers.JOIN_PREFIX}{token}")
-    typer.echo(f"Code: {code}  (on WeChat, send: 绑定 {code}  or  bind {code})")
-    typer.echo(f"Single use, {chosen.value} of {grid}, valid until {expires}.")
+    typer.echo(f"/start {officers.JOIN_PREFIX}{made.token}")
+    typer.echo(f"Code: {made.code}  (on WeChat, send: 绑定 {made.code}  or  bind {made.code})")
+    typer.echo(f"Single use, {chosen.value} of {grid}, valid until {made.expires_at.strftime('%Y-%m-%d %H:%M %Z')}.")
     if not link:
         typer.echo("(set CITYBOT_BOT_USERNAME or --bot-username to get a t.me link)", err=True)

@@ -12,7 +12,7 @@ import typer
 from services.context import Services
 from services.summary.broadcast import queue_week
 from services.summary.chart import render_chart
-from services.summary.compute import summary_for
+from services.summary.compute import week_summary
 from services.summary.render import render_csv, render_text
 from services.summary.weeks import IsoWeek
 
@@ -65,8 +65,7 @@ async def _run(
         week = week or IsoWeek.last_completed(now, services.tz)
         if send:
             return await _send(services, week)
-        async with services.db.sessions() as session:
-            summary = await summary_for(session, week, tz=services.tz, now=now, config=services.config.summary)
+        summary = await week_summary(services, week)
         if unit is not None and unit not in summary.units:
             raise ValueError(f"no unit with id {unit!r}")
         if fmt == "png":

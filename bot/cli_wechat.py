@@ -8,17 +8,16 @@ jobs (``scheduler.loops``) in one asyncio process, until SIGINT or SIGTERM.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
-import signal
 from typing import Any
 
 import typer
 
+from bot.servers import Servers, until_stopped
 from bot.settings import Settings
 from channels.wechat import CHANNEL
 from channels.wechat.bootstrap import WeChatChannel, build_wechat
-from channels.wechat.settings import InvalidWeChatSettings, WeChatSettings
+from channels.wechat.settings import CALLBACK_PATH, InvalidWeChatSettings, WeChatSettings
 from services.context import Services
 
 log = logging.getLogger(__name__)
@@ -35,34 +34,29 @@ def wechat_settings(settings: Settings) -> WeChatSettings | None:
         raise  # unreachable
 
 
-def attach_wechat(wechat: WeChatSettings, application: Any, *, serve: bool = True) -> None:
-    """Build the channel when the bot starts (its sender delivers WeChat rows), serve its callback if ``serve``,
-    and close it when the bot stops."""
+def attach_wechat(wechat: WeChatSettings, application: Any, servers: Servers | None) -> WeChatChannel:
+    """Build the channel beside the bot (its sender delivers WeChat rows), serve its callback among ``servers``
+    (None: a worker, which only delivers), and close it when the bot stops."""
     services: Services = application.bot_data["services"]
-    built: list[WeChatChannel] = []
-
-    async def start(svc: Services) -> None:
-        channel = build_wechat(svc, wechat)
-        built.append(channel)
-        if serve:
-            url = await channel.start()
-            log.info("WeChat callback at %s", url)
-
+    channel = build_wechat(services, wechat)
+    if servers is not None:
+        servers.add("WeChat callback", channel.app(), wechat.listen, wechat.port)
     earlier = application.post_stop
 
     async def stop(app: Any) -> None:
         if earlier is not None:
             await earlier(app)
-        for channel in built:
-            await channel.close()
+        await channel.close()
 
-    services.startup_hooks.append(start)
     application.post_stop = stop
+    return channel
 
 
 def run_wechat_only(settings: Settings, wechat: WeChatSettings, *, jobs: bool) -> None:
-    """Serve only the WeChat channel (and the timed jobs, if ``jobs``) until SIGINT or SIGTERM."""
+    """Serve only the WeChat channel (with the Open311 API when CITYBOT_OPEN311_PORT is set, and the timed jobs if
+    ``jobs``) until SIGINT or SIGTERM."""
     from bot.app import build_services
+    from bot.serve import add_open311
     from scheduler.loops import start_jobs, stop_jobs
 
     async def main() -> None:
@@ -71,17 +65,18 @@ def run_wechat_only(settings: Settings, wechat: WeChatSettings, *, jobs: bool) -
         for hook in services.startup_hooks:
             await hook(services)
         channel = build_wechat(services, wechat)
-        stopped = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            with contextlib.suppress(NotImplementedError):
-                loop.add_signal_handler(sig, stopped.set)
-        tasks = []
+        servers = Servers()
+        callback = servers.add("WeChat callback", channel.app(), wechat.listen, wechat.port)
+        if settings.open311_port:
+            add_open311(servers, settings, services, settings.open311_port)
+        tasks: list[asyncio.Task[None]] = []
         try:
-            url = await channel.start()
-            typer.echo(f"WeChat callback at {url} (no Telegram token: WeChat only; Ctrl-C to stop)")
-            tasks = start_jobs(services) if jobs else []
-            await stopped.wait()
+            async with servers:
+                typer.echo(
+                    f"WeChat callback at {callback.url}{CALLBACK_PATH} (no Telegram token: WeChat only; Ctrl-C to stop)"
+                )
+                tasks = start_jobs(services) if jobs else []
+                await until_stopped()
         finally:
             await stop_jobs(tasks)
             await channel.close()

@@ -8,7 +8,6 @@ Everything is the production path: the district is imported by the grid import, 
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import shutil
 from dataclasses import dataclass
@@ -22,6 +21,7 @@ from bot.demo_people import CHANNEL, everyone
 from bot.demo_seed import DemoSeed, seed_demo
 from bot.demo_wechat import populate as populate_wechat
 from bot.demo_wechat import start_wechat
+from bot.servers import until_stopped
 from bot.settings import Settings
 from channels.wechat.bootstrap import WeChatChannel
 from models.migrate import upgrade
@@ -87,13 +87,9 @@ def _populate_sandbox(state: SandboxState) -> list[str]:
 
 
 def _settings(data_dir: Path, sandbox: SandboxServer | None) -> Settings:
-    return Settings(
-        _env_file=None,  # type: ignore[call-arg]
-        telegram_token=DEMO_TOKEN,
-        telegram_base_url=sandbox.base_url if sandbox else "http://127.0.0.1:9/bot",
-        telegram_base_file_url=sandbox.base_file_url if sandbox else "http://127.0.0.1:9/file/bot",
-        database_url=f"sqlite+aiosqlite:///{data_dir / 'citybot-demo.db'}",
-        data_dir=data_dir / "files",
+    database_url = f"sqlite+aiosqlite:///{data_dir / 'citybot-demo.db'}"
+    return Settings.offline(
+        sandbox.url if sandbox else "http://127.0.0.1:9", DEMO_TOKEN, database_url, data_dir / "files"
     )
 
 
@@ -159,6 +155,6 @@ async def run_demo(data_dir: Path, *, host: str = "127.0.0.1", port: int = 8080)
     print(f"citybot demo: {seed.units} grid units, {seed.bindings} officer bindings, {seed.cases} seeded cases")
     print(f"citybot demo: web chat at {demo.url}/  (Ctrl-C to stop; data in {data_dir})", flush=True)
     try:
-        await asyncio.Event().wait()
+        await until_stopped()
     finally:
         await stop_demo(demo)

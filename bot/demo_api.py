@@ -21,7 +21,6 @@ from bot.demo_ui import ui_strings
 from bot.demo_wechat import ACCOUNT_NAME, gcj02
 from channels.telegram import CHANNEL as TELEGRAM
 from models.status import OPEN_STATUSES, CaseStatus
-from models.uow import UnitOfWork
 from models.users import Role
 from sandbox.state import SandboxState
 from services.clock import OffsetClock
@@ -30,7 +29,7 @@ from services.conversation.commands import EVERYONE, commands_for
 from services.conversation.supervisor import DECISIONS
 from services.i18n import Translator, locale_for
 from services.notify import status_label
-from services.users import set_language, user_by_identity
+from services.users_admin import UserRef, choose_language
 
 PREFIX = "/demo/api"
 ASSETS = Path(__file__).parent / "demo_assets"
@@ -187,12 +186,7 @@ async def persona_language(request: web.Request) -> web.Response:
     if person is None or person.openid is not None or person.telegram_id not in demo.state.users:
         return web.json_response({"ok": False, "description": "unknown persona"}, status=404)
     demo.state.users[person.telegram_id].language_code = code
-    async with UnitOfWork(demo.services.db) as uow:
-        user = await user_by_identity(uow.session, TELEGRAM, person.telegram_id)
-        if user is not None:
-            user.channel_language = code
-            set_language(user, locale_for(code))
-        await uow.commit()
+    await choose_language(demo.services, UserRef(channel=TELEGRAM, external_id=person.telegram_id), code)
     return _ok(_persona_json(person, demo.state))
 
 

@@ -7,18 +7,16 @@ city scale). Its parameters travel on the ``<svg>`` element, so the page turns a
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from html import escape
 
 import shapely
 from shapely import MultiPolygon, Polygon
-from sqlalchemy import select
 
-from models.cases import Case
-from models.grid import GridUnit, UnitLevel
-from models.status import OPEN_STATUSES
-from models.uow import UnitOfWork
+from models.grid import UnitLevel
+from services.cases.queries import open_case_points
 from services.context import Services
+from services.grids import UnitShape, unit_shapes
 
 WIDTH = 1000.0
 _MARGIN = 0.06  # share of the span left around the district
@@ -64,28 +62,9 @@ def _path(geometry: Polygon | MultiPolygon, proj: Projection) -> str:
     return " ".join(parts)
 
 
-@dataclass(frozen=True)
-class _Unit:
-    id: str
-    name: str
-    level: str
-    parent_id: str | None
-    shape: Polygon | MultiPolygon
-
-
-async def _units(services: Services) -> list[_Unit]:
-    query = select(GridUnit.id, GridUnit.name, GridUnit.level, GridUnit.parent_id, GridUnit.geometry).where(
-        GridUnit.active.is_(True), GridUnit.geometry.is_not(None)
-    )
-    async with UnitOfWork(services.db) as uow:
-        rows = (await uow.session.execute(query.order_by(GridUnit.id))).all()
-    shapes = shapely.from_geojson([row.geometry for row in rows]) if rows else []
-    return [_Unit(r.id, r.name, r.level, r.parent_id, s) for r, s in zip(rows, shapes, strict=True)]
-
-
 async def map_svg(services: Services) -> str:
     """The SVG of every active unit: grids filled by street, community and street borders, labels."""
-    units = await _units(services)
+    units = await unit_shapes(services)
     if not units:
         return f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH:.0f} 600" class="grid-map"></svg>'
     by_id = {unit.id: unit for unit in units}
@@ -125,8 +104,8 @@ async def map_svg(services: Services) -> str:
     return "".join(out)
 
 
-def _ancestors(unit: _Unit, by_id: dict[str, _Unit]) -> list[_Unit]:
-    chain: list[_Unit] = []
+def _ancestors(unit: UnitShape, by_id: dict[str, UnitShape]) -> list[UnitShape]:
+    chain: list[UnitShape] = []
     current = by_id.get(unit.parent_id or "")
     while current is not None and current not in chain:
         chain.append(current)
@@ -136,7 +115,4 @@ def _ancestors(unit: _Unit, by_id: dict[str, _Unit]) -> list[_Unit]:
 
 async def open_case_pins(services: Services) -> list[dict[str, object]]:
     """Open cases as map pins: number, status, category and position."""
-    query = select(Case.id, Case.status, Case.category, Case.lat, Case.lon).where(Case.status.in_(OPEN_STATUSES))
-    async with UnitOfWork(services.db) as uow:
-        rows = (await uow.session.execute(query.order_by(Case.id))).all()
-    return [{"id": r.id, "status": r.status, "category": r.category, "lat": r.lat, "lon": r.lon} for r in rows]
+    return [asdict(point) for point in await open_case_points(services)]

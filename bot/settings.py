@@ -43,3 +43,16 @@ class Settings(BaseSettings):
     open311_listen: str = "127.0.0.1"
     #: The API's address as clients see it (behind a reverse proxy), e.g. https://city.example/open311/v2.
     open311_public_url: str | None = None
+
+    @classmethod
+    def offline(cls, bot_api: str, token: str, database_url: str, data_dir: Path) -> Settings:
+        """Settings of a bot served by the Bot API server at ``bot_api`` (the sandbox's URL), ignoring ``.env`` and
+        the environment's Telegram address: the demo, the end-to-end tests and the benchmarks run this way."""
+        return cls(
+            _env_file=None,  # type: ignore[call-arg]
+            telegram_token=token,
+            telegram_base_url=f"{bot_api}/bot",
+            telegram_base_file_url=f"{bot_api}/file/bot",
+            database_url=database_url,
+            data_dir=data_dir,
+        )

@@ -5,62 +5,32 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from types import TracebackType
 from typing import Any
 
 import aiohttp
 
+from sandbox.control_client import ControlClient, ControlError
 from sandbox.views import JSON, Button, CallbackAnswer, ChatMessage, SandboxUser, keyboard_rows
 
 Predicate = str | Callable[[ChatMessage], bool] | None
 PhotoSource = bytes | str | Path
 
 
-class SandboxError(Exception):
+class SandboxError(ControlError):
     """The control API refused a request."""
 
-    def __init__(self, status: int, description: str) -> None:
-        super().__init__(f"{status}: {description}")
-        self.status = status
-        self.description = description
 
-
-class SandboxClient:
+class SandboxClient(ControlClient):
     """User-side and control access to a running sandbox; `bot` picks the bot when several share it."""
 
+    prefix = "/sandbox/api"
+    error = SandboxError
+
     def __init__(self, url: str, bot: str | int | None = None) -> None:
-        self.url = url.rstrip("/")
+        super().__init__(url)
         self.bot = bot
         self._bot_id = int(str(bot).split(":")[0]) if bot is not None else None
-        self._session: aiohttp.ClientSession | None = None
         self._marks: dict[tuple[int, str], int] = {}  # where wait_for_* starts looking, per chat and kind
-
-    async def __aenter__(self) -> SandboxClient:
-        return self
-
-    async def __aexit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        await self.close()
-
-    async def close(self) -> None:
-        """Close the HTTP session."""
-        if self._session is not None:
-            await self._session.close()
-            self._session = None
-
-    async def _call(
-        self, method: str, path: str, body: JSON | aiohttp.FormData | None = None, params: JSON | None = None
-    ) -> Any:
-        if self._session is None:
-            self._session = aiohttp.ClientSession()
-        kwargs: JSON = {"data": body} if isinstance(body, aiohttp.FormData) else {"json": body}
-        query = {key: str(value) for key, value in (params or {}).items() if value is not None}
-        async with self._session.request(method, f"{self.url}/sandbox/api{path}", params=query, **kwargs) as resp:
-            payload = await resp.json()
-        if not payload.get("ok"):
-            raise SandboxError(resp.status, payload.get("description", ""))
-        return payload["result"]
 
     # -- people and chats --
     async def create_user(
@@ -323,12 +293,7 @@ class SandboxClient:
 
     async def download(self, file_id: str) -> bytes:
         """The bytes of a file in the sandbox (a photo or document someone sent)."""
-        if self._session is None:
-            self._session = aiohttp.ClientSession()
-        async with self._session.get(f"{self.url}/sandbox/api/files/{file_id}") as resp:
-            if resp.status != 200:
-                raise SandboxError(resp.status, f"no file {file_id}")
-            return await resp.read()
+        return await self._bytes(f"/files/{file_id}", f"no file {file_id}")
 
     # -- limits and faults --
     async def set_rate_limits(self, enabled: bool = True, **limits: float) -> None:

@@ -6,10 +6,10 @@ import asyncio
 import logging
 from collections.abc import Iterable
 from pathlib import Path
-from types import TracebackType
 
 from aiohttp import web
 
+from bot.servers import Site
 from sandbox import botapi, control
 from sandbox import wechat as wechat_sandbox
 from sandbox.botapi import STATE_KEY
@@ -63,15 +63,12 @@ async def serve(host: str, port: int, **options: object) -> None:
         await asyncio.Event().wait()
 
 
-class SandboxServer:
+class SandboxServer(Site):
     """The sandbox on a real socket, port 0 picking a free one: `async with SandboxServer() as sb: ...`."""
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0, **options: object) -> None:
-        self.app = create_app(**options)  # type: ignore[arg-type]
-        self._host = host
-        self._port = port
-        self._runner = web.AppRunner(self.app, shutdown_timeout=1.0)
-        self.url = ""
+        # Open long polls are dropped after a second at shutdown: nobody waits for a getUpdates to time out.
+        super().__init__("sandbox Bot API", create_app(**options), host, port, shutdown_seconds=1.0)  # type: ignore[arg-type]
 
     @property
     def state(self) -> SandboxState:
@@ -92,24 +89,3 @@ class SandboxServer:
     def base_file_url(self) -> str:
         """What to pass as PTB's `base_file_url`."""
         return f"{self.url}/file/bot"
-
-    async def start(self) -> None:
-        """Bind and start serving."""
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, self._host, self._port)
-        await site.start()
-        host, port = self._runner.addresses[0][:2]
-        self.url = f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
-
-    async def stop(self) -> None:
-        """Stop serving and drop open long polls."""
-        await self._runner.cleanup()
-
-    async def __aenter__(self) -> SandboxServer:
-        await self.start()
-        return self
-
-    async def __aexit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        await self.stop()

@@ -236,6 +236,56 @@ async def list_units(session: AsyncSession, level: UnitLevel | None = None) -> l
     return list(await session.scalars(query))
 
 
+@dataclass(frozen=True)
+class UnitView:
+    """A unit as plain values, for listings and for naming a routing chain."""
+
+    id: str
+    name: str
+    level: str
+    parent_id: str | None
+    active: bool
+
+
+async def units(services: Services, level: UnitLevel | None = None) -> list[UnitView]:
+    """Every unit (or those of one level), ordered by level and id."""
+    async with UnitOfWork(services.db) as uow:
+        return [
+            UnitView(u.id, u.name, str(u.level), u.parent_id, bool(u.active))
+            for u in await list_units(uow.session, level)
+        ]
+
+
+async def save_department(services: Services, unit_id: str, name: str, parent_id: str | None = None) -> UnitView:
+    """Create or rename a department (``UnknownUnit`` if the parent is not there)."""
+    async with UnitOfWork(services.db) as uow:
+        unit = await add_department(uow.session, unit_id, name, services.clock.now(), parent_id)
+        await uow.commit()
+        return UnitView(unit.id, unit.name, str(unit.level), unit.parent_id, bool(unit.active))
+
+
+@dataclass(frozen=True)
+class UnitShape:
+    """An active unit with its territory, for drawing."""
+
+    id: str
+    name: str
+    level: str
+    parent_id: str | None
+    shape: Polygon | MultiPolygon
+
+
+async def unit_shapes(services: Services) -> list[UnitShape]:
+    """Every active unit that has a territory, by id."""
+    query = select(GridUnit.id, GridUnit.name, GridUnit.level, GridUnit.parent_id, GridUnit.geometry).where(
+        GridUnit.active.is_(True), GridUnit.geometry.is_not(None)
+    )
+    async with UnitOfWork(services.db) as uow:
+        rows = (await uow.session.execute(query.order_by(GridUnit.id))).all()
+    shapes = shapely.from_geojson([row.geometry for row in rows]) if rows else []
+    return [UnitShape(r.id, r.name, str(r.level), r.parent_id, s) for r, s in zip(rows, shapes, strict=True)]
+
+
 async def offline_places(session: AsyncSession) -> list[Place]:
     """What the offline geocoder resolves: stored places first, then active units by level, lowest first."""
     places = [

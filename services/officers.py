@@ -11,7 +11,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.grid import BindingRole, GridUnit, Invite, OfficerBinding
 from models.identities import UserIdentity
+from models.uow import UnitOfWork
 from models.users import User
+from services.context import Services
 from services.grids import require_unit
 from services.users import Identity, ensure_user, refresh_role, user_by_identity
 
@@ -193,6 +195,53 @@ async def redeem_code(session: AsyncSession, code: str, user: User, now: datetim
     if token is None:
         raise InviteError("unknown")
     return await redeem_invite(session, token, user, now)
+
+
+# ------------------------------------------ the operator's use cases (the CLI's), one unit of work each
+async def appoint(services: Services, who: Identity, unit_id: str, *, role: BindingRole, display_name: str = "") -> str:
+    """Bind the person with the account ``who`` to ``unit_id``; returns the unit's name (``UnknownUnit`` if none)."""
+    async with UnitOfWork(services.db) as uow:
+        await add_officer(uow.session, who, unit_id, now=services.clock.now(), role=role, display_name=display_name)
+        unit = await require_unit(uow.session, unit_id)
+        await uow.commit()
+        return unit.name
+
+
+async def dismiss(services: Services, who: Identity, unit_id: str | None = None) -> int:
+    """Remove the bindings of ``who`` (to one unit, or all); returns how many went (``UnknownOfficer`` if none)."""
+    async with UnitOfWork(services.db) as uow:
+        removed = await remove_officer(uow.session, who, unit_id)
+        await uow.commit()
+        return removed
+
+
+async def bindings(services: Services, unit_id: str | None = None) -> list[BindingView]:
+    """Every binding, or those of one unit."""
+    async with UnitOfWork(services.db) as uow:
+        return await list_bindings(uow.session, unit_id)
+
+
+@dataclass(frozen=True)
+class InviteView:
+    """A new invite as plain values: its token and when it expires (in the city's time zone)."""
+
+    token: str
+    code: str  # the short code a WeChat user sends (绑定 <code>)
+    unit_id: str
+    role: BindingRole
+    expires_at: datetime
+
+
+async def invite(
+    services: Services, unit_id: str, *, role: BindingRole, valid_for: timedelta, display_name: str = ""
+) -> InviteView:
+    """A fresh single-use invite to ``unit_id`` (``UnknownUnit`` if there is no such unit)."""
+    async with UnitOfWork(services.db) as uow:
+        made = await create_invite(
+            uow.session, unit_id, now=services.clock.now(), role=role, valid_for=valid_for, display_name=display_name
+        )
+        await uow.commit()
+        return InviteView(made.token, made.code or "", made.unit_id, role, made.expires_at.astimezone(services.tz))
 
 
 def invite_link(token: str, bot_username: str | None) -> str | None:

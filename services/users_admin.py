@@ -16,7 +16,8 @@ from models.identities import UserIdentity
 from models.uow import UnitOfWork
 from models.users import Role, User
 from services.context import Services
-from services.users import Identity, ensure_user, identity_locale, user_by_identity
+from services.i18n import locale_for
+from services.users import Identity, ensure_user, identity_locale, set_language, user_by_identity
 
 #: Listings stop here unless asked for more; a city has many citizens.
 LIST_LIMIT = 100
@@ -109,6 +110,18 @@ async def sender_locale(services: Services, ref: UserRef, language_code: str | N
     async with UnitOfWork(services.db) as uow:
         user = await _find(uow.session, ref)
         return user.locale if user is not None else identity_locale(language_code)
+
+
+async def choose_language(services: Services, ref: UserRef, language_code: str) -> bool:
+    """The person's app now speaks ``language_code`` and they chose its catalog (as with /lang); False if unknown."""
+    async with UnitOfWork(services.db) as uow:
+        user = await _find(uow.session, ref)
+        if user is None:
+            return False
+        user.channel_language = language_code
+        set_language(user, locale_for(language_code))
+        await uow.commit()
+        return True
 
 
 async def _find(session: AsyncSession, ref: UserRef) -> User | None:

@@ -1,22 +1,19 @@
-"""The API's aiohttp application, and the one function that starts serving it."""
+"""The API's aiohttp application (``bot.servers`` serves it: ``citybot api``, and ``citybot run`` with a port)."""
 
 from __future__ import annotations
 
-import logging
 from datetime import UTC, datetime
 from pathlib import Path
 
 from aiohttp import web
 
-from channels.open311.api import BASE, CACHE, CHANGESET, LIMITER, PUBLIC_URL, SERVICES, add_routes, errors
+from channels.open311.api import CACHE, CHANGESET, LIMITER, PUBLIC_URL, SERVICES, add_routes, errors
 from channels.open311.cache import ResponseCache
 from services.apikeys import RateLimiter
 from services.config import DEFAULT_CONFIG_PATH
 from services.context import Services
 from services.photos import max_bytes
 from services.public_cases import data_version
-
-log = logging.getLogger(__name__)
 
 
 def changeset_of(config_path: Path | None) -> str:
@@ -46,13 +43,8 @@ def build_app(services: Services, *, public_url: str | None = None, changeset: s
     return app
 
 
-async def start_open311(
-    services: Services, host: str, port: int, *, public_url: str | None = None, config_path: Path | None = None
-) -> web.AppRunner:
-    """Serve the API on ``host:port`` until the returned runner's ``cleanup()``."""
-    app = build_app(services, public_url=public_url, changeset=changeset_of(config_path))
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    await web.TCPSite(runner, host, port).start()
-    log.info("Open311 GeoReport v2 API at http://%s:%s%s", host, port, BASE)
-    return runner
+def open311_app(
+    services: Services, *, public_url: str | None = None, config_path: Path | None = None
+) -> web.Application:
+    """The API as deployed: its changeset from the configuration file (served by ``bot.servers``)."""
+    return build_app(services, public_url=public_url, changeset=changeset_of(config_path))

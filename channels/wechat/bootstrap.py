@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from aiohttp import web
 
+from bot.servers import Site
 from channels.wechat.adapter import CHANNEL, WeChatAdapter
 from channels.wechat.api import WeChatApi
 from channels.wechat.callback import WeChatCallback
@@ -37,7 +38,7 @@ class WeChatChannel:
     callback: WeChatCallback
     sender: WeChatSender
     _app: web.Application | None = None
-    _runners: list[web.AppRunner] = field(default_factory=list)
+    _sites: list[Site] = field(default_factory=list)
 
     def app(self) -> web.Application:
         """The aiohttp application serving ``GET``/``POST /wechat`` (one per channel)."""
@@ -46,19 +47,20 @@ class WeChatChannel:
         return self._app
 
     async def start(self, host: str | None = None, port: int | None = None) -> str:
-        """Serve the callback (on the settings' address unless told otherwise); returns its URL."""
-        runner = web.AppRunner(self.app(), shutdown_timeout=2.0)
-        await runner.setup()
-        await web.TCPSite(runner, host or self.settings.listen, self.settings.port if port is None else port).start()
-        self._runners.append(runner)
-        bound_host, bound_port = runner.addresses[0][:2]
-        return f"http://{bound_host}:{bound_port}{CALLBACK_PATH}"
+        """Serve the callback on its own (on the settings' address unless told otherwise); returns its URL. A
+        process serving more than this mounts ``app()`` among its ``bot.servers.Servers`` instead."""
+        site = Site(
+            "WeChat callback", self.app(), host or self.settings.listen, self.settings.port if port is None else port
+        )
+        url = await site.start()
+        self._sites.append(site)
+        return f"{url}{CALLBACK_PATH}"
 
     async def close(self) -> None:
         """Stop serving, let running sends and later work finish, close the API client."""
-        for runner in self._runners:
-            await runner.cleanup()
-        self._runners.clear()
+        for site in self._sites:
+            await site.stop()
+        self._sites.clear()
         await self.callback.close()
         await self.adapter.close()
         await self.api.close()

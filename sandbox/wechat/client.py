@@ -7,21 +7,14 @@ import base64
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
-from types import TracebackType
 from typing import Any
 
-import aiohttp
-
+from sandbox.control_client import ControlClient, ControlError
 from sandbox.wechat.state import JSON, UNAVAILABLE
 
 
-class WeChatSandboxError(Exception):
+class WeChatSandboxError(ControlError):
     """The control API refused a request."""
-
-    def __init__(self, status: int, description: str) -> None:
-        super().__init__(f"{status}: {description}")
-        self.status = status
-        self.description = description
 
 
 @dataclass(frozen=True)
@@ -92,37 +85,11 @@ class PostResult:
         return any(item.text == UNAVAILABLE for item in self.shown)
 
 
-class WeChatSandboxClient:
+class WeChatSandboxClient(ControlClient):
     """User-side and control access to a running WeChat sandbox."""
 
-    def __init__(self, url: str) -> None:
-        self.url = url.rstrip("/")
-        self._session: aiohttp.ClientSession | None = None
-
-    async def __aenter__(self) -> WeChatSandboxClient:
-        return self
-
-    async def __aexit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        await self.close()
-
-    async def close(self) -> None:
-        """Close the HTTP session."""
-        if self._session is not None:
-            await self._session.close()
-            self._session = None
-
-    async def _call(self, method: str, path: str, body: JSON | None = None, params: JSON | None = None) -> Any:
-        if self._session is None:
-            self._session = aiohttp.ClientSession()
-        query = {key: str(value) for key, value in (params or {}).items() if value is not None}
-        url = f"{self.url}/sandbox/wechat/api{path}"
-        async with self._session.request(method, url, json=body, params=query) as resp:
-            payload = await resp.json()
-        if not payload.get("ok"):
-            raise WeChatSandboxError(resp.status, payload.get("description", ""))
-        return payload["result"]
+    prefix = "/sandbox/wechat/api"
+    error = WeChatSandboxError
 
     # -- the account and people --
     async def configure_account(self, **fields: Any) -> JSON:
@@ -230,12 +197,7 @@ class WeChatSandboxClient:
 
     async def media(self, media_id: str) -> bytes:
         """A media file's bytes (a user's photo or the bot's upload)."""
-        if self._session is None:
-            self._session = aiohttp.ClientSession()
-        async with self._session.get(f"{self.url}/sandbox/wechat/api/media/{media_id}") as resp:
-            if resp.status != 200:
-                raise WeChatSandboxError(resp.status, "no such media")
-            return await resp.read()
+        return await self._bytes(f"/media/{media_id}", "no such media")
 
     # -- the world --
     async def advance_clock(self, delta: timedelta) -> None:

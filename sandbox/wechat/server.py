@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from types import TracebackType
 
 from aiohttp import web
 
+from bot.servers import Site
 from sandbox.wechat.api import STATE_KEY, add_api_routes
 from sandbox.wechat.control import POSTER_KEY, add_control_routes
 from sandbox.wechat.poster import Poster
@@ -43,17 +43,13 @@ async def serve(host: str, port: int, *, account: Account | None = None) -> None
         await asyncio.Event().wait()
 
 
-class WeChatSandboxServer:
+class WeChatSandboxServer(Site):
     """The sandbox on a real socket, port 0 picking a free one: ``async with WeChatSandboxServer() as wx: ...``."""
 
     def __init__(
         self, host: str = "127.0.0.1", port: int = 0, *, account: Account | None = None, limits: Limits | None = None
     ) -> None:
-        self.app = create_app(account=account, limits=limits)
-        self._host = host
-        self._port = port
-        self._runner = web.AppRunner(self.app, shutdown_timeout=1.0)
-        self.url = ""
+        super().__init__("WeChat sandbox", create_app(account=account, limits=limits), host, port, shutdown_seconds=1.0)
 
     @property
     def state(self) -> WeChatState:
@@ -64,23 +60,3 @@ class WeChatSandboxServer:
     def api_base(self) -> str:
         """What to set ``CITYBOT_WECHAT_API_BASE`` to."""
         return self.url
-
-    async def start(self) -> None:
-        """Bind and start serving."""
-        await self._runner.setup()
-        await web.TCPSite(self._runner, self._host, self._port).start()
-        host, port = self._runner.addresses[0][:2]
-        self.url = f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
-
-    async def stop(self) -> None:
-        """Stop serving."""
-        await self._runner.cleanup()
-
-    async def __aenter__(self) -> WeChatSandboxServer:
-        await self.start()
-        return self
-
-    async def __aexit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        await self.stop()

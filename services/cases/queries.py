@@ -13,10 +13,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.cases import Case, CaseEvent
 from models.grid import BindingRole, GridUnit, OfficerBinding, UnitLevel
-from models.status import CaseStatus
+from models.status import OPEN_STATUSES, CaseStatus
+from models.uow import UnitOfWork
 from models.users import Role, User
 from services import responsibility
 from services.cases.access import display_name, get_case, require_handler
+from services.context import Services
 
 S = CaseStatus
 
@@ -99,3 +101,22 @@ async def unit_name(session: AsyncSession, unit_id: str | None) -> str:
     """A unit's name for display ("—" when none)."""
     unit = await session.get(GridUnit, unit_id) if unit_id else None
     return unit.name if unit is not None else "—"
+
+
+@dataclass(frozen=True)
+class OpenCasePoint:
+    """An open case's number, status, category and position (a map pin)."""
+
+    id: int
+    status: str
+    category: str
+    lat: float
+    lon: float
+
+
+async def open_case_points(services: Services) -> list[OpenCasePoint]:
+    """Every open case with its position, by number."""
+    query = select(Case.id, Case.status, Case.category, Case.lat, Case.lon).where(Case.status.in_(OPEN_STATUSES))
+    async with UnitOfWork(services.db) as uow:
+        rows = (await uow.session.execute(query.order_by(Case.id))).all()
+    return [OpenCasePoint(r.id, str(r.status), r.category, r.lat, r.lon) for r in rows]

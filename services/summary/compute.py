@@ -14,7 +14,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.broadcast import WeeklySummary
+from models.uow import UnitOfWork
 from services.config import SummaryConfig
+from services.context import Services
 from services.summary.figures import UnitFigures, WeekSummary
 from services.summary.kpis import chain_categories, chain_counts, load_units, roll_up, roll_up_categories
 from services.summary.leaderboard import leaderboard
@@ -71,3 +73,10 @@ async def summary_for(
         session.add(WeeklySummary(week=str(week), created_at=now, data=data))
         await session.flush()
     return summary
+
+
+async def week_summary(services: Services, week: IsoWeek) -> WeekSummary:
+    """``week``'s figures as of now, published or computed (nothing is stored): what an operator prints."""
+    async with UnitOfWork(services.db) as uow:
+        now = services.clock.now()
+        return await summary_for(uow.session, week, tz=services.tz, now=now, config=services.config.summary)

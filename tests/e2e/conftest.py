@@ -39,14 +39,7 @@ async def client(sandbox: SandboxServer) -> AsyncIterator[SandboxClient]:
 
 def bot_settings(sandbox: SandboxServer, db_path: Path, data_dir: Path) -> Settings:
     """Settings that point the bot at the sandbox and a database file."""
-    return Settings(
-        _env_file=None,  # type: ignore[call-arg]
-        telegram_token=TOKEN,
-        telegram_base_url=sandbox.base_url,
-        telegram_base_file_url=sandbox.base_file_url,
-        database_url=f"sqlite+aiosqlite:///{db_path}",
-        data_dir=data_dir,
-    )
+    return Settings.offline(sandbox.url, TOKEN, f"sqlite+aiosqlite:///{db_path}", data_dir)
 
 
 class RunningBot:

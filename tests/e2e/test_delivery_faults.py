@@ -19,7 +19,7 @@ from services.outbox import Contact, enqueue
 from tests.e2e.conftest import RunningBot
 from tests.e2e.test_officer_flow import CATEGORY, card, staffed_city, status
 from tests.e2e.test_report_flow import INSIDE, jpeg, report
-from tests.people import queue_text
+from tests.world import queue_text
 
 FAULTY = ["sendMessage", "sendPhoto", "sendMediaGroup", "sendLocation", "editMessageText"]
 

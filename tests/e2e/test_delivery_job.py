@@ -18,7 +18,7 @@ from sandbox.server import SandboxServer
 from services.clock import ManualClock
 from tests.conftest import make_services
 from tests.e2e.conftest import TOKEN, RunningBot
-from tests.people import queue_text
+from tests.world import queue_text
 
 
 async def test_the_running_bot_delivers_queued_notifications_by_itself(

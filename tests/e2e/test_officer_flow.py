@@ -7,24 +7,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from shapely import box
 from sqlalchemy import select
 
-from channels.telegram import CHANNEL as TELEGRAM
 from models.cases import Case
-from models.grid import BindingRole, OfficerBinding, UnitLevel
+from models.grid import BindingRole
 from models.outbox import DeliveryStatus, OutboxMessage
 from models.status import CaseStatus
 from models.uow import UnitOfWork
-from models.users import Role
 from sandbox.client import SandboxClient
 from sandbox.views import ChatMessage, SandboxUser
 from services import routing
 from services.delivery import deliver_due
-from services.grids import save_unit
-from services.users import user_by_identity
 from tests.e2e.conftest import RunningBot
 from tests.e2e.test_report_flow import INSIDE, jpeg, report
+from tests.world import build
 
 CATEGORY = "Illegal small ads / posters"
 
@@ -59,47 +55,16 @@ async def staffed_city(bot: RunningBot, client: SandboxClient) -> City:
         await client.send_command(person, "/start")
         await client.wait_for_message(person.chat_id)
     services = bot.services
-    now = services.clock.now()
-    async with UnitOfWork(services.db) as uow:
-        s = uow.session
-        await save_unit(
-            s,
-            unit_id="C-1",
-            name="东华门社区",
-            level=UnitLevel.COMMUNITY,
-            now=now,
-            geometry=box(116.38, 39.89, 116.42, 39.93),
-        )
-        await save_unit(
-            s,
-            unit_id="G-1",
-            name="东华门网格一",
-            level=UnitLevel.GRID,
-            now=now,
-            parent_id="C-1",
-            geometry=box(116.39, 39.90, 116.41, 39.92),
-        )
-        await save_unit(
-            s,
-            unit_id="G-2",
-            name="东华门网格二",
-            level=UnitLevel.GRID,
-            now=now,
-            parent_id="C-1",
-            geometry=box(116.41, 39.90, 116.42, 39.92),
-        )
-        bindings = [
-            (city.officer_a, "G-1", BindingRole.OFFICER, "网格员王", Role.OFFICER),
-            (city.officer_b, "G-1", BindingRole.OFFICER, "Officer Brown", Role.OFFICER),
-            (city.officer_c, "G-2", BindingRole.OFFICER, "Officer Chen", Role.OFFICER),
-            (city.boss, "C-1", BindingRole.SUPERVISOR, "Community lead", Role.SUPERVISOR),
-        ]
-        for person, unit, binding, display, role in bindings:
-            user = await user_by_identity(s, TELEGRAM, person.id)
-            assert user is not None
-            user.role = role
-            s.add(OfficerBinding(user_id=user.id, unit_id=unit, role=binding, display_name=display, created_at=now))
-        await uow.commit()
+    bindings = [
+        (city.officer_a, "G-1", BindingRole.OFFICER, "网格员王"),
+        (city.officer_b, "G-1", BindingRole.OFFICER, "Officer Brown"),
+        (city.officer_c, "G-2", BindingRole.OFFICER, "Officer Chen"),
+        (city.boss, "C-1", BindingRole.SUPERVISOR, "Community lead"),
+    ]
+    async with build(services) as world:
+        await world.downtown("G-1", "G-2")
+        for person, unit, role, display in bindings:
+            await world.bind(await world.account(person.id), unit, role, display)
     await routing.load_grid_index(services)
     return city
 

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import aiohttp
 
-from channels.open311.server import start_open311
+from bot.servers import Site
+from channels.open311.server import open311_app
 from sandbox.client import SandboxClient
 from services.apikeys import create_key
 from tests.e2e.conftest import RunningBot
 from tests.e2e.test_officer_flow import card, flush, resolve_with_photo, staffed_city
 from tests.e2e.test_report_flow import INSIDE, jpeg
-from tests.integration.open311_world import free_port
 
 
 async def test_a_request_filed_over_http_is_handled_in_telegram_and_reads_closed(
@@ -21,9 +21,8 @@ async def test_a_request_filed_over_http_is_handled_in_telegram_and_reads_closed
     services = bot.services
     assert services is not None
     _info, key = await create_key(services, "hotline-12345")
-    port = free_port()
-    runner = await start_open311(services, "127.0.0.1", port)
-    api = f"http://127.0.0.1:{port}/open311/v2"
+    site = Site("Open311 API", open311_app(services))
+    api = f"{await site.start()}/open311/v2"
     try:
         async with aiohttp.ClientSession() as http:
             form = aiohttp.FormData(
@@ -59,7 +58,7 @@ async def test_a_request_filed_over_http_is_handled_in_telegram_and_reads_closed
             async with http.get(f"{api}/requests.xml?status=closed") as resp:
                 closed_xml = await resp.text()
     finally:
-        await runner.cleanup()
+        await site.stop()
     assert done["status"] == "closed"
     assert done["status_notes"] == "resolved, waiting for the check: Posters scraped off"
     assert done["agency_responsible"] == "东华门网格一"

@@ -14,7 +14,7 @@ import pytest
 from sandbox.client import SandboxClient
 from sandbox.server import SandboxServer
 from tests.e2e.conftest import process_env
-from tests.integration.open311_world import free_port
+from tests.world import free_port
 
 
 async def discovery_when_up(url: str, process: asyncio.subprocess.Process) -> dict[str, object]:

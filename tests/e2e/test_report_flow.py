@@ -17,9 +17,8 @@ from sandbox.client import SandboxClient
 from sandbox.views import ChatMessage, SandboxUser
 from services import routing
 from tests.e2e.conftest import RunningBot
-from tests.integration.test_intake_submit import make_grid
+from tests.world import INSIDE, make_grid
 
-INSIDE = (39.9100, 116.4000)  # inside grid G-1
 NEARBY = (39.9101, 116.4001)  # about 14 m away
 OUTSIDE = (39.9400, 116.4000)  # no grid covers it, about 2 km north of G-1: near the city
 TIANANMEN = (39.9087, 116.3975)

@@ -8,11 +8,11 @@ from sqlalchemy import select
 
 from channels.telegram import CHANNEL as TELEGRAM
 from models.broadcast import Subscription
-from models.grid import GridUnit, UnitLevel
-from models.uow import UnitOfWork
+from models.grid import UnitLevel
 from sandbox.client import SandboxClient
 from services.users import user_by_identity
 from tests.e2e.conftest import RunningBot
+from tests.world import build
 
 LONG_ID = "110101-dongcheng-district-donghuamen-street-office-unit-0001"  # too long for sub:s:<id>
 
@@ -30,11 +30,8 @@ async def add_units(bot: RunningBot, extra_streets: int = 0) -> None:
         ("G1", "网格 1", UnitLevel.GRID, "C1"),
     ]
     units += [(f"X{i:02d}", f"街道 {i:02d}", UnitLevel.STREET, "D1") for i in range(extra_streets)]
-    async with UnitOfWork(bot.services.db) as uow:
-        for uid, name, level, parent in units:
-            uow.session.add(GridUnit(id=uid, name=name, level=level, parent_id=parent, updated_at=now))
-            await uow.session.flush()
-        await uow.commit()
+    async with build(bot.services, now) as city:
+        await city.units(units)
 
 
 async def subscription(bot: RunningBot, chat_id: int) -> Subscription | None:

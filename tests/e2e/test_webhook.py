@@ -5,63 +5,47 @@ from __future__ import annotations
 import asyncio
 import json
 import signal
-import socket
 import sys
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import aiohttp
-from shapely import box
 from sqlalchemy import select
 
 from models.cases import Case
 from models.db import Database
-from models.grid import BindingRole, OfficerBinding, UnitLevel
+from models.grid import BindingRole
 from models.migrate import upgrade
 from models.status import CaseStatus, transition
 from models.uow import UnitOfWork
-from models.users import Role
 from sandbox.client import SandboxClient
 from sandbox.server import SandboxServer
 from sandbox.webhooks import SECRET_HEADER
 from services.clock import SystemClock
-from services.grids import save_unit
+from services.config import load_config
+from services.context import Services
 from tests.e2e.conftest import TOKEN, process_env
-from tests.people import tg_user
+from tests.world import build, free_port
 
 SECRET = "Wq7-test_secret-0123456789"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 async def seed(url: str, supervisor_telegram_id: int) -> None:
     """Community C-1 with grid G-1, its supervisor, and case #1 dispatched to G-1."""
     db = Database(url)
-    now = SystemClock().now()
     try:
-        async with UnitOfWork(db) as uow:
-            s = uow.session
-            area = box(116.38, 39.89, 116.42, 39.93)
-            await save_unit(s, unit_id="C-1", name="东华门社区", level=UnitLevel.COMMUNITY, now=now, geometry=area)
-            await save_unit(
-                s, unit_id="G-1", name="东华门网格一", level=UnitLevel.GRID, now=now, parent_id="C-1", geometry=area
-            )
-            boss = tg_user(supervisor_telegram_id, first_name="Boss", role=Role.SUPERVISOR, created_at=now)
-            citizen = tg_user(555, first_name="Citizen", created_at=now)
-            s.add_all([boss, citizen])
-            await s.flush()
-            s.add(OfficerBinding(user_id=boss.id, unit_id="C-1", role=BindingRole.SUPERVISOR, created_at=now))
+        services = Services.build(db, load_config(), SystemClock(), "Asia/Shanghai", Path("unused"))
+        async with build(services) as city:
+            await city.downtown("G-1")
+            await city.staff(supervisor_telegram_id, "Boss", "C-1", BindingRole.SUPERVISOR)
+            citizen = await city.person(555, "Citizen")
+            now = city.now
             case = Case(reporter_id=citizen.id, category="0201", lat=39.91, lon=116.40, reported_at=now,
                         unit_id="G-1", chain="G-1>C-1", due_at=now + timedelta(days=1))  # fmt: skip
-            s.add(case)
-            await s.flush()
+            city.session.add(case)
+            await city.session.flush()
             transition(case, CaseStatus.DISPATCHED, at=now, actor_id=None, action="dispatch")
-            await uow.commit()
     finally:
         await db.dispose()
 
@@ -89,12 +73,16 @@ def forged_close(chat_id: int, first_name: str) -> dict[str, Any]:
     return {"update_id": 900_000_001, "message": message}
 
 
-async def post(url: str, update: dict[str, Any], headers: dict[str, str]) -> int:
-    async with (
-        aiohttp.ClientSession() as http,
-        http.post(url, data=json.dumps(update), headers={"Content-Type": "application/json", **headers}) as response,
-    ):
-        return response.status
+async def post(url: str, update: dict[str, Any], headers: dict[str, str]) -> int | None:
+    """The HTTP status of posting ``update`` to the hook; None when nothing listens there."""
+    try:
+        async with (
+            aiohttp.ClientSession() as http,
+            http.post(url, data=json.dumps(update), headers={"Content-Type": "application/json", **headers}) as resp,
+        ):
+            return resp.status
+    except aiohttp.ClientConnectionError:
+        return None
 
 
 async def test_webhook_mode_answers_updates_with_the_secret_and_refuses_forged_ones(
@@ -140,6 +128,11 @@ async def test_webhook_mode_answers_updates_with_the_secret_and_refuses_forged_o
         assert await post(hook, forged, {SECRET_HEADER: SECRET}) == 200
         closed = await client.wait_for_message(boss.chat_id, "closed", timeout=30)
         assert closed.text == "Case #1 is closed (结案)."
+
+        # A service manager's stop (SIGTERM) is a clean shutdown: the server stops taking updates, the process ends 0.
+        process.send_signal(signal.SIGTERM)
+        assert await asyncio.wait_for(process.wait(), 30) == 0
+        assert await post(hook, forged, {SECRET_HEADER: SECRET}) is None
     finally:
         if process.returncode is None:
             process.send_signal(signal.SIGTERM)

@@ -14,7 +14,7 @@ from sandbox.client import SandboxClient
 from sandbox.server import SandboxServer
 from services.clock import SystemClock
 from tests.e2e.conftest import process_env
-from tests.people import queue_text
+from tests.world import queue_text
 
 
 async def test_worker_process_delivers_queued_notifications(

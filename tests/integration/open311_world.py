@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -10,14 +9,15 @@ from io import BytesIO
 
 from PIL import Image
 
-from channels.open311.server import start_open311
+from bot.servers import Site
+from channels.open311.server import open311_app
 from models.users import User
 from services import routing
 from services.apikeys import KeyInfo, create_key
 from services.context import Services
-from tests.integration.test_intake_submit import INSIDE, OUTSIDE, make_grid
+from tests.world import INSIDE, OUTSIDE, free_port, make_grid
 
-__all__ = ["INSIDE", "OUTSIDE", "Api", "jpeg_bytes", "running_api"]
+__all__ = ["INSIDE", "OUTSIDE", "Api", "free_port", "jpeg_bytes", "running_api"]
 
 
 @dataclass
@@ -29,13 +29,6 @@ class Api:
     info: KeyInfo
     services: Services
     officer: User | None
-
-
-def free_port() -> int:
-    """A TCP port nobody listens on now."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def jpeg_bytes(size: tuple[int, int] = (64, 48), exif_gps: bool = False) -> bytes:
@@ -58,9 +51,5 @@ async def running_api(services: Services, *, rate: str = "600/min", officer: boo
     found = await make_grid(services, with_officer=officer)
     await routing.load_grid_index(services)
     info, key = await create_key(services, "hotline", rate)
-    port = free_port()
-    runner = await start_open311(services, "127.0.0.1", port)
-    try:
-        yield Api(f"http://127.0.0.1:{port}/open311/v2", key, info, services, found)
-    finally:
-        await runner.cleanup()
+    async with Site("Open311 API", open311_app(services)) as site:
+        yield Api(f"{site.url}/open311/v2", key, info, services, found)

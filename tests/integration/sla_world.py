@@ -4,30 +4,25 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
 from models.cases import Case, RoutedBy
-from models.grid import BindingRole, GridUnit, OfficerBinding, UnitLevel
+from models.grid import BindingRole
 from models.outbox import OutboxMessage
 from models.status import CaseStatus, transition
 from models.uow import UnitOfWork
-from models.users import Role, User
+from models.users import User
 from services import deadlines
 from services.context import Services
 from services.i18n import Translator
 from services.messages import from_json, render_lines
-from tests.people import tg_user
+from tests import world
+from tests.world import BEIJING, CHAIN_UNITS
 
-BEIJING = ZoneInfo("Asia/Shanghai")
+__all__ = ["BEIJING", "CHAIN", "PEOPLE", "REPORTER", "World", "beijing", "build_world", "change_case", "dispatch_case",
+           "get_case", "sla_messages"]  # fmt: skip
 CHAIN = ["G1", "C1", "S1", "D1"]
-UNITS = [
-    ("D1", "东城区", UnitLevel.DISTRICT, None),
-    ("S1", "东华门街道", UnitLevel.STREET, "D1"),
-    ("C1", "多福巷社区", UnitLevel.COMMUNITY, "S1"),
-    ("G1", "多福巷01网格", UnitLevel.GRID, "C1"),
-]
 # telegram id: (name, language, unit, role)
 PEOPLE = {
     101: ("王伟", "zh", "G1", BindingRole.OFFICER),
@@ -41,7 +36,7 @@ REPORTER = 900
 
 def beijing(year: int, month: int, day: int, hour: int, minute: int = 0) -> datetime:
     """A Beijing wall-clock time as an aware UTC datetime."""
-    return datetime(year, month, day, hour, minute, tzinfo=BEIJING).astimezone(UTC)
+    return world.beijing(year, month, day, hour, minute).astimezone(UTC)
 
 
 @dataclass
@@ -53,30 +48,13 @@ class World:
 
 async def build_world(services: Services) -> World:
     """Create the units, the people and their bindings."""
-    now = services.clock.now()
-    async with UnitOfWork(services.db) as uow:
-        session = uow.session
-        for unit_id, name, level, parent in UNITS:
-            session.add(GridUnit(id=unit_id, name=name, level=level, parent_id=parent, updated_at=now))
-            await session.flush()
+    async with world.build(services) as city:
+        await city.units(CHAIN_UNITS)
         user_ids = {}
         for telegram_id, (name, language, unit, role) in PEOPLE.items():
-            user = tg_user(
-                telegram_id,
-                first_name=name,
-                language=language,
-                created_at=now,
-                role=Role.SUPERVISOR if role == BindingRole.SUPERVISOR else Role.OFFICER,
-            )
-            session.add(user)
-            await session.flush()
-            session.add(OfficerBinding(user_id=user.id, unit_id=unit, role=role, created_at=now))
-            user_ids[telegram_id] = user.id
-        reporter = tg_user(REPORTER, first_name="Citizen", language="zh", created_at=now)
-        session.add(reporter)
-        await session.flush()
-        user_ids[REPORTER] = reporter.id
-        await uow.commit()
+            staff = await city.staff(telegram_id, name, unit, role, language=language)
+            user_ids[telegram_id] = staff.id
+        user_ids[REPORTER] = (await city.person(REPORTER, "Citizen", language="zh")).id
     return World(user_ids)
 
 

@@ -9,16 +9,13 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from models.cases import Case, RoutedBy
-from models.grid import GridUnit, UnitLevel
+from models.grid import UnitLevel
 from models.status import CaseStatus
-from models.uow import UnitOfWork
 from services.context import Services
-from tests.people import tg_user
+from tests.world import beijing, build
 
-BEIJING = ZoneInfo("Asia/Shanghai")
 S = CaseStatus
 CHAIN_1 = "G1>C1>S1>D1"
 CHAIN_2 = "G2>C2>S2>D1"
@@ -28,7 +25,7 @@ SUMMARY_TIME = datetime(2026, 11, 23, 1, 0, tzinfo=UTC)
 
 def bj(day: int, hour: int, minute: int = 0, month: int = 11) -> datetime:
     """A Beijing wall-clock time in November 2026, as an aware datetime."""
-    return datetime(2026, month, day, hour, minute, tzinfo=BEIJING)
+    return beijing(2026, month, day, hour, minute)
 
 
 UNITS = [
@@ -83,26 +80,13 @@ CASES: list[tuple[int, int, str, str, CaseStatus, dict[str, Any]]] = [
 
 async def build_world(services: Services) -> None:
     """Write the units, users and cases above."""
-    now = datetime(2026, 11, 1, tzinfo=UTC)
-    async with UnitOfWork(services.db) as uow:
-        s = uow.session
-        for uid, name, level, parent in UNITS:
-            s.add(GridUnit(id=uid, name=name, level=level, parent_id=parent, updated_at=now))
-            await s.flush()
+    async with build(services, datetime(2026, 11, 1, tzinfo=UTC)) as city:
+        await city.units(UNITS)
         for user_id, telegram_id, opt_in in USERS:
-            s.add(
-                tg_user(
-                    telegram_id,
-                    id=user_id,
-                    first_name=f"U{user_id}",
-                    leaderboard_opt_in=opt_in,
-                    created_at=now,
-                )
-            )
-        await s.flush()
+            await city.person(telegram_id, f"U{user_id}", id=user_id, leaderboard_opt_in=opt_in)
         for number, reporter, chain, category, status, values in CASES:
             unit = chain.split(">")[0] or None
-            s.add(
+            city.session.add(
                 Case(
                     id=number,
                     reporter_id=reporter,
@@ -116,4 +100,3 @@ async def build_world(services: Services) -> None:
                     **values,
                 )
             )
-        await uow.commit()

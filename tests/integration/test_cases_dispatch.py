@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from channels.telegram import CHANNEL as TELEGRAM
 from models.cases import Case, CaseFollower, Photo, PhotoKind, RoutedBy
-from models.grid import BindingRole, GridUnit, OfficerBinding, UnitLevel
+from models.grid import BindingRole, UnitLevel
 from models.identities import UserIdentity
 from models.outbox import OutboxMessage
 from models.status import CaseStatus
@@ -25,7 +25,7 @@ from services.delivery import FALLBACK_LOCALE
 from services.i18n import Translator, locale_for
 from services.messages import Message, from_json, render_lines
 from services.routing import RouteDecision
-from tests.people import tg_user
+from tests.world import build
 
 REPORTER_NAME, REPORTER_USERNAME, REPORTER_TG = "Xiaoming-Secret", "secret_reporter", 770001
 
@@ -60,50 +60,32 @@ class World:
 
 async def build_world(services: Services) -> World:
     """Create the unit tree, the staff and a reporter."""
-    now = services.clock.now()
-    async with UnitOfWork(services.db) as uow:
-        s = uow.session
+    specs = [
+        ("reporter", REPORTER_TG, REPORTER_NAME, REPORTER_USERNAME, "zh_CN", Role.CITIZEN),
+        ("follower", 770002, "Follower", None, "en", Role.CITIZEN),
+        ("officer_a", 770010, "Wang", "wang_officer", "zh_CN", Role.OFFICER),
+        ("officer_b", 770011, "Brown", None, "en", Role.OFFICER),
+        ("officer_c", 770012, "Chen", None, "en", Role.OFFICER),
+        ("community", 770020, "Community boss", None, "en", Role.SUPERVISOR),
+        ("district", 770021, "District boss", None, "zh_CN", Role.SUPERVISOR),
+        ("admin", 770030, "Admin", None, "en", Role.ADMIN),
+        ("citizen", 770040, "Nosy", None, "en", Role.CITIZEN),
+    ]
+    bindings = [
+        ("officer_a", "G1", BindingRole.OFFICER, "网格员王"),
+        ("officer_b", "G1", BindingRole.OFFICER, "Officer Brown"),
+        ("officer_c", "G2", BindingRole.OFFICER, "Officer Chen"),
+        ("community", "C1", BindingRole.SUPERVISOR, "Community lead"),
+        ("district", "D1", BindingRole.SUPERVISOR, "区值班长"),
+    ]
+    async with build(services) as city:
         for unit_id, level, parent, lat, lon in UNITS:
-            s.add(
-                GridUnit(
-                    id=unit_id,
-                    name=f"Unit {unit_id}",
-                    level=level,
-                    parent_id=parent,
-                    centroid_lat=lat,
-                    centroid_lon=lon,
-                    updated_at=now,
-                )
-            )
-        await s.flush()
+            await city.unit(unit_id, f"Unit {unit_id}", level, parent, centroid=(lat, lon))
         people: dict[str, User] = {}
-        specs = [
-            ("reporter", REPORTER_TG, REPORTER_NAME, REPORTER_USERNAME, "zh_CN", Role.CITIZEN),
-            ("follower", 770002, "Follower", None, "en", Role.CITIZEN),
-            ("officer_a", 770010, "Wang", "wang_officer", "zh_CN", Role.OFFICER),
-            ("officer_b", 770011, "Brown", None, "en", Role.OFFICER),
-            ("officer_c", 770012, "Chen", None, "en", Role.OFFICER),
-            ("community", 770020, "Community boss", None, "en", Role.SUPERVISOR),
-            ("district", 770021, "District boss", None, "zh_CN", Role.SUPERVISOR),
-            ("admin", 770030, "Admin", None, "en", Role.ADMIN),
-            ("citizen", 770040, "Nosy", None, "en", Role.CITIZEN),
-        ]
         for key, tg, name, username, lang, role in specs:
-            people[key] = tg_user(tg, first_name=name, username=username, language=lang, role=role, created_at=now)
-            s.add(people[key])
-        await s.flush()
-        bindings = [
-            ("officer_a", "G1", BindingRole.OFFICER, "网格员王"),
-            ("officer_b", "G1", BindingRole.OFFICER, "Officer Brown"),
-            ("officer_c", "G2", BindingRole.OFFICER, "Officer Chen"),
-            ("community", "C1", BindingRole.SUPERVISOR, "Community lead"),
-            ("district", "D1", BindingRole.SUPERVISOR, "区值班长"),
-        ]
+            people[key] = await city.person(tg, name, username=username, language=lang, role=role)
         for key, unit, binding, display in bindings:
-            s.add(
-                OfficerBinding(user_id=people[key].id, unit_id=unit, role=binding, display_name=display, created_at=now)
-            )
-        await uow.commit()
+            await city.bind(people[key], unit, binding, display)
     return World(services, **{key: person.id for key, person in people.items()})
 
 

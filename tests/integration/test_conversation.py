@@ -41,7 +41,7 @@ from services.conversation.report_choices import NO_REPORT
 from services.i18n import Translator
 from services.messages import render_line
 from services.users import Identity
-from tests.integration.test_intake_submit import INSIDE, make_grid
+from tests.world import INSIDE, make_grid
 
 _files = count(1)
 

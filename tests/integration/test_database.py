@@ -12,7 +12,7 @@ from models import Base, Case, CaseStatus, User, transition
 from models.db import Database
 from models.uow import UnitOfWork
 from services.users import user_by_identity
-from tests.people import tg_user
+from tests.world import tg_user
 
 NOW = datetime(2026, 11, 16, 2, 0, tzinfo=UTC)
 

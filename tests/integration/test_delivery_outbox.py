@@ -28,7 +28,7 @@ from services.context import Services
 from services.delivery import HELD, _deliver_one, claim_due, deliver_due, resume_held
 from services.messages import Message, PhotoRef, Text, from_json
 from services.outbox import Contact, enqueue
-from tests.people import tg_user
+from tests.world import tg_user
 
 
 class FakeApi:

@@ -25,7 +25,8 @@ from services.summary.render import render_text
 from services.summary.weeks import IsoWeek
 from services.users import user_by_identity
 from tests.integration.open311_world import jpeg_bytes
-from tests.integration.test_intake_submit import INSIDE, OUTSIDE, fill_draft, make_grid, make_user
+from tests.integration.test_intake_submit import fill_draft
+from tests.world import INSIDE, OUTSIDE, make_grid, make_user
 
 
 async def hotline(services: Services) -> Filing:

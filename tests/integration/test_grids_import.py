@@ -21,7 +21,7 @@ from services.context import Services
 from services.grids import import_grid_file, offline_places
 from services.routing import route
 from tests.conftest import SHARED_DATA, require
-from tests.people import tg_user
+from tests.world import tg_user
 
 BERLIN = SHARED_DATA / "berlin_bezirke.geojson"
 CELL = 0.001

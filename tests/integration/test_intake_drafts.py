@@ -21,7 +21,8 @@ from services.intake_expiry import expire_drafts
 from services.intake_history import case_for_follower, history, reporter_cases, reporter_count
 from services.messages import from_json, render_lines
 from services.photos import IncomingPhoto, attach_copy, backfill_copies
-from tests.integration.test_intake_submit import INSIDE, fill_draft, make_grid, make_user, submit
+from tests.integration.test_intake_submit import fill_draft, submit
+from tests.world import INSIDE, make_grid, make_user
 
 
 async def start_draft(services: Services, user: User, photos: int = 1) -> int:

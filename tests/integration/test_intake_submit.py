@@ -6,77 +6,22 @@ from datetime import timedelta
 from itertools import count
 
 import pytest
-from shapely import box
 from sqlalchemy import func, select
 
 from models.cases import Case, CaseFollower, DraftStep, Photo, ReportDraft
-from models.grid import BindingRole, OfficerBinding, UnitLevel
 from models.outbox import OutboxMessage
 from models.status import CaseStatus
 from models.uow import UnitOfWork
 from models.users import User
 from services.clock import ManualClock
 from services.context import Services
-from services.grids import save_unit
 from services.intake import add_photo, open_draft, set_category, set_location, set_note, skip_note
 from services.intake_limits import IntakeRefused, RateLimited
 from services.intake_submit import ALREADY_SENT, Outcome, submit_draft
 from services.photos import IncomingPhoto
-from tests.people import tg_user
+from tests.world import INSIDE, OUTSIDE, make_grid, make_user
 
-INSIDE = (39.9100, 116.4000)  # inside grid G-1
-OUTSIDE = (31.2304, 121.4737)  # far from every grid
 _ids = count(1000)
-
-
-async def make_user(services: Services, language: str = "zh-hans", **fields: object) -> User:
-    """A citizen row."""
-    async with UnitOfWork(services.db) as uow:
-        user = tg_user(
-            next(_ids),
-            first_name="Li",
-            telegram_language=language,
-            created_at=services.clock.now(),
-            **fields,
-        )
-        uow.session.add(user)
-        await uow.commit()
-    return user
-
-
-async def make_grid(services: Services, with_officer: bool = True) -> User | None:
-    """Grid G-1 (about 2 km square around INSIDE) under community C-1, with one officer."""
-    now = services.clock.now()
-    async with UnitOfWork(services.db) as uow:
-        await save_unit(
-            uow.session,
-            unit_id="C-1",
-            name="东华门社区",
-            level=UnitLevel.COMMUNITY,
-            now=now,
-            geometry=box(116.38, 39.89, 116.42, 39.93),
-        )
-        await save_unit(
-            uow.session,
-            unit_id="G-1",
-            name="东华门网格一",
-            level=UnitLevel.GRID,
-            now=now,
-            parent_id="C-1",
-            geometry=box(116.39, 39.90, 116.41, 39.92),
-        )
-        officer = None
-        if with_officer:
-            officer = tg_user(next(_ids), first_name="Officer", created_at=now)
-            uow.session.add(officer)
-            await uow.session.flush()
-            uow.session.add(
-                OfficerBinding(
-                    user_id=officer.id, unit_id="G-1", role=BindingRole.OFFICER, display_name="王", created_at=now
-                )
-            )
-        await uow.commit()
-    return officer
 
 
 async def fill_draft(

@@ -27,7 +27,7 @@ from services.officers import (
 from services.responsibility import covered_unit_ids, officers_of
 from services.users import Identity, user_by_identity
 from tests.integration.test_routing_service import build_hierarchy
-from tests.people import tg_user
+from tests.world import tg_user
 
 
 def tg(telegram_id: int) -> Identity:

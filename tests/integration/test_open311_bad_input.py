@@ -208,7 +208,7 @@ async def test_media_url_is_fetched_once_and_only_from_where_the_city_allows(
 ) -> None:
     from aiohttp import web
 
-    from tests.integration.open311_world import free_port
+    from bot.servers import Site
 
     photo = jpeg_bytes()
     app = web.Application()
@@ -221,14 +221,11 @@ async def test_media_url_is_fetched_once_and_only_from_where_the_city_allows(
 
     app.router.add_get("/p.jpg", jpeg)
     app.router.add_get("/notes.txt", notes)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    port = free_port()
-    await web.TCPSite(runner, "127.0.0.1", port).start()
+    site = Site("media host", app)
+    here = await site.start()
     services = make_services(sqlite_database, clock, tmp_path)
     try:
         async with running_api(services) as api:
-            here = f"http://127.0.0.1:{port}"
             # By default a media_url may not point into the city's own network (nor at this machine).
             await refused(api, 400, "media_url could not be fetched.", valid(api, media_url=f"{here}/p.jpg"))
             services.config.open311.media_private_hosts = True
@@ -245,4 +242,4 @@ async def test_media_url_is_fetched_once_and_only_from_where_the_city_allows(
             assert len(stored) == 1 and stored[0].local_path is not None and stored[0].file_id == ""
             assert (services.data_dir / stored[0].local_path).read_bytes() == photo
     finally:
-        await runner.cleanup()
+        await site.stop()

@@ -17,6 +17,7 @@ import aiohttp
 from aiohttp import web
 from sqlalchemy import select
 
+from bot.servers import Site
 from channels.open311.callback import Open311CallbackSender
 from models.outbox import DeliveryStatus, OutboxMessage
 from models.uow import UnitOfWork
@@ -44,8 +45,7 @@ class Endpoint:
 
 @asynccontextmanager
 async def endpoint() -> AsyncIterator[Endpoint]:
-    port = free_port()
-    found = Endpoint(f"http://127.0.0.1:{port}/citybot/updates")
+    found = Endpoint("")
 
     async def receive(request: web.Request) -> web.Response:
         found.posts.append((dict(request.headers), await request.json()))
@@ -54,13 +54,9 @@ async def endpoint() -> AsyncIterator[Endpoint]:
 
     app = web.Application()
     app.router.add_post("/citybot/updates", receive)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    await web.TCPSite(runner, "127.0.0.1", port).start()
-    try:
+    async with Site("client endpoint", app) as site:
+        found.url = f"{site.url}/citybot/updates"
         yield found
-    finally:
-        await runner.cleanup()
 
 
 async def file_request(api: Api, key: str) -> int:

@@ -26,7 +26,7 @@ from services.clock import ManualClock
 from services.users import user_by_identity
 from tests.conftest import make_services
 from tests.integration.open311_world import INSIDE, OUTSIDE, Api, jpeg_bytes, running_api
-from tests.people import tg_user
+from tests.world import tg_user
 
 SERVICE_FIELDS = ["service_code", "service_name", "description", "metadata", "type", "keywords", "group"]
 REQUEST_FIELDS = [

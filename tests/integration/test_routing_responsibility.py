@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models.grid import BindingRole, OfficerBinding
+from models.grid import BindingRole
 from models.uow import UnitOfWork
 from models.users import User
 from services.context import Services
@@ -16,20 +16,17 @@ from services.responsibility import (
     supervisors_at,
 )
 from tests.integration.test_routing_service import build_hierarchy
-from tests.people import tg_user
+from tests.world import City
 
 CHAIN = ("G31", "C10", "S2", "D1")
 
 
 async def person(session: AsyncSession, services: Services, telegram_id: int, *bindings: tuple[str, str]) -> User:
     """A user bound to ``(unit, role)`` pairs."""
-    now = services.clock.now()
-    user = tg_user(telegram_id, first_name=f"u{telegram_id}", created_at=now)
-    session.add(user)
-    await session.flush()
+    city = City(session, services.clock.now())
+    user = await city.person(telegram_id, f"u{telegram_id}")
     for unit_id, role in bindings:
-        session.add(OfficerBinding(user_id=user.id, unit_id=unit_id, role=BindingRole(role), created_at=now))
-    await session.flush()
+        await city.bind(user, unit_id, BindingRole(role))
     return user
 
 

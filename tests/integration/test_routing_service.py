@@ -14,8 +14,9 @@ from models.uow import UnitOfWork
 from services.clock import ManualClock
 from services.config import CategoryRule
 from services.context import Services
-from services.grids import add_department, save_unit
+from services.grids import add_department
 from services.routing import grid_index, load_grid_index, route, unit_chain
+from tests.world import build
 
 # 100 m is about 0.0009° of latitude; cells are 0.001° square, from (39.9 N, 116.4 E).
 CELL = 0.001
@@ -39,47 +40,19 @@ def block(col: int, row: int, cols: int, rows: int):  # type: ignore[no-untyped-
 
 async def build_hierarchy(services: Services, size: int = 4) -> None:
     """District D1 → streets S1 (west half), S2 (east half) → one community per quadrant → ``size``² grids."""
-    now = services.clock.now()
     half = size // 2
-    async with UnitOfWork(services.db) as uow:
-        s = uow.session
-        await save_unit(
-            s, unit_id="D1", name="Dongcheng", level=UnitLevel.DISTRICT, now=now, geometry=block(0, 0, size, size)
-        )
+    async with build(services) as city:
+        await city.area("D1", "Dongcheng", UnitLevel.DISTRICT, block(0, 0, size, size))
         for street, col0 in (("S1", 0), ("S2", half)):
-            await save_unit(
-                s,
-                unit_id=street,
-                name=f"Street {street}",
-                level=UnitLevel.STREET,
-                now=now,
-                parent_id="D1",
-                geometry=block(col0, 0, half, size),
-            )
+            await city.area(street, f"Street {street}", UnitLevel.STREET, block(col0, 0, half, size), parent="D1")
         for col in range(size):
             for row in range(size):
                 community = f"C{col // half}{row // half}"
                 if row % half == 0 and col % half == 0:
                     street = "S1" if col < half else "S2"
-                    await save_unit(
-                        s,
-                        unit_id=community,
-                        name=f"Community {community}",
-                        now=now,
-                        level=UnitLevel.COMMUNITY,
-                        parent_id=street,
-                        geometry=block(col, row, half, half),
-                    )
-                await save_unit(
-                    s,
-                    unit_id=f"G{col}{row}",
-                    name=f"Grid {col},{row}",
-                    level=UnitLevel.GRID,
-                    now=now,
-                    parent_id=community,
-                    geometry=cell_box(col, row),
-                )
-        await uow.commit()
+                    shape = block(col, row, half, half)
+                    await city.area(community, f"Community {community}", UnitLevel.COMMUNITY, shape, parent=street)
+                await city.area(f"G{col}{row}", f"Grid {col},{row}", UnitLevel.GRID, cell_box(col, row), community)
     await load_grid_index(services)
 
 

@@ -14,7 +14,7 @@ from services.sla import sweep
 from services.sla_recipients import Directory, chain_of
 from services.users import user_by_identity
 from tests.integration.sla_world import beijing, build_world, dispatch_case, sla_messages
-from tests.people import tg_user
+from tests.world import City
 
 
 async def test_directory_matches_the_responsibility_service(services: Services) -> None:
@@ -27,10 +27,7 @@ async def test_directory_matches_the_responsibility_service(services: Services) 
         officer = await user_by_identity(s, "telegram", 101)
         assert officer is not None
         officer.banned = True
-        extra = tg_user(402, first_name="Extra", language="en", created_at=services.clock.now())
-        s.add(extra)
-        await s.flush()
-        s.add(OfficerBinding(user_id=extra.id, unit_id="D1", role=BindingRole.SUPERVISOR, created_at=extra.created_at))
+        await City(s, services.clock.now()).staff(402, "Extra", "D1", BindingRole.SUPERVISOR, language="en")
         await uow.commit()
     async with UnitOfWork(services.db) as uow:
         s = uow.session

@@ -184,7 +184,7 @@ async def test_reporter_and_followers_hear_once_that_their_case_was_escalated(
 ) -> None:
     from models.cases import CaseFollower
     from models.uow import UnitOfWork
-    from tests.people import tg_user
+    from tests.world import tg_user
 
     world = await build_world(services)
     case_id = await dispatch_case(services, world, "0505", beijing(2026, 11, 16, 10))  # due 12:00

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from models.db import Database, OneTripConnection
 from models.identities import UserIdentity
 from models.uow import UnitOfWork
-from tests.people import tg_user
+from tests.world import tg_user
 
 NOW = datetime(2026, 11, 16, 2, 0, tzinfo=UTC)
 

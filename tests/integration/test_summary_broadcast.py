@@ -28,7 +28,7 @@ from services.summary.subscriptions import subscribe
 from services.summary.weeks import IsoWeek
 from services.users import mark_unreachable
 from tests.integration.summary_world import SUMMARY_TIME, bj, build_world
-from tests.people import tg_user
+from tests.world import tg_user
 
 W47 = IsoWeek(2026, 47)
 CHANNEL = -1001234

@@ -31,7 +31,7 @@ from services.summary.compute import summary_for
 from services.summary.figures import Counts, UnitFigures, WeekSummary
 from services.summary.render import render_text
 from services.summary.weeks import IsoWeek
-from tests.people import tg_user
+from tests.world import build
 
 S = CaseStatus
 FIRST, SECOND = IsoWeek(2026, 46), IsoWeek(2026, 47)
@@ -281,12 +281,9 @@ def assert_recomputes(services: Services, published: WeekSummary, rows: list[dic
 
 
 async def city(services: Services) -> None:
-    async with UnitOfWork(services.db) as uow:
-        for uid, name, level, parent in UNITS:
-            uow.session.add(GridUnit(id=uid, name=name, level=level, parent_id=parent, updated_at=EARLIEST))
-            await uow.session.flush()
-        uow.session.add(tg_user(9001, id=1, first_name="R", created_at=EARLIEST))
-        await uow.commit()
+    async with build(services, EARLIEST) as world:
+        await world.units(UNITS)
+        await world.person(9001, "R", id=1)
 
 
 @settings(

@@ -23,7 +23,7 @@ from services.context import Services
 from services.delivery import deliver_due
 from services.messages import Choice, Message, PhotoRef, Text, category, text
 from services.outbox import enqueue_for
-from tests.people import tg_user
+from tests.world import tg_user
 
 
 class FakeTransport(BaseRequest):

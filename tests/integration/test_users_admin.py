@@ -14,7 +14,7 @@ from models.users import User
 from services.context import Services
 from services.intake_limits import IntakeRefused, ensure_may_report
 from services.users_admin import UnknownUser, UserRef, is_banned, list_users, set_banned
-from tests.people import tg_user
+from tests.world import tg_user
 
 runner = CliRunner()
 

@@ -11,7 +11,7 @@ from services import workers
 from services.context import Services
 from services.delivery import claim_due
 from services.workers import MAX_LENGTH, worker_name
-from tests.people import queue_text
+from tests.world import queue_text
 
 LONG_HOST = "build-runner-" + "x" * 200 + ".eu-central-1.compute.internal"  # 253 characters, as DNS allows
 

@@ -11,6 +11,7 @@ from aiohttp import web
 from telegram import Bot
 from telegram.error import BadRequest, Conflict
 
+from bot.servers import Site
 from sandbox import SandboxClient
 from sandbox.webhooks import SECRET_HEADER
 
@@ -43,16 +44,9 @@ async def receiver() -> AsyncIterator[Receiver]:
     found = Receiver()
     app = web.Application()
     app.router.add_post("/hook", found.handle)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    host, port = runner.addresses[0][:2]
-    found.url = f"http://{host}:{port}/hook"
-    try:
+    async with Site("receiver", app) as site:
+        found.url = f"{site.url}/hook"
         yield found
-    finally:
-        await runner.cleanup()
 
 
 async def test_updates_are_posted_in_order_with_the_secret_and_getupdates_is_refused(

@@ -8,7 +8,7 @@ import pytest
 
 from channels.telegram.sender import TelegramSender
 from services.config import OutboxConfig
-from services.delivery import Pacer
+from services.pacing import Pacer
 
 #: Telegram's sender, for the gap it asks per chat (it needs nothing but the outbox settings for that).
 TELEGRAM = TelegramSender(bot=None, services=SimpleNamespace(config=SimpleNamespace(outbox=OutboxConfig())))  # type: ignore[arg-type]

@@ -152,9 +152,8 @@ async def deliver_due(
     registry = _registry(services, senders)
     if not registry.names:
         return 0
-    config = services.config.outbox
+    config, delivered = services.config.outbox, 0
     gate = asyncio.Semaphore(config.parallel_chats)
-    delivered = 0
     untouched: set[int] = set()  # rows released without an outcome: they wait for another row first
     running: dict[asyncio.Task[tuple[int, list[int]]], int] = {}  # an address's delivery -> its claimed rows
     try:
@@ -175,7 +174,8 @@ async def deliver_due(
                 untouched.update(released)
     finally:
         for task in running:
-            task.cancel()
+            task.cancel()  # this pass was cancelled or failed: its rows go back when their claims lapse
+        await asyncio.gather(*running, return_exceptions=True)
     return delivered
 
 
@@ -189,10 +189,8 @@ async def _claim_more(
 ) -> None:
     """Claim up to ``size`` rows and start delivering them, one task per address."""
     _token, rows = await claim_due(services, size, registry.names)
-    if rows and all(row.id in untouched for row in rows):
-        await _release([row.id for row in rows], services)  # nothing new: they wait for rows elsewhere
-        return
-    if not rows:
+    if all(row.id in untouched for row in rows):
+        await _release([row.id for row in rows], services)  # none, or only rows still waiting for others
         return
     locales = await _locales(services, rows)
     queues: dict[tuple[str, str], list[OutboxMessage]] = {}

@@ -40,9 +40,9 @@ from models.cases import Photo
 from models.uow import UnitOfWork
 from services.channels import Outgoing, RecipientBlocked, Rejected, RetryLater, TransientError
 from services.context import Services
-from services.delivery import pacer_for
 from services.i18n import Translator
 from services.messages import Choice, Message, PhotoRef, render_line, render_lines
+from services.pacing import pacer_for
 
 log = logging.getLogger(__name__)
 

@@ -160,6 +160,13 @@ async def _stop_callbacks(session: AsyncSession, key_id: int) -> None:
         user.contact_channel = user.contact_address = None
 
 
+async def key_by_id(services: Services, key_id: int) -> KeyInfo | None:
+    """The key with this id (revoked or not), None if there is none."""
+    async with UnitOfWork(services.db) as uow:
+        row = await uow.session.get(ApiKey, key_id)
+        return _info(row) if row is not None else None
+
+
 async def key_for(session: AsyncSession, key: str) -> KeyInfo | None:
     """The live key ``key`` is, or None for an unknown or revoked one."""
     if not key.startswith(KEY_PREFIX) or len(key) > 100:

@@ -17,11 +17,9 @@ import logging
 from datetime import UTC, datetime
 
 import aiohttp
-from sqlalchemy import select
 
 from channels.open311.resources import CLOSED, status_notes, w3
-from models.apikeys import ApiKey
-from models.uow import UnitOfWork
+from services.apikeys import KeyInfo, key_by_id
 from services.channels import Outgoing, Rejected, RetryLater, TransientError
 from services.context import Services
 from services.filing import CLIENT_CHANNEL
@@ -98,11 +96,8 @@ class Open311CallbackSender:
             self._session = aiohttp.ClientSession(timeout=TIMEOUT, headers={"User-Agent": "citybot-open311"})
         return self._session
 
-    async def _key(self, address: str) -> ApiKey | None:
-        if not address.isdigit():
-            return None
-        async with UnitOfWork(self._services.db) as uow:
-            return await uow.session.scalar(select(ApiKey).where(ApiKey.id == int(address)))
+    async def _key(self, address: str) -> KeyInfo | None:
+        return await key_by_id(self._services, int(address)) if address.isdigit() else None
 
     async def _case(self, case_id: int) -> PublicCase | None:
         found = await list_cases(self._services, CaseFilter(start=_EPOCH, end=_EPOCH, ids=(case_id,), limit=1))

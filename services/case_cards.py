@@ -14,10 +14,10 @@ tells the case's status now, and it keeps only the choices still valid for its r
 - an officer's card offers Accept / Resolve / Return while the case is dispatched, Resolve / Return to its owner
   while accepted or in rework, nothing otherwise; a placing card keeps its choices while the case still needs
   placing (unrouted, returned, or dispatched to a unit nobody serves); a question keeps Fixed / Not fixed while the
-  case is resolved; an escalation notice keeps its choices while the escalation stands: the case is still open on
-  the deadline it was escalated for, and overdue, and its reader still supervises it. Once it does not (extended,
-  reassigned, resolved, suspended, closed), the notice shows the case as it is and offers only Open, to whoever
-  still supervises the case;
+  case is resolved; an escalation notice keeps its choices while the escalation stands: the case is still open,
+  its clock running, overdue, and its reader still supervises it. Once it does not (extended past now, moved,
+  resolved, suspended, closed), the notice shows the case as it is and offers only Open, to whoever still
+  supervises the case;
 - a card as it was first queued is edited only when its choices change (its own words, such as "needs rework",
   stay while they are true); an edited card whenever it would read differently. Refreshing twice queues nothing
   the second time.
@@ -86,11 +86,10 @@ def _supervisor_card(case: Case) -> Message:
     return Message(lines=lines)
 
 
-def _escalation_stands(services: Services, case: Case, card: OutboxMessage) -> bool:
-    """Whether the case is still overdue on the deadline the notice escalated, with the same work to do."""
-    if S(case.status) not in CLOCK_RUNNING or case.due_at is None or case.due_at > services.clock.now():
-        return False
-    return sla_notices.notice_deadline(card.dedupe_key) == int(case.due_at.timestamp())
+def _escalation_stands(services: Services, case: Case) -> bool:
+    """Whether the case is still open with its clock running and overdue (an extension that leaves it late does not
+    end the escalation: the sweep keeps its markers too)."""
+    return S(case.status) in CLOCK_RUNNING and case.due_at is not None and case.due_at <= services.clock.now()
 
 
 def _escalation_card(case: Case, supervising: bool) -> Message:
@@ -154,7 +153,7 @@ async def refresh_cards(
             if reader not in supervising:
                 user = await session.get(User, reader)
                 supervising[reader] = user is not None and await supervises(session, user, case)
-            if is_newest and supervising[reader] and _escalation_stands(services, case, card):
+            if is_newest and supervising[reader] and _escalation_stands(services, case):
                 continue  # its choices still stand
             wanted = _escalation_card(case, supervising[reader])
         else:

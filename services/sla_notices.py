@@ -178,12 +178,6 @@ def notice_lines(case: SweptCase, action: SlaAction, directory: Directory, now: 
 KIND_ESCALATION = "sla_escalation"
 
 
-def notice_deadline(dedupe_key: str | None) -> int | None:
-    """The deadline (a POSIX timestamp) a notice was about, read back from its ``dedupe_key``; None if not a notice."""
-    parts = (dedupe_key or "").split(":")
-    return int(parts[2]) if len(parts) > 3 and parts[0] == "sla" and parts[2].isdigit() else None
-
-
 #: What a supervisor can do from an escalation notice without typing: the case's details, a deadline extension
 #: (延期) by one of these amounts, or a reassignment to another unit (the units are offered next).
 ESCALATION_EXTENSIONS = ("4h", "1d")

@@ -73,6 +73,9 @@ async def test_the_choices_stay_while_the_case_is_still_overdue(services: Servic
     assert text.startswith(f"🔔 Escalation, level 1: case #{case_id} ") and choices == escalation_choices(case_id)
     await act(services, world, ANNA, cases.accept, case_id)  # taken on, but still late: still escalated
     assert await escalation_card(services, world, CHEN) == (text, choices, 0)
+    clock.set(beijing(2026, 11, 17, 11))
+    await act(services, world, CHEN, cases.extend_deadline, case_id, "1h")  # to Monday 17:00: late all the same
+    assert await escalation_card(services, world, CHEN) == (text, choices, 0)
 
 
 async def test_an_extension_leaves_the_case_as_it_is_now_and_only_open(services: Services, clock: ManualClock) -> None:

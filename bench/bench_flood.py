@@ -5,7 +5,8 @@ own); halfway through, another person sends /start and the clock runs until it i
 the same person's /start with nothing else going on, in the same round. Goal: loaded at most 0.2 s over unloaded.
 
 Two set-ups of the real bot (``build_application`` over SQLite): as shipped, where the per-person rate limit
-(``limits.messages_per_minute``) answers the flood's first 30 messages and drops the rest before any handler; and
+(``limits.messages_per_minute``) answers the flood's first 30 messages and drops the rest as they arrive (once the
+person is over the limit, before they are even decoded); and
 with the limit off, where all 1,000 are handled (one at a time, in order, as one chat's updates must be) and only
 the update scheduling keeps the other chat's answer quick.
 

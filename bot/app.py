@@ -10,7 +10,7 @@ from telegram import BotCommand
 from telegram.ext import Application, ApplicationBuilder, Defaults
 
 from bot.settings import Settings
-from bot.updates import PerChatUpdateProcessor, inbound_limit_handler
+from bot.updates import InboundGate, PerChatUpdateProcessor
 from channels.open311.callback import Open311CallbackSender
 from channels.telegram import CHANNEL as TELEGRAM
 from channels.telegram.handlers import register as register_telegram
@@ -63,6 +63,8 @@ def build_application(
     svc = services or build_services(settings, clock=clock)
     owns_services = services is None
     callbacks = Open311CallbackSender(svc)
+    if limiter is None:
+        limiter = InboundLimiter(svc.config.limits.messages_per_minute)
 
     async def post_init(app: Application) -> None:  # type: ignore[type-arg]
         svc.channels.register(TelegramSender(app.bot, svc))
@@ -76,27 +78,26 @@ def build_application(
         if owns_services:
             await svc.db.dispose()
 
+    bot = PooledBot(
+        settings.telegram_token,
+        base_url=settings.telegram_base_url,
+        base_file_url=settings.telegram_base_file_url,
+        defaults=Defaults(tzinfo=ZoneInfo(settings.timezone)),
+    )
+    # The rate limit: polled updates of a person in their quiet minute are dropped before they are decoded, every
+    # other update is screened as it arrives, before it waits for its chat's turn.
+    gate = InboundGate(svc, limiter)
+    bot.screen_arrivals(gate.keep_arrival)
     app = (
         ApplicationBuilder()
-        .bot(
-            PooledBot(
-                settings.telegram_token,
-                base_url=settings.telegram_base_url,
-                base_file_url=settings.telegram_base_file_url,
-                defaults=Defaults(tzinfo=ZoneInfo(settings.timezone)),
-            )
-        )
-        .concurrent_updates(PerChatUpdateProcessor())
+        .bot(bot)
+        .concurrent_updates(PerChatUpdateProcessor(gate=gate))
         .post_init(post_init)
         .post_shutdown(post_shutdown)
         .build()
     )
     app.bot_data["services"] = svc
-    if limiter is None:
-        limiter = InboundLimiter(svc.config.limits.messages_per_minute)
     register_telegram(app, Conversation(svc))
-    # Before every other handler group: PTB runs one handler per group, so the check needs a group of its own.
-    app.add_handler(inbound_limit_handler(svc, limiter), group=min(app.handlers, default=0) - 1)
     if jobs:
         register_jobs(app, svc)
     return app

@@ -1,17 +1,23 @@
 """How the bot takes updates: different chats at the same time, each chat's updates strictly in order, and no
-more from one person than the configured rate."""
+more from one person than the configured rate.
+
+The rate is checked as each update arrives, in arrival order, before it waits for its chat's turn: an update over
+the limit is dropped there at the cost of a dictionary look-up, without a handler, a database query or a place in
+its chat's queue, so a flood costs the bot little more than reading it, and other chats' updates do not queue
+behind its handling.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 import sys
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Coroutine
 from typing import Any
 
 from telegram import Update
 from telegram.error import TelegramError
-from telegram.ext import ApplicationHandlerStop, BaseHandler, BaseUpdateProcessor, ContextTypes, TypeHandler
+from telegram.ext import BaseUpdateProcessor
 
 from channels.telegram import CHANNEL as TELEGRAM
 from services.context import Services
@@ -32,9 +38,12 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
     At most ``max_concurrent_updates`` updates run at once, counted only once their chat's turn has come: an
     update waiting behind earlier ones of its own chat holds no slot, so a flood from one chat never keeps
     another chat waiting for a slot.
+
+    With a ``gate``, each update is screened on arrival: one over its sender's rate is dropped at once (it never
+    joins its chat's queue), the first one over it is replaced by the gate's answer, in the chat's order.
     """
 
-    def __init__(self, max_concurrent_updates: int = 256) -> None:
+    def __init__(self, max_concurrent_updates: int = 256, *, gate: InboundGate | None = None) -> None:
         if max_concurrent_updates < 1:
             raise ValueError("max_concurrent_updates must be a positive integer")
         # PTB's own semaphore is taken before do_process_update, that is before the chat's turn: leave it
@@ -43,6 +52,7 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
         self._slots = asyncio.Semaphore(max_concurrent_updates)
         self._running = 0
         self._tails: dict[int, asyncio.Future[None]] = {}
+        self._gate = gate
 
     @property
     def running(self) -> int:
@@ -50,12 +60,25 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
         return self._running
 
     @property
+    def gate(self) -> InboundGate | None:
+        """What screens arriving updates (None: every update is handled)."""
+        return self._gate
+
+    @property
     def busy_chats(self) -> int:
         """How many chats have an update running or waiting (0: everything received so far is handled)."""
         return len(self._tails)
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
-        """Wait for the chat's previous update to finish, then take a slot and handle this one."""
+        """Screen the update, wait for the chat's previous update to finish, then take a slot and handle this one."""
+        if self._gate is not None:
+            verdict = self._gate.screen(update)
+            if verdict is not Admission.ACCEPT:
+                _discard(coroutine)
+                if verdict is Admission.DROP:
+                    return
+                assert isinstance(update, Update)
+                coroutine = self._gate.tell(update)
         key = _chat_key(update)
         if key is None:
             await self._run(coroutine)
@@ -95,25 +118,71 @@ def _chat_key(update: object) -> int | None:
     return update.effective_user.id if update.effective_user is not None else None
 
 
-def inbound_limit_handler(services: Services, limiter: InboundLimiter) -> BaseHandler[Update, Any, None]:
-    """A handler for a group before all others that stops updates of a sender over the limit before any other runs."""
+def _discard(coroutine: Awaitable[Any]) -> None:
+    """Let go of a handling that will not run (closing it spares the never-awaited warning)."""
+    if isinstance(coroutine, Coroutine):
+        coroutine.close()
 
-    async def check(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+
+class InboundGate:
+    """The per-person rate limit on arriving updates: which to handle, which to answer once, which to drop."""
+
+    def __init__(self, services: Services, limiter: InboundLimiter) -> None:
+        self.services = services
+        self.limiter = limiter
+        self.unread = 0  # updates dropped before they were decoded (also counted in ``limiter.dropped``)
+
+    def screen(self, update: object) -> Admission:
+        """Take a token for one arriving update; costs no I/O."""
+        if not isinstance(update, Update):
+            return Admission.ACCEPT
         sender = update.effective_user
         if sender is None:  # channel posts and service updates come from nobody in particular
-            return
+            return Admission.ACCEPT
         if update.edited_message is not None and update.edited_message.location is not None:
-            return  # a live location's moves arrive every few seconds, are not the person's doing, and are ignored
-        verdict = limiter.admit(sender.id)
-        if verdict is Admission.ACCEPT:
-            return
+            return Admission.ACCEPT  # a live location's moves arrive every few seconds, are not the person's doing
+        verdict = self.limiter.admit(sender.id)
         if verdict is Admission.REFUSE_AND_TELL:
             log.info("Telegram user %s sent over %d updates a minute; ignoring them for a minute", sender.id,
-                     limiter.per_minute)  # fmt: skip
-            await _tell(update, services, limiter.per_minute)
-        raise ApplicationHandlerStop
+                     self.limiter.per_minute)  # fmt: skip
+        return verdict
 
-    return TypeHandler(Update, check)
+    def keep_arrival(self, raw: dict[str, Any]) -> bool:
+        """For an update not yet decoded: False if its sender is in their quiet minute (it would be dropped anyway).
+
+        Takes no token: the decoded updates before it may not have been screened yet. When the sender cannot be
+        read here, the update is kept and ``screen`` decides.
+        """
+        sender = _raw_sender(raw)
+        if sender is None or not self.limiter.drop_if_quiet(sender):
+            return True
+        self.unread += 1
+        return False
+
+    async def tell(self, update: Update) -> None:
+        """Answer the first update over the limit (instead of handling it)."""
+        await _tell(update, self.services, self.limiter.per_minute)
+
+
+#: Kinds of update whose ``from`` is what PTB calls the update's ``effective_user``.
+_FROM_SENDER = ("message", "callback_query", "inline_query", "chosen_inline_result", "my_chat_member", "chat_member")
+
+
+def _raw_sender(raw: dict[str, Any]) -> int | None:
+    """The sender of an undecoded update, when it is plain; None for anything else (a live location's move too)."""
+    edited = raw.get("edited_message")
+    if isinstance(edited, dict):
+        return None if "location" in edited else _id_of(edited.get("from"))
+    for kind in _FROM_SENDER:
+        payload = raw.get(kind)
+        if isinstance(payload, dict):
+            return _id_of(payload.get("from"))
+    return None
+
+
+def _id_of(user: object) -> int | None:
+    sender = user.get("id") if isinstance(user, dict) else None
+    return sender if isinstance(sender, int) and not isinstance(sender, bool) else None
 
 
 async def _tell(update: Update, services: Services, limit: int) -> None:

@@ -1,11 +1,11 @@
 """Case cards: the messages about a case that offered choices, kept showing the case as it is now.
 
 A card is an outbox message about a case that carried choices when it was queued: an officer's assignment card
-(Accept / Resolve / Return), a supervisor's card for placing a case (Assign to … / Send back / Reject) and a
-reporter's "Is the problem fixed?" question. After every change of a case its service calls ``refresh_cards``,
-which queues an edit (a row with ``ref_id``: the channel replaces the delivered message where it can) of each card
-that no longer reads right: its first line tells the case's status now, and it keeps only the choices still valid
-for its reader. Rules:
+(Accept / Resolve / Return), a supervisor's card for placing a case (Assign to … / Send back / Reject), the
+reporter's "Is the problem fixed?" question and a supervisor's escalation notice (Open / Extend / Reassign).
+After every change of a case its service calls ``refresh_cards``, which queues an edit (a row with ``ref_id``: the
+channel replaces the delivered message where it can) of each card that no longer reads right: its first line
+tells the case's status now, and it keeps only the choices still valid for its reader. Rules:
 
 - a card retired by ``notify.retire_cards`` (taken by a colleague, reassigned, returned, closed by a supervisor)
   keeps its last words;
@@ -14,7 +14,10 @@ for its reader. Rules:
 - an officer's card offers Accept / Resolve / Return while the case is dispatched, Resolve / Return to its owner
   while accepted or in rework, nothing otherwise; a placing card keeps its choices while the case still needs
   placing (unrouted, returned, or dispatched to a unit nobody serves); a question keeps Fixed / Not fixed while the
-  case is resolved;
+  case is resolved; an escalation notice keeps its choices while the escalation stands: the case is still open,
+  its clock running, overdue, and its reader still supervises it. Once it does not (extended past now, moved,
+  resolved, suspended, closed), the notice shows the case as it is and offers only Open, to whoever still
+  supervises the case;
 - a card as it was first queued is edited only when its choices change (its own words, such as "needs rework",
   stay while they are true); an edited card whenever it would read differently. Refreshing twice queues nothing
   the second time.
@@ -31,8 +34,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.cases import Case
 from models.outbox import DeliveryStatus, OutboxMessage
-from models.status import CaseStatus
-from services import notify, responsibility
+from models.status import CLOCK_RUNNING, CaseStatus
+from models.users import User
+from services import notify, responsibility, sla_notices
+from services.cases.access import supervises
 from services.context import Services
 from services.i18n import N_
 from services.messages import Message, Text, from_json, status, text, to_json
@@ -48,7 +53,7 @@ HEADLINES = {
 STATUS_NOW = N_("Status now: {status}")
 REPORT_STATUS_NOW = N_("Report {number} — status now: {status}")
 #: Kinds of the messages that may be cards (only those queued with choices are).
-CARD_KINDS = (notify.KIND_CARD, notify.KIND_SUPERVISOR, notify.KIND_STATUS)
+CARD_KINDS = (notify.KIND_CARD, notify.KIND_SUPERVISOR, notify.KIND_STATUS, sla_notices.KIND_ESCALATION)
 
 
 async def needs_placing(session: AsyncSession, case: Case) -> bool:
@@ -79,6 +84,17 @@ def _officer_card(case: Case, reader_id: int, newest: bool) -> Message:
 def _supervisor_card(case: Case) -> Message:
     lines = (_headline(case), *notify.case_lines(case), text("Send /case {id} for details.", id=case.id))
     return Message(lines=lines)
+
+
+def _escalation_stands(services: Services, case: Case) -> bool:
+    """Whether the case is still open with its clock running and overdue (an extension that leaves it late does not
+    end the escalation: the sweep keeps its markers too)."""
+    return S(case.status) in CLOCK_RUNNING and case.due_at is not None and case.due_at <= services.clock.now()
+
+
+def _escalation_card(case: Case, supervising: bool) -> Message:
+    lines = _supervisor_card(case).lines
+    return Message(lines=lines, choices=((sla_notices.open_choice(case),),) if supervising else ())
 
 
 def _question_card(case: Case) -> Message:
@@ -120,6 +136,7 @@ async def refresh_cards(
     for card in cards:
         newest[(card.user_id, card.kind)] = max(newest[(card.user_id, card.kind)], card.id)
     placing = await needs_placing(session, case)
+    supervising: dict[int, bool] = {}
     queued = 0
     for card in cards:
         if card.id in retired:
@@ -131,6 +148,14 @@ async def refresh_cards(
             if is_newest and placing:
                 continue  # its choices still stand
             wanted = _supervisor_card(case)
+        elif card.kind == sla_notices.KIND_ESCALATION:
+            reader = card.user_id or 0
+            if reader not in supervising:
+                user = await session.get(User, reader)
+                supervising[reader] = user is not None and await supervises(session, user, case)
+            if is_newest and supervising[reader] and _escalation_stands(services, case):
+                continue  # its choices still stand
+            wanted = _escalation_card(case, supervising[reader])
         else:
             if card.user_id == answered_by or (is_newest and S(case.status) is S.RESOLVED):
                 continue

@@ -6,7 +6,7 @@ the limit is answered once; from then on the sender is ignored for ``quiet`` (a 
 
 The buckets live in one process: with several processes receiving updates each keeps its own, so a sender may
 reach the limit once per process. Checking costs no database query, which is the point: a flood is dropped before
-it reaches any handler.
+it reaches any handler (and, with ``drop_if_quiet``, before the channel even decodes it).
 """
 
 from __future__ import annotations
@@ -66,6 +66,17 @@ class InboundLimiter:
             return Admission.ACCEPT
         bucket.quiet_until = now + self._quiet
         return Admission.REFUSE_AND_TELL
+
+    def drop_if_quiet(self, sender: Hashable) -> bool:
+        """Whether ``sender`` is in their quiet minute: if so, count one more update dropped, as ``admit`` would.
+
+        Takes no token, so it may look at an update before ``admit`` sees the ones that came before it.
+        """
+        bucket = self._buckets.get(sender)
+        if bucket is None or self._now() >= bucket.quiet_until:
+            return False
+        self.dropped += 1
+        return True
 
     def _prune(self, now: float) -> None:
         idle = 60.0 + self._quiet

@@ -100,7 +100,7 @@ def notice_rows(
     elif action.kind == "chase":
         assert case.last_chase_at is not None, "a chase follows an overdue notice or a chase"
         stem += f":{int(case.last_chase_at.timestamp() * 1_000_000)}"
-    kind = f"sla_{action.kind}"
+    kind = f"sla_{action.kind}"  # KIND_ESCALATION for an escalation
     rows = []
     payload: str | None = None  # the same message for everyone: it is rendered per reader at delivery
     for person in recipients:
@@ -174,6 +174,10 @@ def notice_lines(case: SweptCase, action: SlaAction, directory: Directory, now: 
     return (line, text("Send /case {id} for details.", id=case.id))
 
 
+#: The kind of an escalation notice's rows: a card (``case_cards`` keeps it showing the case as it is now).
+KIND_ESCALATION = "sla_escalation"
+
+
 #: What a supervisor can do from an escalation notice without typing: the case's details, a deadline extension
 #: (延期) by one of these amounts, or a reassignment to another unit (the units are offered next).
 ESCALATION_EXTENSIONS = ("4h", "1d")
@@ -187,13 +191,18 @@ def notice_choices(case: SweptCase, action: SlaAction) -> tuple[tuple[Choice, ..
     if action.kind != "escalation":
         return ()
     return (
-        (Choice(text("📂 Open case {number}", number=case.number), f"case:open:{case.id}"),),
+        (open_choice(case),),
         tuple(
             Choice(text("⏳ Extend +{amount}", amount=duration(_amount(amount))), f"case:extend:{case.id}:{amount}")
             for amount in ESCALATION_EXTENSIONS
         ),
         (Choice(text("↪️ Reassign"), f"case:reassign:{case.id}"),),
     )
+
+
+def open_choice(case: SweptCase | Case) -> Choice:
+    """The escalation notice's "Open case" choice, which holds as long as its reader supervises the case."""
+    return Choice(text("📂 Open case {number}", number=case.number), f"case:open:{case.id}")
 
 
 def _amount(amount: str) -> timedelta:

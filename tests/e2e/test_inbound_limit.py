@@ -12,7 +12,7 @@ from sandbox.client import SandboxClient
 from sandbox.server import SandboxServer
 from services.clock import ManualClock
 from services.inbound_limit import InboundLimiter
-from tests.e2e.conftest import RunningBot
+from tests.e2e.conftest import TOKEN, RunningBot
 
 
 async def _until(condition: Callable[[], bool]) -> None:
@@ -96,3 +96,27 @@ async def test_a_live_location_moving_for_a_while_does_not_count(
     texts = [m.text for m in await client.bot_messages(anna.chat_id)]
     assert not any("too much" in text for text in texts)
     assert limited_bot.limiter.dropped == 0
+
+
+async def test_a_backlog_from_a_person_in_their_quiet_minute_is_dropped_unread_and_counted_once(
+    limited_bot: RunningBot, client: SandboxClient, sandbox: SandboxServer, ticks: Ticks
+) -> None:
+    flood = await client.create_user(first_name="Flood", language_code="en")
+    for _ in range(4):
+        await client.send_command(flood, "/help")
+    await client.wait_for_message(flood.chat_id, "You are sending too much at once", timeout=15)
+    queue = sandbox.state.pick_bot(TOKEN).updates
+    await _until(lambda: not queue.pending)  # the four were read and confirmed
+    await limited_bot.stop()
+    for n in range(30):  # while the bot is away, 30 more wait for it: it reads them in one batch
+        await client.send_text(flood, f"spam {n}")
+    await limited_bot.restart()
+    await _until(lambda: not queue.pending and limited_bot.limiter.dropped == 30)
+    gate = limited_bot.app.update_processor.gate
+    assert gate.unread == 29  # all but the batch's last (which moves the offset on), dropped before decoding
+    ticks.now += 61
+    await client.send_command(flood, "/start")
+    await client.wait_for_message(flood.chat_id, "Hello Flood", timeout=15)
+    answers = [m.text.split("\n")[0][:12] for m in await client.bot_messages(flood.chat_id)]
+    assert answers == ["Commands:"] * 3 + ["You are send", "Hello Flood!"]
+    assert limited_bot.limiter.dropped == 30  # none of them came back

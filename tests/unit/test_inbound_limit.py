@@ -56,3 +56,18 @@ def test_idle_senders_are_forgotten_when_the_table_grows() -> None:
     ticks.now += 3600
     limiter.admit("newcomer")
     assert len(limiter) == 1
+
+
+def test_a_quiet_sender_is_dropped_without_taking_a_token_and_counted_once() -> None:
+    ticks = Ticks()
+    limiter = InboundLimiter(2, now=ticks)
+    assert not limiter.drop_if_quiet(7)  # never seen: not quiet
+    verdicts = [limiter.admit(7) for _ in range(3)]
+    assert verdicts == [Admission.ACCEPT, Admission.ACCEPT, Admission.REFUSE_AND_TELL]
+    assert [limiter.drop_if_quiet(7) for _ in range(5)] == [True] * 5
+    assert limiter.dropped == 5
+    assert not limiter.drop_if_quiet(8)  # someone else is untouched
+    ticks.now += 60.0
+    assert not limiter.drop_if_quiet(7)  # the quiet minute is over
+    assert [limiter.admit(7) for _ in range(2)] == [Admission.ACCEPT] * 2
+    assert limiter.dropped == 5

@@ -193,11 +193,21 @@ def notice_choices(case: SweptCase, action: SlaAction) -> tuple[tuple[Choice, ..
     return (
         (open_choice(case),),
         tuple(
-            Choice(text("⏳ Extend +{amount}", amount=duration(_amount(amount))), f"case:extend:{case.id}:{amount}")
+            Choice(
+                text("⏳ Extend +{amount}", amount=duration(_amount(amount))),
+                _extend_token(case, amount),
+            )
             for amount in ESCALATION_EXTENSIONS
         ),
         (Choice(text("↪️ Reassign"), f"case:reassign:{case.id}"),),
     )
+
+
+def _extend_token(case: SweptCase, amount: str) -> str:
+    """``case:extend:<id>:<amount>:<deadline seen>`` (services/conversation/tokens.py): the deadline in whole
+    minutes, so that a second press of the same choice, once the deadline has moved, extends nothing."""
+    token = f"case:extend:{case.id}:{amount}"
+    return f"{token}:{int(case.due_at.timestamp()) // 60}" if case.due_at is not None else token
 
 
 def open_choice(case: SweptCase | Case) -> Choice:

@@ -140,11 +140,22 @@ async def reassign_choices(session: AsyncSession, case_id: int, user: User) -> t
     return case, tuple((Choice(text("Assign to {unit}", unit=u.name), f"case:move:{case.id}:{u.id}"),) for u in units)
 
 
-async def extend_deadline(services: Services, session: AsyncSession, case_id: int, user: User, amount: str) -> datetime:
-    """延期: move the deadline later by ``amount`` ("4h", "1d") on the case's own clock; returns the new one."""
+async def extend_deadline(
+    services: Services, session: AsyncSession, case_id: int, user: User, amount: str, *, seen_due: int | None = None
+) -> datetime:
+    """延期: move the deadline later by ``amount`` ("4h", "1d") on the case's own clock; returns the new one.
+
+    ``seen_due`` (whole minutes since the epoch) is the deadline a choice was offered under: when the deadline has
+    moved since (a second press of the same choice, a colleague's extension), nothing is extended again."""
     case = await lock_case(session, case_id)
     await require_supervisor(session, user, case)
     require_status(case, *CLOCK_RUNNING, S.SUSPENDED)
+    if seen_due is not None and (case.due_at is None or int(case.due_at.timestamp()) // 60 != seen_due):
+        raise CaseActionError(
+            N_("The deadline of case {number} has changed since this choice was offered; it is now {deadline}. "
+               "To move it again, send /extend {id} and a time."),
+            number=case.number, deadline=when(case.due_at) if case.due_at else "—", id=case.id,
+        )  # fmt: skip
     now = services.clock.now()
     try:
         due = deadlines.extend(services, case, amount.strip().lower(), now)

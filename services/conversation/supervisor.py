@@ -139,8 +139,8 @@ async def _assign(turn: Turn, case_id: int, rest: tuple[str, ...]) -> Text:
     return await _dispatched(turn, await cases.reassign(turn.services, turn.session, case_id, turn.user, rest[0]))
 
 
-async def _extend(turn: Turn, case_id: int, rest: tuple[str, ...]) -> Text:
-    due = await cases.extend_deadline(turn.services, turn.session, case_id, turn.user, rest[0])
+async def _extend(turn: Turn, case_id: int, rest: tuple[str, ...], seen_due: int | None = None) -> Text:
+    due = await cases.extend_deadline(turn.services, turn.session, case_id, turn.user, rest[0], seen_due=seen_due)
     return text("New deadline of case #{id}: {deadline}.", id=case_id, deadline=when(due))
 
 
@@ -201,7 +201,8 @@ async def _escalation_pick(turn: Turn, action: str, case_id: int, argument: str)
             case, history = await cases.case_for_staff(turn.session, case_id, turn.user)
             return Reply(messages=[Message(await _details(turn, case, history))])
         if action == "extend":
-            return Reply.say(await _extend(turn, case_id, (argument,)))
+            amount, _, seen = argument.partition(":")
+            return Reply.say(await _extend(turn, case_id, (amount,), int(seen) if seen else None))
         if action == "move":
             reply = Reply.say(await _assign(turn, case_id, (argument,)))
             reply.edit = Edit(None, ())  # moved: the other units on offer go

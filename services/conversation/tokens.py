@@ -7,6 +7,7 @@ database (role, ownership, current state), so a stale, repeated or forged token 
 from __future__ import annotations
 
 import re
+from datetime import datetime
 
 #: A token must fit every channel's choices; the tightest limit among them is 64 bytes (a button's data on one
 #: messenger), so tokens that could grow longer (an area's id) are shortened by their builder.
@@ -14,7 +15,7 @@ MAX_BYTES = 64
 
 _CASE = re.compile(r"case:(accept|resolve|return|fixed|notfixed|sendback|reject|open|reassign):([0-9]{1,12})")
 _ASSIGN = re.compile(r"case:(assign|move):([0-9]{1,12}):(.+)", re.DOTALL)
-_EXTEND = re.compile(r"case:extend:([0-9]{1,12}):([0-9]{1,3}[hd])")
+_EXTEND = re.compile(r"case:extend:([0-9]{1,12}):([0-9]{1,3}[hd])(?::([0-9]{1,12}))?")
 _DRAFT = re.compile(r"draft:([^:]*):([0-9]{1,12})(?::([^:]*))?")
 _MY_CASE = re.compile(r"my:case:([0-9]{1,12})")
 
@@ -29,9 +30,16 @@ def case(action: str, case_id: int) -> str:
     return f"case:{action}:{case_id}"
 
 
-def extend(case_id: int, amount: str) -> str:
-    """``case:extend:<case id>:<amount>`` (an amount such as ``4h`` or ``1d``)."""
-    return f"case:extend:{case_id}:{amount}"
+def extend(case_id: int, amount: str, seen_due: int | None = None) -> str:
+    """``case:extend:<case id>:<amount>[:<deadline seen>]`` (an amount such as ``4h`` or ``1d``; the deadline the
+    choice was offered under, in minutes since the epoch, so a second press of the same choice extends nothing)."""
+    token = f"case:extend:{case_id}:{amount}"
+    return f"{token}:{seen_due}" if seen_due is not None else token
+
+
+def due_stamp(due: datetime | None) -> int | None:
+    """A deadline as an extend token carries it: whole minutes since the epoch."""
+    return int(due.timestamp()) // 60 if due is not None else None
 
 
 def my_case(case_id: int) -> str:
@@ -52,7 +60,7 @@ def parse_case(token: str) -> tuple[str, int, str] | None:
     if found := _ASSIGN.fullmatch(token):
         return found[1], int(found[2]), found[3]
     if found := _EXTEND.fullmatch(token):
-        return "extend", int(found[1]), found[2]
+        return "extend", int(found[1]), f"{found[2]}:{found[3]}" if found[3] else found[2]
     if found := _CASE.fullmatch(token):
         return found[1], int(found[2]), ""
     return None

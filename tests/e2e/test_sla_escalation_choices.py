@@ -45,6 +45,11 @@ async def test_the_escalation_notice_offers_open_extend_and_reassign(
     after = await status(bot, case_id)
     assert before is not None and after.due_at is not None and after.due_at > before
     assert after.extension_count == 1
+    # A second press of the same choice (a double tap, or the notice read again later) extends nothing more.
+    again = await client.wait_for_answer(await client.press(city.boss, notice, "⏳ Extend +4 h"))
+    assert again.show_alert and f"deadline of case #{case_id} has changed" in (again.text or "")
+    twice = await status(bot, case_id)
+    assert (twice.due_at, twice.extension_count) == (after.due_at, 1)
 
     await client.press(city.boss, notice, "↪️ Reassign")
     where = await client.wait_for_message(city.boss.chat_id, "which unit")

@@ -4,6 +4,7 @@ escalation stands, and go, but Open for whoever still supervises the case, once 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -48,11 +49,13 @@ async def escalation_card(services: Services, world: World, telegram_id: int) ->
         return render_lines(services, shown.lines, Translator(user.locale)), shown.choice_tokens(), len(edits)
 
 
-def escalation_choices(case_id: int) -> list[str]:
+def escalation_choices(case_id: int, due: datetime | None = None) -> list[str]:
+    """The notice's tokens; each extension carries the deadline it was offered under (16:00 Monday by default)."""
+    seen = int((due or beijing(2026, 11, 16, 16)).timestamp()) // 60
     return [
         f"case:open:{case_id}",
-        f"case:extend:{case_id}:4h",
-        f"case:extend:{case_id}:1d",
+        f"case:extend:{case_id}:4h:{seen}",
+        f"case:extend:{case_id}:1d:{seen}",
         f"case:reassign:{case_id}",
     ]
 

@@ -100,6 +100,8 @@ def test_the_lead_joins_the_first_message_unless_a_keyboard_is_taken_away(render
         ("case:reassign:17", ("reassign", 17, "")),
         ("case:extend:17:4h", ("extend", 17, "4h")),
         ("case:extend:17:1d", ("extend", 17, "1d")),
+        ("case:extend:17:4h:29400000", ("extend", 17, "4h:29400000")),
+        ("case:extend:17:4h:", None),
         ("case:extend:17", None),
         ("case:extend:17:4x", None),
         ("case:extend:17:9999d", None),

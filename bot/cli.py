@@ -88,6 +88,14 @@ def _deployed_application(*, jobs: bool) -> tuple[Settings, Any]:
     return settings, build_application(settings, jobs=jobs)
 
 
+def _migrated(settings: Settings) -> None:
+    """Logging on and the database migrated, for a process without the Telegram bot."""
+    from models.migrate import upgrade_sync
+
+    setup_logging(settings)
+    upgrade_sync(settings.database_url)
+
+
 _WEBHOOK_SECRET = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 GENERATE_SECRET = """python -c 'import secrets; print(secrets.token_urlsafe(32))'"""
 
@@ -117,10 +125,7 @@ def run(
     settings = load_settings()
     wechat = wechat_settings(settings)
     if wechat is not None and not settings.telegram_token:
-        from models.migrate import upgrade_sync
-
-        setup_logging(settings)
-        upgrade_sync(settings.database_url)
+        _migrated(settings)
         run_wechat_only(settings, wechat, jobs=jobs)
         return
     webhook = Webhook(settings.webhook_url, webhook_secret(settings)) if settings.webhook_url else None
@@ -136,13 +141,19 @@ def run(
 
 @app.command()
 def worker() -> None:
-    """Run only the scheduled jobs (outbox, SLA sweep, summary), no updates: add as many as PostgreSQL allows."""
-    from bot.cli_wechat import attach_wechat, wechat_settings
+    """Run only the scheduled jobs (outbox, SLA sweep, summary), no updates: add as many as PostgreSQL allows.
+    Without a Telegram token but with CITYBOT_WECHAT_APP_ID set, it delivers WeChat notices only."""
+    from bot.cli_wechat import attach_wechat, run_wechat_only, wechat_settings
     from bot.serve import serve_bot
     from bot.servers import Servers
 
-    settings, application = _deployed_application(jobs=True)
+    settings = load_settings()
     wechat = wechat_settings(settings)
+    if wechat is not None and not settings.telegram_token:
+        _migrated(settings)
+        run_wechat_only(settings, wechat, jobs=True, callback=False)
+        return
+    settings, application = _deployed_application(jobs=True)
     if wechat is not None:
         attach_wechat(wechat, application, None)  # delivers WeChat rows; the callback is `run`'s
     with contextlib.suppress(KeyboardInterrupt):

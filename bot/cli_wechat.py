@@ -2,7 +2,9 @@
 
 With ``CITYBOT_WECHAT_APP_ID`` set, ``run`` serves the callback on ``CITYBOT_WECHAT_LISTEN:CITYBOT_WECHAT_PORT``
 and its outbox jobs deliver WeChat rows. Without a Telegram token, it runs only WeChat: the callback and the timed
-jobs (``scheduler.loops``) in one asyncio process, until SIGINT or SIGTERM.
+jobs (``scheduler.loops``) in one asyncio process, until SIGINT or SIGTERM; ``worker`` without a Telegram token
+runs the same jobs with no callback (its outbox delivers WeChat rows only; Telegram rows wait for a process with
+the token).
 """
 
 from __future__ import annotations
@@ -52,9 +54,9 @@ def attach_wechat(wechat: WeChatSettings, application: Any, servers: Servers | N
     return channel
 
 
-def run_wechat_only(settings: Settings, wechat: WeChatSettings, *, jobs: bool) -> None:
-    """Serve only the WeChat channel (with the Open311 API when CITYBOT_OPEN311_PORT is set, and the timed jobs if
-    ``jobs``) until SIGINT or SIGTERM."""
+def run_wechat_only(settings: Settings, wechat: WeChatSettings, *, jobs: bool, callback: bool = True) -> None:
+    """Serve only the WeChat channel until SIGINT or SIGTERM: its callback (with the Open311 API when
+    CITYBOT_OPEN311_PORT is set) unless ``callback`` is off (a worker), and the timed jobs if ``jobs``."""
     from bot.app import build_services
     from bot.serve import add_open311
     from scheduler.loops import start_jobs, stop_jobs
@@ -64,17 +66,21 @@ def run_wechat_only(settings: Settings, wechat: WeChatSettings, *, jobs: bool) -
         services.default_channel = CHANNEL  # bare addresses in the configuration are WeChat OpenIDs here
         for hook in services.startup_hooks:
             await hook(services)
-        channel = build_wechat(services, wechat)
+        channel = build_wechat(services, wechat)  # its sender delivers WeChat rows
         servers = Servers()
-        callback = servers.add("WeChat callback", channel.app(), wechat.listen, wechat.port)
-        if settings.open311_port:
+        served = servers.add("WeChat callback", channel.app(), wechat.listen, wechat.port) if callback else None
+        if callback and settings.open311_port:
             add_open311(servers, settings, services, settings.open311_port)
         tasks: list[asyncio.Task[None]] = []
         try:
             async with servers:
-                typer.echo(
-                    f"WeChat callback at {callback.url}{CALLBACK_PATH} (no Telegram token: WeChat only; Ctrl-C to stop)"
-                )
+                if served is not None:
+                    typer.echo(
+                        f"WeChat callback at {served.url}{CALLBACK_PATH} (no Telegram token: WeChat only; "
+                        "Ctrl-C to stop)"
+                    )
+                else:
+                    typer.echo("WeChat worker: delivering WeChat notices and running the timed jobs (Ctrl-C to stop)")
                 tasks = start_jobs(services) if jobs else []
                 await until_stopped()
         finally:

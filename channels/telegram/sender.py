@@ -128,8 +128,9 @@ class TelegramSender:
         markup = markup_for(self.services, message, t)
         if item.replaces:
             return await self._replace(chat, item.replaces, text, markup)
-        if message.photos:
-            return await self._photos(chat, message.photos, text, markup)
+        files = await self._files(message.photos) if message.photos else []
+        if files:
+            return await self._photos(chat, files, text, markup)
         if message.location is not None:
             lat, lon = message.location
             sent = await self.bot.send_location(chat, latitude=lat, longitude=lon, reply_markup=markup)
@@ -151,8 +152,7 @@ class TelegramSender:
         await self.bot.edit_message_text(shown, chat_id=chat, message_id=int(replaces[0]), reply_markup=inline)
         return [int(replaces[0])]
 
-    async def _photos(self, chat: int | str, refs: tuple[PhotoRef, ...], text: str, markup: Markup | None) -> list[int]:
-        files = await self._files(refs)
+    async def _photos(self, chat: int | str, files: list[Any], text: str, markup: Markup | None) -> list[int]:
         fits = utf16_length(text) <= MAX_CAPTION
         if len(files) == 1:
             # A text too long for a caption follows the picture; the picture keeps its first line (the title).
@@ -211,7 +211,7 @@ class TelegramSender:
             _UPLOADED[key] = sent.photo[-1].file_id
 
     async def _files(self, refs: tuple[PhotoRef, ...]) -> list[Any]:
-        """A Telegram file id or a local path for each picture; a picture with neither is refused."""
+        """A Telegram file id or a local path for each picture; a picture with neither is left out."""
         ids = [r.photo_id for r in refs if r.photo_id is not None]
         rows: dict[int, Photo] = {}
         if ids:
@@ -231,7 +231,9 @@ class TelegramSender:
                 # A report's own file: shown as a photo, never as the original with its GPS and device data.
                 files.append(await asyncio.to_thread(_without_metadata, self.services.data_dir / photo.local_path))
             else:
-                raise Rejected(f"photo {ref.photo_id} has no copy Telegram can show")
+                # Another channel's picture without a kept copy (sent before copies were kept): the rest of the
+                # message still goes.
+                log.warning("telegram: photo %s has no copy Telegram can show; left out", ref.photo_id)
         return files
 
 

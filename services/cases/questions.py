@@ -14,7 +14,10 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.cases import PendingInput
+from models.uow import UnitOfWork
 from models.users import User
+from services.context import Services
+from services.users import user_by_identity
 
 # Questions the bot asks and waits for (PendingInput.kind).
 ASK_RESOLVE_PHOTO = "resolve_photo"
@@ -52,6 +55,19 @@ async def ask(session: AsyncSession, user: User, kind: str, case_id: int, now: d
 async def pending_input(session: AsyncSession, user: User) -> PendingInput | None:
     """The question ``user`` still has to answer, if any."""
     return await session.get(PendingInput, user.id)
+
+
+async def awaits_after_photo(services: Services, channel: str, external_id: str) -> bool:
+    """Whether the person (not banned) was asked for an after-photo, so a photo they send now is one.
+
+    Read before the turn: the photo's bytes are then fetched outside its transaction, and a copy is kept.
+    """
+    async with UnitOfWork(services.db) as uow:
+        user = await user_by_identity(uow.session, channel, external_id)
+        if user is None or user.banned:
+            return False
+        pending = await uow.session.get(PendingInput, user.id)
+        return pending is not None and pending.kind in (ASK_RESOLVE_PHOTO, ASK_RESOLVE_NOTE)
 
 
 async def forget_input(session: AsyncSession, user: User) -> None:

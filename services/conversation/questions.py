@@ -24,23 +24,29 @@ ASK_NOTE = N_("Got it. Add a short note for the reporter, or /skip to finish.")
 async def proof_photo(turn: Turn, event: Event, data: bytes | None) -> ProofPhoto | None:
     """A photo (shown again by its id on its channel), or an image sent as a file, as an after-photo.
 
-    A file's id cannot be shown as a photo, and the file itself carries its EXIF (position, device): its bytes
-    (read before the turn) are checked to be an image and kept on disk; staff and the reporter are shown that copy,
-    re-encoded without metadata. None when the file is no usable image.
+    Its bytes (read before the turn) are checked to be an image and kept on disk: a reporter or supervisor on
+    another channel is shown that copy, re-encoded without metadata (a file's id cannot be shown as a photo at all,
+    and the file itself carries its EXIF). A photo whose bytes could not be read keeps only its id; None when a
+    file is no usable image.
     """
     if not isinstance(event, Photo):
         return None
     file = event.file
-    if not event.as_file:
-        channel = turn.sender.identity.channel
+    channel = None if event.as_file else turn.sender.identity.channel
+    sniffed = await _sniffed(turn, data)
+    if sniffed is None or data is None:
+        if event.as_file:
+            return None
         return ProofPhoto(file.file_id, file.unique_id, file.width, file.height, file.size, channel)
-    if data is None or photos.check_upload(turn.services, file.mime_type, len(data)) is not None:
-        return None
-    sniffed = await asyncio.to_thread(photos.sniff_image, data)
-    if sniffed is None:
-        return None
     kept = await photos.save_copy(turn.services, data, sniffed.mime_type)
-    return ProofPhoto(file.file_id, file.unique_id, sniffed.width, sniffed.height, len(data), local_path=kept)
+    return ProofPhoto(file.file_id, file.unique_id, sniffed.width, sniffed.height, len(data), channel, kept)
+
+
+async def _sniffed(turn: Turn, data: bytes | None) -> photos.SniffedImage | None:
+    """What the bytes are, when they are an image within the size limit."""
+    if data is None or len(data) > photos.max_bytes(turn.services):
+        return None
+    return await asyncio.to_thread(photos.sniff_image, data)
 
 
 async def command(turn: Turn, pending: PendingInput, name: str) -> Reply:

@@ -17,7 +17,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from models.uow import UnitOfWork
 from models.users import User
-from services import photos
+from services import cases, photos
 from services.context import Services
 from services.conversation import (
     core,
@@ -155,15 +155,21 @@ def _concerns_us(sender: Sender, event: Event) -> bool:
 
 
 async def _read_first(services: Services, sender: Sender, event: Event) -> bytes | None:
-    """The bytes of an image sent as a file (its EXIF may hold the place); None for anything else.
+    """The bytes of an image sent as a file (its EXIF may hold the place), or of a photo answering the question
+    for an after-photo (its copy is kept, so a reporter on another channel can be shown it); None otherwise.
 
-    A banned sender's file is never fetched: the turn refuses it anyway.
+    A banned sender's picture is never fetched: the turn refuses it anyway.
     """
-    if not (isinstance(event, Photo) and event.as_file):
-        return None
-    if photos.check_upload(services, event.file.mime_type, event.file.size) is not None:
+    if not isinstance(event, Photo):
         return None
     who = sender.identity
+    if not event.as_file:
+        too_big = event.file.size is not None and event.file.size > photos.max_bytes(services)
+        if too_big or not await cases.awaits_after_photo(services, who.channel, str(who.external_id)):
+            return None
+        return await event.fetch()
+    if photos.check_upload(services, event.file.mime_type, event.file.size) is not None:
+        return None
     if await is_banned(services, UserRef.account(who.channel, who.external_id)):
         return None
     return await event.fetch()

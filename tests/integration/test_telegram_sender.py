@@ -16,6 +16,7 @@ from telegram import Bot
 from telegram.request import BaseRequest, RequestData
 
 from channels.telegram.sender import TelegramSender
+from models.cases import Photo
 from models.uow import UnitOfWork
 from models.users import User
 from services.channels import Outgoing, RecipientBlocked, Rejected, RetryLater, TransientError
@@ -212,3 +213,29 @@ async def test_a_queued_notice_is_read_in_the_language_the_person_has_when_it_is
     (endpoint, params), *_ = transport.calls
     assert endpoint == "sendMessage" and params["chat_id"] == 5
     assert params["text"] == "您的上报 #9 已结案。感谢您为城市出力！"
+
+
+async def test_another_channels_picture_goes_as_its_kept_copy_and_one_without_a_copy_is_left_out(
+    services: Services,
+) -> None:
+    chat = {"id": 5, "type": "private", "first_name": "P"}
+    services.data_dir.mkdir(parents=True, exist_ok=True)
+    Image.new("RGB", (8, 8)).save(services.data_dir / "kept.jpg")
+    async with UnitOfWork(services.db) as uow:
+        now = services.clock.now()
+        kept = Photo(channel="wechat", file_id="wx-media-1", local_path="kept.jpg", created_at=now)
+        lost = Photo(channel="wechat", file_id="wx-media-2", created_at=now)
+        uow.session.add_all([kept, lost])
+        await uow.commit()
+    sent = {"message_id": 9, "date": 0, "chat": chat, "photo": []}
+    transport = FakeTransport([(200, {"ok": True, "result": sent})])
+    adapter = await sender(transport, services)
+    both = Message(lines=(Text.raw("fixed?"),), photos=(PhotoRef(photo_id=kept.id), PhotoRef(photo_id=lost.id)))
+    assert await adapter.deliver(out(both)) == ["9"]
+    endpoint, params = transport.calls[0]
+    assert endpoint == "sendPhoto" and params["caption"] == "fixed?"  # one picture: the kept copy, uploaded
+    assert "wx-media" not in json.dumps(params)
+
+    alone = Message(lines=(Text.raw("fixed?"),), photos=(PhotoRef(photo_id=lost.id),))
+    await adapter.deliver(out(alone))
+    assert transport.calls[1][0] == "sendMessage" and transport.calls[1][1]["text"] == "fixed?"

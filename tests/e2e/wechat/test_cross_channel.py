@@ -3,14 +3,17 @@ answer reaches the WeChat reporter; the weekly summary reaches WeChat subscriber
 
 from __future__ import annotations
 
+import io
 from collections.abc import AsyncIterator
 from datetime import timedelta
 
 import pytest
+from PIL import Image
 
 from channels.telegram import CHANNEL as TELEGRAM
 from channels.wechat.bootstrap import WeChatChannel, build_wechat
 from channels.wechat.settings import WeChatSettings
+from models.status import CaseStatus
 from models.uow import UnitOfWork
 from sandbox.client import SandboxClient
 from sandbox.wechat import WeChatSandboxClient, WeChatSandboxServer
@@ -20,9 +23,13 @@ from services.summary.broadcast import queue_due_week
 from services.users import Identity
 from tests.e2e.conftest import RunningBot
 from tests.e2e.test_report_flow import jpeg
+from tests.e2e.test_report_flow import report as telegram_report
 from tests.e2e.wechat.conftest import APP_ID, APP_SECRET, TOKEN
-from tests.e2e.wechat.test_officer_loop import report
-from tests.e2e.wechat.world import WeChatWorld, seed_city
+from tests.e2e.wechat.test_officer_loop import bound_officer, report
+from tests.e2e.wechat.world import INSIDE, WeChatWorld, number_of, seed_city
+
+#: The after-photos' width, so the reporter's pictures tell which is which (report photos are not).
+AFTER_SIDE = 200
 
 
 @pytest.fixture
@@ -64,17 +71,55 @@ async def test_a_wechat_report_reaches_a_telegram_officer_and_the_answer_comes_b
     told = await both.wx.wait_for(citizen, "已由网格员接单")
     assert case.number in (told.text or "")
 
-    # Resolved on Telegram with an after-photo WeChat cannot be sent: the before-photo and the question still go.
+    # Resolved on Telegram: the reporter on WeChat is shown the after-photo from its kept copy.
     card = next(m for m in reversed(await client.bot_messages(officer.chat_id)) if m.buttons)
     await client.press(officer, card, "Resolve")
     await client.wait_for_message(officer.chat_id, "Send a photo of the fixed place")
-    await client.send_photo(officer, jpeg(), caption="Cleaned up")
+    await client.send_photo(officer, jpeg(side=AFTER_SIDE), caption="Cleaned up")
     await client.wait_for_message(officer.chat_id, "is resolved")
     seen = await both.seen(citizen)
     await deliver_due(both.services)
     shown = await both.wx.received(citizen, seen)
-    assert [item.msgtype for item in shown] == ["image", "text", "text"]
+    assert [item.msgtype for item in shown] == ["image", "image", "text", "text"]
+    sides = [_side(await both.wx.media(item.media_id or "")) for item in shown[:2]]
+    assert sides[0] != AFTER_SIDE and sides[1] == AFTER_SIDE  # the before-photo, then the officer's after-photo
     assert "问题解决了吗" in (shown[-1].text or "") and "Cleaned up" in (shown[-1].text or "")
+
+
+async def test_a_wechat_officers_after_photo_reaches_a_telegram_reporter(
+    both: WeChatWorld, client: SandboxClient
+) -> None:
+    officer = await bound_officer(both)
+    reporter = await client.create_user(first_name="Ann", language_code="en")
+    done = await telegram_report(client, reporter, category="Exposed litter", where=INSIDE)
+    (case,) = await both.cases()
+    assert case.number in done.text
+    seen = await both.seen(officer)
+    await deliver_due(both.services)
+    card = "\n".join(item.text or "" for item in await both.wx.received(officer, seen) if item.msgtype == "text")
+    accepted = (await both.wx.send_text(officer, number_of(card, "接单"))).reply or ""
+    await both.wx.send_text(officer, number_of(accepted, "处置完成"))
+    assert "/skip" in ((await both.wx.send_image(officer, jpeg(side=AFTER_SIDE))).reply or "")
+    assert case.number in ((await both.wx.send_text(officer, "已清理干净")).reply or "")
+
+    before = len(await client.bot_messages(reporter.chat_id))
+    await deliver_due(both.services)
+    shown = (await client.bot_messages(reporter.chat_id))[before:]
+    pictures = [m for m in shown if m.file_id]
+    sides = [_side(await client.download(m.file_id or "")) for m in pictures]
+    assert sides == [320, AFTER_SIDE]  # the report's photo and the officer's after-photo, as an album
+    question = next(m for m in shown if m.buttons)
+    assert "Is the problem fixed?" in question.text and "已清理干净" in question.text
+    query = await client.press(reporter, question, "Fixed")
+    assert (await client.wait_for_answer(query)).text == "Thank you!"
+    (case,) = await both.cases()
+    assert case.status == CaseStatus.CLOSED and case.satisfied
+
+
+def _side(data: bytes) -> int:
+    """The width of a picture someone was shown."""
+    with Image.open(io.BytesIO(data)) as image:
+        return image.size[0]
 
 
 async def test_the_weekly_summary_reaches_a_wechat_subscriber_with_its_chart(both: WeChatWorld) -> None:

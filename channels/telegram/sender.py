@@ -19,7 +19,6 @@ from pathlib import Path
 from typing import Any
 
 from PIL import Image, ImageOps
-from sqlalchemy import select
 from telegram import (
     Bot,
     InlineKeyboardButton,
@@ -36,13 +35,12 @@ from telegram.error import BadRequest, ChatMigrated, Forbidden, RetryAfter, Tele
 
 from channels.telegram import CHANNEL
 from channels.telegram.limits import MAX_CALLBACK_BYTES, MAX_CAPTION, MAX_TEXT, cut, split_text, utf16_length
-from models.cases import Photo
-from models.uow import UnitOfWork
 from services.channels import Outgoing, RecipientBlocked, Rejected, RetryLater, TransientError
 from services.context import Services
 from services.i18n import Translator
 from services.messages import Choice, Message, PhotoRef, render_line, render_lines
 from services.pacing import pacer_for
+from services.photos import kept_photos
 
 log = logging.getLogger(__name__)
 
@@ -212,11 +210,7 @@ class TelegramSender:
 
     async def _files(self, refs: tuple[PhotoRef, ...]) -> list[Any]:
         """A Telegram file id or a local path for each picture; a picture with neither is left out."""
-        ids = [r.photo_id for r in refs if r.photo_id is not None]
-        rows: dict[int, Photo] = {}
-        if ids:
-            async with UnitOfWork(self.services.db) as uow:
-                rows = {p.id: p for p in await uow.session.scalars(select(Photo).where(Photo.id.in_(ids)))}
+        rows = await kept_photos(self.services, [r.photo_id for r in refs if r.photo_id is not None])
         files: list[Any] = []
         for ref in refs:
             if ref.path is not None:
@@ -227,9 +221,9 @@ class TelegramSender:
                 raise Rejected(f"photo {ref.photo_id} is gone")
             if photo.channel == CHANNEL and photo.file_id:
                 files.append(photo.file_id)
-            elif photo.local_path:
+            elif photo.path is not None:
                 # A report's own file: shown as a photo, never as the original with its GPS and device data.
-                files.append(await asyncio.to_thread(_without_metadata, self.services.data_dir / photo.local_path))
+                files.append(await asyncio.to_thread(_without_metadata, photo.path))
             else:
                 # Another channel's picture without a kept copy (sent before copies were kept): the rest of the
                 # message still goes.

@@ -20,6 +20,7 @@ from sqlalchemy import select, update
 
 from models.cases import Photo, PhotoKind
 from models.uow import UnitOfWork
+from services.channels import Rejected
 from services.context import Services
 
 log = logging.getLogger(__name__)
@@ -214,3 +215,23 @@ async def kept_photos(services: Services, photo_ids: Iterable[int]) -> dict[int,
         pid: KeptPhoto(absolute_path(services, path) if path else None, channel, file_id)
         for pid, path, channel, file_id in rows
     }
+
+
+def without_metadata(path: Path) -> bytes:
+    """A kept copy re-encoded as a JPEG with no EXIF (position, device), turned upright first.
+
+    What a channel sends when it shows a report's picture: never the original with its GPS and device data.
+    An unreadable file is Rejected (the message is dropped, not retried).
+    """
+    from io import BytesIO
+
+    from PIL import Image, ImageOps
+
+    try:
+        with Image.open(path) as image:
+            upright = ImageOps.exif_transpose(image).convert("RGB")
+    except (OSError, ValueError) as exc:
+        raise Rejected(f"the kept copy {path.name} is not a readable image") from exc
+    out = BytesIO()
+    upright.save(out, "JPEG", quality=90)
+    return out.getvalue()

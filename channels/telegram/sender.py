@@ -10,7 +10,6 @@ counts as done), anything else from Telegram → transient.
 from __future__ import annotations
 
 import asyncio
-import io
 import logging
 import warnings
 from collections.abc import Awaitable, Callable
@@ -18,7 +17,6 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from PIL import Image, ImageOps
 from telegram import (
     Bot,
     InlineKeyboardButton,
@@ -40,7 +38,7 @@ from services.context import Services
 from services.i18n import Translator
 from services.messages import Choice, Message, PhotoRef, render_line, render_lines
 from services.pacing import pacer_for
-from services.photos import kept_photos
+from services.photos import kept_photos, without_metadata
 
 log = logging.getLogger(__name__)
 
@@ -223,7 +221,7 @@ class TelegramSender:
                 files.append(photo.file_id)
             elif photo.path is not None:
                 # A report's own file: shown as a photo, never as the original with its GPS and device data.
-                files.append(await asyncio.to_thread(_without_metadata, photo.path))
+                files.append(await asyncio.to_thread(without_metadata, photo.path))
             else:
                 # Another channel's picture without a kept copy (sent before copies were kept): the rest of the
                 # message still goes.
@@ -237,18 +235,6 @@ def _chat(address: str) -> int | str:
         return int(address)
     except ValueError:
         return address
-
-
-def _without_metadata(path: Path) -> bytes:
-    """The picture re-encoded as a JPEG with no EXIF (position, device), turned upright first."""
-    try:
-        with Image.open(path) as image:
-            upright = ImageOps.exif_transpose(image).convert("RGB")
-    except (OSError, ValueError) as exc:
-        raise Rejected(f"the kept copy {path.name} is not a readable image") from exc
-    out = io.BytesIO()
-    upright.save(out, "JPEG", quality=90)
-    return out.getvalue()
 
 
 def _upload(file: Any) -> Any:

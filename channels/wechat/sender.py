@@ -13,13 +13,10 @@ WeChat is retried. Parts already delivered are not sent again when the rest of t
 from __future__ import annotations
 
 import asyncio
-import io
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from pathlib import Path
-
-from PIL import Image, ImageOps
 
 from channels.wechat import CHANNEL
 from channels.wechat.api import WeChatApi
@@ -38,7 +35,7 @@ from services.channels import AwaitingContact, Outgoing, RecipientBlocked, Rejec
 from services.context import Services
 from services.i18n import N_, Translator
 from services.messages import PhotoRef
-from services.photos import kept_photos
+from services.photos import kept_photos, without_metadata
 
 log = logging.getLogger(__name__)
 
@@ -167,7 +164,7 @@ class WeChatSender:
         known = self._uploaded.get(key)
         if known is not None and now - known[1] < UPLOAD_REUSE:
             return known[0]
-        data = await asyncio.to_thread(_without_metadata, path)
+        data = await asyncio.to_thread(without_metadata, path)
         media_id = await self.api.upload_image(data, "photo.jpg", "image/jpeg")
         if len(self._uploaded) > 256:
             self._uploaded.clear()
@@ -196,15 +193,3 @@ class WeChatSender:
 
 def _cut(text: str) -> str:
     return text if len(text) <= TEMPLATE_FIELD_CHARS else text[: TEMPLATE_FIELD_CHARS - 1] + "…"
-
-
-def _without_metadata(path: Path) -> bytes:
-    """The picture as a JPEG without EXIF (place, device), turned upright first."""
-    try:
-        with Image.open(path) as image:
-            upright = ImageOps.exif_transpose(image).convert("RGB")
-    except (OSError, ValueError) as exc:
-        raise Rejected(f"the picture {path.name} is not a readable image") from exc
-    out = io.BytesIO()
-    upright.save(out, "JPEG", quality=90)
-    return out.getvalue()

@@ -5,21 +5,17 @@ It also takes the README's screenshot (docs/screenshot.png). The browser fixture
 
 from __future__ import annotations
 
-import asyncio
 import os
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import select
 
 from bot.demo import Demo
 from bot.demo_people import persona
 from models.cases import Case
-from models.identities import UserIdentity
 from models.status import CaseStatus
-from models.uow import UnitOfWork
-from tests.browser.web import WAIT_MS
+from tests.browser.web import WAIT_MS, latest_case, wait_status
 from tests.browser.web import bot_said_more as _bot_said_more
 from tests.browser.web import press as _press
 from tests.browser.web import send_sample as _send_sample
@@ -32,23 +28,7 @@ pytestmark = pytest.mark.browser
 
 
 async def _citizen_case(demo: Demo) -> Case | None:
-    citizen = persona("citizen").telegram_id
-    async with UnitOfWork(demo.services.db) as uow:
-        query = (
-            select(Case)
-            .join(UserIdentity, UserIdentity.user_id == Case.reporter_id)
-            .where(UserIdentity.channel == "telegram", UserIdentity.external_id == str(citizen))
-        )
-        return await uow.session.scalar(query.order_by(Case.id.desc()).limit(1))
-
-
-async def _wait_status(demo: Demo, case_id: int, status: CaseStatus) -> None:
-    for _ in range(100):
-        async with UnitOfWork(demo.services.db) as uow:
-            if await uow.session.scalar(select(Case.status).where(Case.id == case_id)) == status:
-                return
-        await asyncio.sleep(0.2)
-    raise AssertionError(f"case {case_id} never became {status}")
+    return await latest_case(demo, "telegram", str(persona("citizen").telegram_id))
 
 
 async def test_report_handle_confirm_and_weekly_summary_in_the_browser(demo: Demo, page: Any, tmp_path: Path) -> None:
@@ -75,18 +55,18 @@ async def test_report_handle_confirm_and_weekly_summary_in_the_browser(demo: Dem
     # 网格员 李建国 gets the case on the card, accepts it, resolves it with an after-photo.
     await _switch(page, "officer")
     await _press(page, "接单", containing=number)
-    await _wait_status(demo, case.id, CaseStatus.ACCEPTED)
+    await wait_status(demo, case.id, CaseStatus.ACCEPTED)
     await _bot_said_more(page, lambda: _press(page, "处置完成", containing=number))
     await _bot_said_more(page, lambda: _send_sample(page, "clean_wall"))
     await page.fill("#text-input", "/skip")
     await page.press("#text-input", "Enter")
-    await _wait_status(demo, case.id, CaseStatus.RESOLVED)
+    await wait_status(demo, case.id, CaseStatus.RESOLVED)
 
     # 市民 sees the before/after photos and confirms the fix.
     await _switch(page, "citizen")
     await page.locator(".msg.in .album img").last.wait_for()
     await _press(page, "已解决", containing=number)
-    await _wait_status(demo, case.id, CaseStatus.CLOSED)
+    await wait_status(demo, case.id, CaseStatus.CLOSED)
     await page.locator(".msg.in", has_text=number).last.wait_for()
 
     # The clock jumps to Monday 09:00: the channel receives the week's summary with its chart.

@@ -3,21 +3,17 @@ the Telegram grid officer, and the officer's acceptance comes back to her on WeC
 
 from __future__ import annotations
 
-import asyncio
 import os
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import select
 
 from bot.demo import Demo
 from bot.demo_people import WECHAT_OPENID
 from models.cases import Case
-from models.identities import UserIdentity
 from models.status import CaseStatus
-from models.uow import UnitOfWork
-from tests.browser.web import press, send_sample, switch
+from tests.browser.web import latest_case, press, send_sample, switch, wait_status
 
 pytestmark = pytest.mark.browser
 README_SCREENSHOT = Path(__file__).resolve().parents[2] / "docs" / "screenshot-wechat.png"
@@ -36,22 +32,7 @@ async def _choose(page: Any, label: str) -> None:
 
 
 async def _wechat_case(demo: Demo) -> Case | None:
-    async with UnitOfWork(demo.services.db) as uow:
-        query = (
-            select(Case)
-            .join(UserIdentity, UserIdentity.user_id == Case.reporter_id)
-            .where(UserIdentity.channel == "wechat", UserIdentity.external_id == WECHAT_OPENID)
-        )
-        return await uow.session.scalar(query.order_by(Case.id.desc()).limit(1))
-
-
-async def _wait_status(demo: Demo, case_id: int, status: CaseStatus) -> None:
-    for _ in range(100):
-        async with UnitOfWork(demo.services.db) as uow:
-            if await uow.session.scalar(select(Case.status).where(Case.id == case_id)) == status:
-                return
-        await asyncio.sleep(0.2)
-    raise AssertionError(f"case {case_id} never became {status}")
+    return await latest_case(demo, "wechat", WECHAT_OPENID)
 
 
 async def test_a_wechat_report_reaches_the_telegram_officer(demo: Demo, page: Any, tmp_path: Path) -> None:
@@ -83,7 +64,7 @@ async def test_a_wechat_report_reaches_the_telegram_officer(demo: Demo, page: An
     card = page.locator(".msg.in", has_text=number).last
     await card.wait_for()
     await press(page, "接单", containing=number)
-    await _wait_status(demo, case.id, CaseStatus.ACCEPTED)
+    await wait_status(demo, case.id, CaseStatus.ACCEPTED)
     assert await page.locator(".msg.in img.photo").count() >= 1
 
     # Back on WeChat, 刘阿姨 is told that her case is being handled.

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import asyncio
 import signal
-import sys
+from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 
 from sqlalchemy import func, select
@@ -17,15 +16,15 @@ from sandbox.client import SandboxClient
 from sandbox.server import SandboxServer
 from tests.e2e.conftest import process_env
 from tests.e2e.test_report_flow import INSIDE, jpeg
+from tests.processes import Running, citybot
 
 
-async def start_bot(sandbox: SandboxServer, tmp_path: Path, url: str) -> asyncio.subprocess.Process:
-    """`citybot run` in its own process, pointed at the sandbox."""
+def start_bot(
+    sandbox: SandboxServer, tmp_path: Path, url: str, stop_with: signal.Signals
+) -> AbstractAsyncContextManager[Running]:
+    """`citybot run` in its own process, pointed at the sandbox, stopped with `stop_with`."""
     env = process_env(sandbox, url, tmp_path / "data")
-    return await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot.cli", "run", env=env, cwd=tmp_path,
-        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
-    )  # fmt: skip
+    return citybot("run", env=env, cwd=tmp_path, stderr=False, stop_with=stop_with)
 
 
 async def test_sigkill_mid_draft_then_restart_continues_the_report(
@@ -34,28 +33,20 @@ async def test_sigkill_mid_draft_then_restart_continues_the_report(
     url = f"sqlite+aiosqlite:///{tmp_path / 'city.db'}"
     await upgrade(url)
     anna = await client.create_user(first_name="Anna", language_code="en")
-    process = await start_bot(sandbox, tmp_path, url)
-    try:
+    async with start_bot(sandbox, tmp_path, url, signal.SIGKILL):
         await client.send_photo(anna, jpeg())
         picker = await client.wait_for_message(anna.chat_id, "What kind of problem is it?", timeout=30)
         await client.press(anna, picker, "Exposed litter")
         await client.wait_for_message(anna.chat_id, "Where is it?", timeout=15)
-    finally:
-        process.send_signal(signal.SIGKILL)
-        await process.wait()
 
     await client.send_location(anna, *INSIDE)  # arrives while no bot is running
-    process = await start_bot(sandbox, tmp_path, url)
-    try:
+    async with start_bot(sandbox, tmp_path, url, signal.SIGTERM):
         question = await client.wait_for_message(anna.chat_id, "Add a short note", timeout=60)
         await client.press(anna, question, "Skip")
         summary = await client.wait_for_message(anna.chat_id, "Please check", timeout=15)
         assert "Category: Exposed litter" in summary.text and "Photos: 1" in summary.text
         await client.press(anna, summary, "Submit")
         await client.wait_for_edit(anna.chat_id, "#1", timeout=15)
-    finally:
-        process.send_signal(signal.SIGTERM)
-        await process.wait()
 
     db = Database(url)
     try:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import signal
-import sys
 from pathlib import Path
 
 import aiohttp
@@ -14,10 +13,11 @@ import pytest
 from sandbox.client import SandboxClient
 from sandbox.server import SandboxServer
 from tests.e2e.conftest import process_env
+from tests.processes import Running, citybot
 from tests.world import free_port
 
 
-async def discovery_when_up(url: str, process: asyncio.subprocess.Process) -> dict[str, object]:
+async def discovery_when_up(url: str, process: Running) -> dict[str, object]:
     """The discovery document once the process answers (fails if it exits first)."""
     async with aiohttp.ClientSession() as http:
         for _ in range(300):
@@ -37,11 +37,7 @@ async def test_the_api_is_served_by_its_own_process_and_beside_the_bot(
     port = free_port()
     env = process_env(sandbox, f"sqlite+aiosqlite:///{tmp_path / 'city.db'}", tmp_path / "data")
     env.update(CITYBOT_OPEN311_PORT=str(port), CITYBOT_OPEN311_PUBLIC_URL="https://city.example/open311/v2")
-    process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot.cli", *command, env=env, cwd=tmp_path,
-        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE,
-    )  # fmt: skip
-    try:
+    async with citybot(*command, env=env, cwd=tmp_path, stop_with=signal.SIGINT) as process:
         found = await discovery_when_up(f"http://127.0.0.1:{port}/open311/v2/discovery.json", process)
         endpoints = found["endpoints"]
         assert isinstance(endpoints, list) and endpoints[0]["url"] == "https://city.example/open311/v2"
@@ -49,16 +45,7 @@ async def test_the_api_is_served_by_its_own_process_and_beside_the_bot(
             person = await client.create_user(first_name="Anna", language_code="en")
             await client.send_command(person, "/start")
             assert (await client.wait_for_message(person.chat_id, timeout=30)).text
-    finally:
-        process.send_signal(signal.SIGINT)
-        try:
-            await asyncio.wait_for(process.wait(), 30)  # a loaded machine can take a while to stop it
-        except TimeoutError:
-            process.kill()
-            await process.wait()
-    assert process.stderr is not None
-    errors = (await process.stderr.read()).decode()
-    assert process.returncode == 0, errors
+    assert process.returncode == 0, process.errors
 
 
 async def test_run_without_the_port_serves_no_api(
@@ -67,17 +54,11 @@ async def test_run_without_the_port_serves_no_api(
     port = free_port()
     env = process_env(sandbox, f"sqlite+aiosqlite:///{tmp_path / 'city.db'}", tmp_path / "data")
     env.pop("CITYBOT_OPEN311_PORT", None)
-    process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot.cli", "run", "--no-jobs", env=env, cwd=tmp_path,
-        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
-    )  # fmt: skip
-    try:
+    async with citybot("run", "--no-jobs", env=env, cwd=tmp_path, stop_with=signal.SIGINT) as process:
         person = await client.create_user(first_name="Anna", language_code="en")
         await client.send_command(person, "/start")
         assert (await client.wait_for_message(person.chat_id, timeout=30)).text  # the bot is up
         with pytest.raises(aiohttp.ClientError):
             async with aiohttp.ClientSession() as http, http.get(f"http://127.0.0.1:{port}/open311/v2/discovery.json"):
                 pass
-    finally:
-        process.send_signal(signal.SIGINT)
-        await asyncio.wait_for(process.wait(), 15)
+    assert process.returncode == 0, process.errors

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import signal
-import sys
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -26,6 +24,7 @@ from services.clock import SystemClock
 from services.config import load_config
 from services.context import Services
 from tests.e2e.conftest import TOKEN, process_env
+from tests.processes import citybot
 from tests.world import build, free_port
 
 SECRET = "Wq7-test_secret-0123456789"
@@ -97,11 +96,7 @@ async def test_webhook_mode_answers_updates_with_the_secret_and_refuses_forged_o
     env = process_env(sandbox, url, tmp_path / "data")
     env.update(CITYBOT_WEBHOOK_URL=hook, CITYBOT_WEBHOOK_LISTEN="127.0.0.1", CITYBOT_WEBHOOK_PORT=str(port),
                CITYBOT_WEBHOOK_SECRET=SECRET)  # fmt: skip
-    process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot.cli", "run", "--no-jobs", env=env, cwd=tmp_path,
-        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
-    )  # fmt: skip
-    try:
+    async with citybot("run", "--no-jobs", env=env, cwd=tmp_path, stderr=False) as process:
         bot = sandbox.state.bot_for_token(TOKEN)
         for _ in range(300):  # PTB listens first, then registers the webhook
             if bot.webhook is not None or process.returncode is not None:
@@ -130,14 +125,5 @@ async def test_webhook_mode_answers_updates_with_the_secret_and_refuses_forged_o
         assert closed.text == "Case #1 is closed (结案)."
 
         # A service manager's stop (SIGTERM) is a clean shutdown: the server stops taking updates, the process ends 0.
-        process.send_signal(signal.SIGTERM)
-        assert await asyncio.wait_for(process.wait(), 30) == 0
+        assert await process.stop() == 0
         assert await post(hook, forged, {SECRET_HEADER: SECRET}) is None
-    finally:
-        if process.returncode is None:
-            process.send_signal(signal.SIGTERM)
-            try:
-                await asyncio.wait_for(process.wait(), 15)
-            except TimeoutError:
-                process.kill()
-                await process.wait()

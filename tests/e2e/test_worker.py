@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
 import signal
-import sys
 from pathlib import Path
 
 from models.db import Database
@@ -14,6 +12,7 @@ from sandbox.client import SandboxClient
 from sandbox.server import SandboxServer
 from services.clock import SystemClock
 from tests.e2e.conftest import process_env
+from tests.processes import citybot
 from tests.world import queue_text
 
 
@@ -36,23 +35,6 @@ async def test_worker_process_delivers_queued_notifications(
     await db.dispose()
 
     env = process_env(sandbox, url, tmp_path / "data")
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot.cli",
-        "worker",
-        env=env,
-        cwd=tmp_path,
-        stdout=asyncio.subprocess.DEVNULL,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    try:
+    async with citybot("worker", env=env, cwd=tmp_path, stop_with=signal.SIGINT, stop_within=15):
         message = await client.wait_for_message(citizen.chat_id, "closed", timeout=30)
         assert message.text == "Your report #5 was closed."
-    finally:
-        process.send_signal(signal.SIGINT)
-        try:
-            await asyncio.wait_for(process.wait(), 15)
-        except TimeoutError:
-            process.kill()
-            await process.wait()

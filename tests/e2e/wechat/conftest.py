@@ -88,8 +88,10 @@ class CallbackProcess:
         await self.api.close()
 
 
-def channel_settings(server: WeChatSandboxServer, *, safe: bool, reply_budget: float = 4.0) -> WeChatSettings:
-    """The channel's settings for the sandbox account."""
+def channel_settings(
+    server: WeChatSandboxServer, *, safe: bool, reply_budget: float = 4.0, msgmenu: bool = False
+) -> WeChatSettings:
+    """The channel's settings for the sandbox account (safe mode encrypts with AES_KEY)."""
     return WeChatSettings(
         app_id=APP_ID,
         app_secret=APP_SECRET,
@@ -97,6 +99,7 @@ def channel_settings(server: WeChatSandboxServer, *, safe: bool, reply_budget: f
         aes_key=AES_KEY if safe else None,
         api_base=server.api_base,
         reply_budget=reply_budget,
+        msgmenu=msgmenu,
     )
 
 

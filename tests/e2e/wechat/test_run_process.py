@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -23,6 +22,7 @@ from tests.e2e.conftest import process_env
 from tests.e2e.wechat.conftest import AES_KEY, APP_ID, APP_SECRET, TOKEN
 from tests.e2e.wechat.world import INSIDE, number_of, seed_city
 from tests.integration.open311_world import free_port
+from tests.processes import citybot
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -57,31 +57,16 @@ async def test_run_serves_wechat_without_a_telegram_token(
         aes_key=AES_KEY if safe_mode else None,
         callback_url=f"http://127.0.0.1:{port}/wechat",
     )
-    process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot.cli", "run", env=env, cwd=tmp_path,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
-    )  # fmt: skip
-    try:
-        assert process.stdout is not None
-        line = await asyncio.wait_for(process.stdout.readline(), 60)
-        assert f"WeChat callback at http://127.0.0.1:{port}/wechat" in line.decode()
+    async with citybot("run", env=env, cwd=tmp_path, stdout=True) as bot:
+        assert f"WeChat callback at http://127.0.0.1:{port}/wechat" in await bot.line()
         citizen = await wx.create_user("Tom", "en")
         answer = await wx.subscribe(citizen)
         assert (answer.reply or "").startswith("Hello! I am the city's street-care assistant.")
         asked = await wx.send_text(citizen, "/lang")
         assert "1. 中文" in (asked.reply or "") and "2. English" in (asked.reply or "")
         assert (await wx.send_text(citizen, "1")).reply == "已切换为中文。"  # picked by number: now Chinese
-    finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            await asyncio.wait_for(process.wait(), 30)
-        except TimeoutError:
-            process.kill()
-            await process.wait()
-    assert process.stderr is not None
-    errors = (await process.stderr.read()).decode()
-    assert process.returncode == 0, errors
-    assert "Traceback" not in errors
+    assert bot.returncode == 0, bot.errors
+    assert "Traceback" not in bot.errors
 
 
 async def test_the_process_jobs_deliver_a_case_to_an_officer_on_wechat(
@@ -100,13 +85,9 @@ async def test_the_process_jobs_deliver_a_case_to_an_officer_on_wechat(
     await wx.configure_account(
         app_id=APP_ID, app_secret=APP_SECRET, token=TOKEN, aes_key=None, callback_url=f"http://127.0.0.1:{port}/wechat"
     )
-    process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot.cli", "run", env=wechat_env(wx_server, tmp_path, port, safe=False), cwd=tmp_path,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
-    )  # fmt: skip
-    try:
-        assert process.stdout is not None
-        await asyncio.wait_for(process.stdout.readline(), 60)
+    env = wechat_env(wx_server, tmp_path, port, safe=False)
+    async with citybot("run", env=env, cwd=tmp_path, stdout=True, stop_with=signal.SIGINT) as bot:
+        await bot.line()
         officer = await wx.create_user("王", "zh_CN")
         assert "东华门网格一" in ((await wx.send_text(officer, f"绑定 {code}")).reply or "")
         citizen = await wx.create_user("小明", "zh_CN")
@@ -119,14 +100,7 @@ async def test_the_process_jobs_deliver_a_case_to_an_officer_on_wechat(
         assert "#1" in (done.reply or "")
         card = await wx.wait_for(officer, "接单", timeout=30)  # the process's outbox job sent it
         assert "#1" in (card.text or "")
-    finally:
-        process.send_signal(signal.SIGINT)
-        try:
-            await asyncio.wait_for(process.wait(), 30)
-        except TimeoutError:
-            process.kill()
-            await process.wait()
-    assert process.returncode == 0
+    assert bot.returncode == 0, bot.errors
 
 
 async def test_run_serves_telegram_and_wechat_together(
@@ -140,11 +114,7 @@ async def test_run_serves_telegram_and_wechat_together(
     await wx.configure_account(
         app_id=APP_ID, app_secret=APP_SECRET, token=TOKEN, aes_key=None, callback_url=f"http://127.0.0.1:{port}/wechat"
     )
-    process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot.cli", "run", env=env, cwd=tmp_path,
-        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE,
-    )  # fmt: skip
-    try:
+    async with citybot("run", env=env, cwd=tmp_path, stop_with=signal.SIGINT) as bot:
         person = await client.create_user(first_name="Anna", language_code="en")
         await client.send_command(person, "/start")
         assert "Hello Anna!" in (await client.wait_for_message(person.chat_id, timeout=60)).text
@@ -155,13 +125,4 @@ async def test_run_serves_telegram_and_wechat_together(
                 break
             await asyncio.sleep(0.2)
         assert (answer.reply or "").startswith("Hello! I am the city's street-care assistant.")
-    finally:
-        process.send_signal(signal.SIGINT)
-        try:
-            await asyncio.wait_for(process.wait(), 30)
-        except TimeoutError:
-            process.kill()
-            await process.wait()
-    assert process.stderr is not None
-    errors = (await process.stderr.read()).decode()
-    assert process.returncode == 0, errors
+    assert bot.returncode == 0, bot.errors

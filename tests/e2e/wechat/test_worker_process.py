@@ -3,9 +3,7 @@ needed; a Telegram row waits for a process that has one."""
 
 from __future__ import annotations
 
-import asyncio
 import signal
-import sys
 from pathlib import Path
 
 from sqlalchemy import select
@@ -23,6 +21,7 @@ from services.outbox import Contact, enqueue
 from tests.e2e.wechat.conftest import APP_ID, APP_SECRET, TOKEN
 from tests.e2e.wechat.test_run_process import wechat_env
 from tests.integration.open311_world import free_port
+from tests.processes import citybot
 
 NOTICE = "您的报告 #5 已办结。"
 
@@ -46,27 +45,12 @@ async def test_a_worker_without_a_telegram_token_delivers_wechat_notices(
 
     env = wechat_env(wx_server, tmp_path, free_port(), safe=False)
     assert not any(key.startswith("CITYBOT_TELEGRAM") for key in env)
-    process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot.cli", "worker", env=env, cwd=tmp_path,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
-    )  # fmt: skip
-    try:
-        assert process.stdout is not None
-        line = (await asyncio.wait_for(process.stdout.readline(), 60)).decode()
-        assert line.startswith("WeChat worker:")
+    async with citybot("worker", env=env, cwd=tmp_path, stdout=True, stop_with=signal.SIGINT) as worker:
+        assert (await worker.line()).startswith("WeChat worker:")
         shown = await wx.wait_for(citizen, "已办结", timeout=30)
         assert shown.text == NOTICE and shown.msgtype == "text"
-    finally:
-        process.send_signal(signal.SIGINT)
-        try:
-            await asyncio.wait_for(process.wait(), 30)
-        except TimeoutError:
-            process.kill()
-            await process.wait()
-    assert process.stderr is not None
-    errors = (await process.stderr.read()).decode()
-    assert process.returncode == 0, errors
-    assert "Traceback" not in errors
+    assert worker.returncode == 0, worker.errors
+    assert "Traceback" not in worker.errors
     async with UnitOfWork(db) as uow:
         rows = {r.channel: r for r in await uow.session.scalars(select(OutboxMessage))}
     await db.dispose()

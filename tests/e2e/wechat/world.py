@@ -16,7 +16,6 @@ from shapely import box
 from sqlalchemy import select
 
 from channels.wechat.bootstrap import WeChatChannel, build_wechat
-from channels.wechat.settings import WeChatSettings
 from geo.crs import wgs84_to_gcj02
 from models.cases import Case
 from models.db import Database
@@ -33,7 +32,7 @@ from services.delivery import deliver_due
 from services.grids import save_unit
 from services.officers import create_invite
 from tests.conftest import make_services
-from tests.e2e.wechat.conftest import AES_KEY, APP_ID, APP_SECRET, TOKEN
+from tests.e2e.wechat.conftest import APP_ID, APP_SECRET, TOKEN, channel_settings
 
 #: WGS-84 points: inside grid G-1, and 50 m west of its eastern edge (whose GCJ-02 form lies inside G-2).
 INSIDE = (39.9100, 116.4000)
@@ -129,14 +128,7 @@ async def start_world(
     services.config.outbox.per_chat_interval_seconds = 0
     services.config.wechat.templates = dict(templates or {})
     await seed_city(services)
-    settings = WeChatSettings(
-        app_id=APP_ID,
-        app_secret=APP_SECRET,
-        token=TOKEN,
-        aes_key=AES_KEY if safe else None,
-        api_base=server.api_base,
-        msgmenu=msgmenu,
-    )
+    settings = channel_settings(server, safe=safe, msgmenu=msgmenu)
     channel = build_wechat(services, settings)
     url_served = await channel.start("127.0.0.1", 0)
     await wx.configure_account(

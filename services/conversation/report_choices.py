@@ -62,23 +62,20 @@ async def _photo_location(turn: Turn, draft: ReportDraft, _: str) -> Reply:
     await intake.use_photo_location(turn.services, turn.session, draft)
     if intake.place_unconfirmed(draft):
         return Reply(edit=Edit((text("Using the photo's location."),)), messages=prompt(turn.services, draft))
-    return Reply(
-        edit=Edit((text("Using the photo's location."),)),
-        lead=(location_saved(draft),),
-        messages=prompt(turn.services, draft),
-        end_location=True,
-    )
+    return _place_taken(turn, draft, text("Using the photo's location."))
 
 
 async def _far_anyway(turn: Turn, draft: ReportDraft, _: str) -> Reply:
     if not intake.place_unconfirmed(draft):
         return Reply(alert=Text(LOCATION_SET if draft.lat is not None else ANSWERED))
     intake.confirm_place(turn.services, draft)
+    return _place_taken(turn, draft, text("Using this place, outside the city's area."))
+
+
+def _place_taken(turn: Turn, draft: ReportDraft, said: Text) -> Reply:
+    """The pressed message says which place was taken; the next question follows, the location keyboard goes."""
     return Reply(
-        edit=Edit((text("Using this place, outside the city's area."),)),
-        lead=(location_saved(draft),),
-        messages=prompt(turn.services, draft),
-        end_location=True,
+        edit=Edit((said,)), lead=(location_saved(draft),), messages=prompt(turn.services, draft), end_location=True
     )
 
 

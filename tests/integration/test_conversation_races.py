@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from models.cases import Case, Photo, ReportDraft
 from models.uow import UnitOfWork
-from services import intake, routing
+from services import intake, intake_submit, routing
 from services.context import Services
 from services.conversation import Command, Conversation, Location, Picked, Reply, report, report_photos
 from services.intake import DraftState
@@ -145,3 +145,27 @@ async def test_the_evidence_copy_of_a_photo_whose_draft_was_cancelled_is_dropped
     assert await count_of(services, Photo) == 0
     kept = services.data_dir / services.config.reporting.photo_dir
     assert not kept.exists() or [p for p in kept.rglob("*") if p.is_file()] == []
+
+
+async def test_a_photo_added_while_the_report_is_sent_goes_with_the_case(
+    services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Submit read the draft; a further photo of the person's is stored before Submit writes: the case has both."""
+    await make_grid(services)
+    await routing.load_grid_index(services)
+    conversation, anna, in_group = Conversation(services), person(66), person(66, place=-6600)
+    submit = await complete_draft(conversation, anna)
+    ensure_may_report = intake_submit.ensure_may_report
+
+    async def photo_first(*args: Any) -> None:
+        added = await conversation.handle(anna, photo())
+        assert shown(services, added)[0] == "📷 Got it: 2/5 photos."
+        await ensure_may_report(*args)
+
+    monkeypatch.setattr(intake_submit, "ensure_may_report", photo_first)
+    await conversation.handle(in_group, Picked(submit))
+    monkeypatch.undo()
+    async with UnitOfWork(services.db) as uow:
+        case = (await uow.session.scalars(select(Case))).one()
+        rows = (await uow.session.scalars(select(Photo))).all()
+    assert [(p.case_id, p.draft_id) for p in rows] == [(case.id, None), (case.id, None)]

@@ -7,6 +7,7 @@ What the person gets is an answer, never an error; nothing half-written stays, a
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -169,3 +170,26 @@ async def test_a_photo_added_while_the_report_is_sent_goes_with_the_case(
         case = (await uow.session.scalars(select(Case))).one()
         rows = (await uow.session.scalars(select(Photo))).all()
     assert [(p.case_id, p.draft_id) for p in rows] == [(case.id, None), (case.id, None)]
+
+
+async def test_a_photo_whose_bytes_the_channel_refuses_is_kept_by_its_id_and_nothing_escapes(
+    services: Services,
+) -> None:
+    """The channel no longer knows the file id (its "wrong file identifier"), for a photo and for an image file:
+    the person is answered, the photo is kept by its id for the sweep, and the copy job ends quietly."""
+
+    async def refused() -> bytes | None:
+        raise RuntimeError("Bad Request: wrong file identifier/HTTP URL specified")
+
+    conversation, anna = Conversation(services), person(67)
+    compressed = replace(photo(), fetch=refused)
+    got = await conversation.handle(anna, compressed)
+    assert shown(services, got)[0] == "📷 Got it: 1/5 photos."
+    for job in got.later:
+        await job()
+    as_file = replace(photo(), fetch=refused, as_file=True)
+    second = await conversation.handle(anna, as_file)
+    assert shown(services, second)[0] == "📷 Got it: 2/5 photos."
+    async with UnitOfWork(services.db) as uow:
+        rows = (await uow.session.scalars(select(Photo).order_by(Photo.id))).all()
+    assert [(p.file_id, p.local_path) for p in rows] == [(compressed.file.file_id, None), (as_file.file.file_id, None)]

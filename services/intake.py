@@ -47,7 +47,7 @@ BAD_LOCATION = N_(
     "This location can't be right (it is 0,0, which phones send without a position fix, or out of range). "
     "Please share it again or type an address."
 )
-#: A photo meant for a draft that another turn of the person removed meanwhile (sent, cancelled, expired).
+#: A photo for a draft another turn of the person removed meanwhile.
 DRAFT_GONE = N_(
     "That report is gone (sent, cancelled or expired), so this photo was not added. "
     "Send it again to start a new report."
@@ -173,7 +173,7 @@ async def _draft_with(
 
     One write, not an insert and then an update: on SQLite the savepoint around a new draft is the start of
     the write transaction, and each write transaction holds the database lock every other writer waits for.
-    ``hold``: an existing draft is held (``hold_draft``) before the change; ``DRAFT_GONE`` when it is gone.
+    ``hold``: an existing draft is held (``hold_draft``) first; ``DRAFT_GONE`` when it is gone.
     """
     if user.banned:
         raise IntakeRefused(BANNED)
@@ -206,12 +206,10 @@ async def _draft_with(
 
 
 async def hold_draft(session: AsyncSession, draft_id: int, *, idle_before: datetime | None = None) -> bool:
-    """Take the draft's row for the rest of this transaction; False when it is gone (or, with ``idle_before``,
-    was touched since).
+    """Take the draft's row until this transaction ends; False when it is gone (or touched since ``idle_before``).
 
-    A write that changes nothing: on SQLite it takes the database's write lock, on PostgreSQL the row's lock, so
-    no other turn of the person (a /cancel, a submit, the expiry sweep) removes the draft until this one commits,
-    and a draft removed before it is seen to be gone (a photo row written for it would break its foreign key).
+    A write that changes nothing: SQLite's write lock, PostgreSQL's row lock. No other turn of the person (a /cancel,
+    Submit, the expiry) removes the draft until this one commits, and one removed before is seen to be gone.
     """
     query = update(ReportDraft).where(ReportDraft.id == draft_id)
     if idle_before is not None:
@@ -230,8 +228,7 @@ async def add_photo(
 ) -> PhotoAdded:
     """Attach ``photo`` to the user's draft (starting one), up to the configured number of photos.
 
-    ``IntakeRefused(DRAFT_GONE)`` when the draft ``state`` holds was removed by another turn meanwhile.
-    """
+    ``DRAFT_GONE`` is refused when the draft ``state`` holds was removed by another turn meanwhile."""
 
     def attach(draft: ReportDraft) -> Photo | None:
         already = photo.file_unique_id and any(p.file_unique_id == photo.file_unique_id for p in draft.photos)
@@ -368,9 +365,8 @@ async def discard_draft(
 ) -> list[str] | None:
     """Delete the draft and its photo rows; returns the copies on disk the caller removes after committing.
 
-    None when another turn removed (or submitted) the draft meanwhile: its rows are no longer this turn's to
-    delete, and rows already gone are no error. The photos are deleted by their draft, so one added after this
-    turn read the draft goes too; ``idle_before``: only a draft untouched since then is deleted (the expiry).
+    None when another turn removed or sent the draft meanwhile (its rows are not this turn's to delete). Photos go
+    by their draft, so one added since this turn read it goes too; ``idle_before``: see ``hold_draft``.
     """
     paths = None
     if await hold_draft(session, draft.id, idle_before=idle_before):

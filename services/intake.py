@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TypeVar
 
-from sqlalchemy import Select, bindparam, delete, null, select
+from sqlalchemy import Select, bindparam, delete, null, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
@@ -46,6 +46,11 @@ UNCONFIRMED = "far:"
 BAD_LOCATION = N_(
     "This location can't be right (it is 0,0, which phones send without a position fix, or out of range). "
     "Please share it again or type an address."
+)
+#: A photo for a draft another turn of the person removed meanwhile.
+DRAFT_GONE = N_(
+    "That report is gone (sent, cancelled or expired), so this photo was not added. "
+    "Send it again to start a new report."
 )
 
 
@@ -161,16 +166,21 @@ async def _draft_with(
     user: User,
     state: DraftState | None,
     change: Callable[[ReportDraft], T],
+    *,
+    hold: bool = False,
 ) -> tuple[ReportDraft, bool, T]:
     """The user's draft with ``change`` made to it; a new draft is written once, with the change already in it.
 
     One write, not an insert and then an update: on SQLite the savepoint around a new draft is the start of
     the write transaction, and each write transaction holds the database lock every other writer waits for.
+    ``hold``: an existing draft is held (``hold_draft``) first; ``DRAFT_GONE`` when it is gone.
     """
     if user.banned:
         raise IntakeRefused(BANNED)
     draft = state.draft if state is not None else await find_draft(session, user.id)
     if draft is not None:
+        if hold and not await hold_draft(session, draft.id):
+            raise IntakeRefused(DRAFT_GONE)
         return draft, False, change(draft)
     if state is not None and state.limit_read:
         refuse_until(services, state.limited_until)
@@ -189,8 +199,23 @@ async def _draft_with(
         found = await find_draft(session, user.id)
         if found is None:
             raise
+        if hold and not await hold_draft(session, found.id):
+            raise IntakeRefused(DRAFT_GONE) from None
         return found, False, change(found)
     return draft, True, done
+
+
+async def hold_draft(session: AsyncSession, draft_id: int, *, idle_before: datetime | None = None) -> bool:
+    """Take the draft's row until this transaction ends; False when it is gone (or touched since ``idle_before``).
+
+    A write that changes nothing: SQLite's write lock, PostgreSQL's row lock. No other turn of the person (a /cancel,
+    Submit, the expiry) removes the draft until this one commits, and one removed before is seen to be gone.
+    """
+    query = update(ReportDraft).where(ReportDraft.id == draft_id)
+    if idle_before is not None:
+        query = query.where(ReportDraft.updated_at < idle_before)
+    query = query.values(updated_at=ReportDraft.updated_at).execution_options(synchronize_session=False)
+    return bool((await session.execute(query)).rowcount == 1)  # type: ignore[attr-defined]
 
 
 async def add_photo(
@@ -201,7 +226,9 @@ async def add_photo(
     caption: str | None,
     state: DraftState | None = None,
 ) -> PhotoAdded:
-    """Attach ``photo`` to the user's draft (starting one), up to the configured number of photos."""
+    """Attach ``photo`` to the user's draft (starting one), up to the configured number of photos.
+
+    ``DRAFT_GONE`` is refused when the draft ``state`` holds was removed by another turn meanwhile."""
 
     def attach(draft: ReportDraft) -> Photo | None:
         already = photo.file_unique_id and any(p.file_unique_id == photo.file_unique_id for p in draft.photos)
@@ -227,7 +254,7 @@ async def add_photo(
         _touch(services, draft)  # a photo not taken (one too many, sent twice) is activity all the same
         return row
 
-    draft, started, row = await _draft_with(services, session, user, state, attach)
+    draft, started, row = await _draft_with(services, session, user, state, attach, hold=True)
     await session.flush()  # the photo row's id, for the evidence copy kept after the answer
     return PhotoAdded(draft, row, row is not None, len(draft.photos), started)
 
@@ -333,13 +360,29 @@ def skip_note(services: Services, draft: ReportDraft) -> None:
     _touch(services, draft)
 
 
-async def discard_draft(session: AsyncSession, draft: ReportDraft) -> list[str]:
-    """Delete the draft and its photo rows; returns the copies on disk the caller removes after committing."""
-    paths = [p.local_path for p in draft.photos if p.local_path]
-    for photo in draft.photos:
-        await session.delete(photo)
-    await session.delete(draft)
-    await session.flush()
+async def discard_draft(
+    session: AsyncSession, draft: ReportDraft, *, idle_before: datetime | None = None
+) -> list[str] | None:
+    """Delete the draft and its photo rows; returns the copies on disk the caller removes after committing.
+
+    None when another turn removed or sent the draft meanwhile (its rows are not this turn's to delete). Photos go
+    by their draft, so one added since this turn read it goes too; ``idle_before``: see ``hold_draft``.
+    """
+    paths = None
+    if await hold_draft(session, draft.id, idle_before=idle_before):
+        gone = await session.execute(
+            delete(Photo)
+            .where(Photo.draft_id == draft.id)
+            .returning(Photo.local_path)
+            .execution_options(synchronize_session=False)
+        )
+        paths = [path for path in gone.scalars() if path]
+        await session.execute(
+            delete(ReportDraft).where(ReportDraft.id == draft.id).execution_options(synchronize_session=False)
+        )
+    for row in [*draft.photos, draft]:
+        if row in session:
+            session.expunge(row)
     return paths
 
 
@@ -352,6 +395,7 @@ async def cancel_all(session: AsyncSession, user_id: int, state: DraftState | No
         delete(PendingInput).where(PendingInput.user_id == user_id).execution_options(synchronize_session=False)
     )
     draft = state.draft if state is not None else await find_draft(session, user_id)
-    if draft is None:
+    paths = await discard_draft(session, draft) if draft is not None else None
+    if paths is None:
         return [] if pending.rowcount else None  # type: ignore[attr-defined]
-    return await discard_draft(session, draft)
+    return paths

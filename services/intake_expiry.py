@@ -11,9 +11,10 @@ from datetime import timedelta
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models.cases import AlbumReply, Photo, ReportDraft
+from models.cases import AlbumReply, ReportDraft
 from models.users import User
 from services.context import Services
+from services.intake import discard_draft
 from services.messages import Message, text
 from services.outbox import enqueue_for
 
@@ -49,20 +50,10 @@ async def expire_drafts(services: Services, session: AsyncSession) -> Expired:
     )
     for draft, user in (await session.execute(query)).all():
         # The guarded delete makes two sweeps (or a sweep racing the user's own input) expire a draft once.
-        gone = await session.execute(
-            delete(ReportDraft)
-            .where(ReportDraft.id == draft.id, ReportDraft.updated_at < cutoff)
-            .execution_options(synchronize_session=False)
-        )
-        if gone.rowcount != 1:  # type: ignore[attr-defined]
+        paths = await discard_draft(session, draft, idle_before=cutoff)
+        if paths is None:
             continue
-        result.paths += [p.local_path for p in draft.photos if p.local_path]
-        await session.execute(
-            delete(Photo).where(Photo.id.in_([p.id for p in draft.photos])).execution_options(synchronize_session=False)
-        )
-        for photo in draft.photos:
-            session.expunge(photo)
-        session.expunge(draft)
+        result.paths += paths
         result.count += 1
         expired = text(
             "Your unfinished report expired after {minutes} minutes without activity, so nothing was sent. "

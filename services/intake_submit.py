@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.cases import Case, CaseEvent, CaseFollower, DraftStep, Photo, ReportDraft
@@ -25,7 +25,7 @@ from services.cases import dispatch
 from services.context import Services
 from services.duplicates import find_duplicate_for, link_duplicate
 from services.i18n import N_
-from services.intake import draft_for_button, next_step
+from services.intake import draft_for_button, hold_draft, next_step
 from services.intake_limits import IntakeRefused, ensure_may_report
 from services.routing import RouteDecision, route
 
@@ -59,7 +59,10 @@ async def submit_draft(
     if next_step(draft) is not DraftStep.CONFIRM:
         raise IntakeRefused(N_("This report is not complete yet."))
     await ensure_may_report(services, session, user)
-    photos = list(draft.photos)
+    if not await hold_draft(session, draft.id):
+        raise IntakeRefused(ALREADY_SENT)
+    # Read again once held: a photo another turn of the person added since this one read the draft goes along.
+    photos = list(await session.scalars(select(Photo).where(Photo.draft_id == draft.id).order_by(Photo.id)))
     gone = await session.execute(
         delete(ReportDraft).where(ReportDraft.id == draft.id).execution_options(synchronize_session=False)
     )

@@ -99,7 +99,10 @@ async def _submit(turn: Turn, draft: ReportDraft, _: str) -> Reply:
 
 
 async def _cancel(turn: Turn, draft: ReportDraft, _: str) -> Reply:
-    turn.discard += await intake.discard_draft(turn.session, draft)
+    paths = await intake.discard_draft(turn.session, draft)
+    if paths is None:  # another turn of theirs sent, cancelled or expired it meanwhile
+        return Reply(alert=Text(NO_REPORT))
+    turn.discard += paths
     return Reply(edit=Edit((Text(CANCELLED),)))
 
 

@@ -8,6 +8,7 @@ arrive and stay quiet, refusals included, except the first.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field, replace
 
 from geo.exif import read_gps_in_thread
@@ -25,6 +26,8 @@ from services.intake import DraftState
 from services.intake_limits import BANNED, IntakeRefused
 from services.messages import Message, Text, text
 from services.photos import IncomingPhoto, UploadProblem
+
+log = logging.getLogger(__name__)
 
 GOT_IT = N_("📷 Got it: {count}/{max} photos.")
 
@@ -65,13 +68,31 @@ async def receive(turn: Turn, photo: Photo, data: bytes | None, state: DraftStat
     return reply
 
 
+async def fetch_bytes(photo: Photo) -> bytes | None:
+    """The photo's bytes, or None when the channel would not hand them over, whatever it raised (a file id it
+    no longer knows): the photo is kept by its id, and the sweep fetches its copy again."""
+    try:
+        return await photo.fetch()
+    except Exception:
+        log.warning("could not fetch the bytes of photo %s; keeping its file id", photo.file.file_id, exc_info=True)
+        return None
+
+
 def _copy_later(services: Services, photo_id: int, photo: Photo) -> Later:
-    """Fetch and keep the evidence copy after the person was answered (the sweep retries if this fails)."""
+    """Fetch and keep the evidence copy after the person was answered (the sweep retries if this fails).
+
+    The photo's row may be gone by then (its draft cancelled, expired or the turn's photo refused): the copy is
+    dropped. Nothing that goes wrong here reaches the person, who was answered already.
+    """
 
     async def copy() -> None:
-        data = await photo.fetch()
-        if data is not None:
+        data = await fetch_bytes(photo)
+        if data is None:
+            return
+        try:
             await photos.attach_copy(services, photo_id, data, photo.file.mime_type)
+        except Exception:
+            log.warning("could not keep the copy of photo row %s; the sweep tries again", photo_id, exc_info=True)
 
     return copy
 

@@ -172,7 +172,7 @@ async def _read_first(services: Services, sender: Sender, event: Event) -> bytes
         return None
     if await is_banned(services, UserRef.account(who.channel, who.external_id)):
         return None
-    return await event.fetch()
+    return await report_photos.fetch_bytes(event)
 
 
 EDITED_COMMAND = N_("Editing a message does not run its command again. Send the command as a new message.")

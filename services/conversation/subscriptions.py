@@ -145,7 +145,7 @@ async def pick(turn: Turn, token: str) -> Reply:
             edit = Edit((await _subscribe_to(turn, await resolve_token(turn, arg)),))
         elif action == "s":
             edit = Edit((Text(WHICH),), await street_choices(turn, await resolve_token(turn, arg)))
-        elif action == "p" and arg.isdigit():
+        elif action == "p" and arg.isascii() and arg.isdigit():
             edit = Edit((Text(WHICH),), await top_choices(turn, int(arg)))
         else:
             raise UnknownArea(arg)

@@ -58,9 +58,9 @@ USAGE = {
 
 
 def case_number(said: str) -> int | None:
-    """``12`` or ``#12`` as a case id."""
+    """``12`` or ``#12`` as a case id (ASCII digits only: "¹" is a digit to ``isdigit`` but not to ``int``)."""
     digits = said.strip().removeprefix("#")
-    return int(digits) if digits.isdigit() and len(digits) <= 12 else None
+    return int(digits) if digits.isascii() and digits.isdigit() and len(digits) <= 12 else None
 
 
 # ---------------------------------------------------------------- reading

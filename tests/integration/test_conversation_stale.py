@@ -91,3 +91,11 @@ async def test_a_choice_of_an_earlier_report_leaves_the_current_one_alone(servic
     )
     draft = await the_draft(services)
     assert draft is not None and draft.category is None
+
+
+async def test_a_forged_page_choice_with_a_digit_int_cannot_read_is_refused_as_stale(services: Services) -> None:
+    """A "¹" is a digit to ``str.isdigit`` but not a number to ``int``: the press is refused, not an error."""
+    conversation, anna = Conversation(services), person(45)
+    for forged in ("sub:p:¹", "sub:p:٣"):
+        reply = await conversation.handle(anna, Picked(forged))
+        assert alert(services, reply) == "This button is no longer valid."

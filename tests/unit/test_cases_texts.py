@@ -78,7 +78,10 @@ def test_on_time_means_done_by_the_deadline() -> None:
     assert on_time(a_case(due_at=None), datetime(2026, 11, 16, tzinfo=UTC)) is None
 
 
-@pytest.mark.parametrize(("text", "expected"), [("12", 12), ("#12", 12), (" #7 ", 7), ("abc", None), ("-3", None)])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("12", 12), ("#12", 12), (" #7 ", 7), ("abc", None), ("-3", None), ("¹", None), ("#1²", None), ("١٢", None)],
+)
 def test_case_numbers_are_read_with_or_without_the_hash(text: str, expected: int | None) -> None:
     assert case_number(text) == expected
 

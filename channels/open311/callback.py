@@ -97,7 +97,7 @@ class Open311CallbackSender:
         return self._session
 
     async def _key(self, address: str) -> KeyInfo | None:
-        return await key_by_id(self._services, int(address)) if address.isdigit() else None
+        return await key_by_id(self._services, int(address)) if address.isascii() and address.isdigit() else None
 
     async def _case(self, case_id: int) -> PublicCase | None:
         found = await list_cases(self._services, CaseFilter(start=_EPOCH, end=_EPOCH, ids=(case_id,), limit=1))
@@ -109,7 +109,7 @@ def check_answer(status: int, retry_after: str | None, url: str) -> None:
     if 200 <= status < 300:
         return
     if status in RETRY_STATUSES or status >= 500:
-        if retry_after is not None and retry_after.strip().isdigit():
+        if retry_after is not None and retry_after.strip().isascii() and retry_after.strip().isdigit():
             raise RetryLater(float(retry_after.strip()))
         raise TransientError(f"callback {url} answered {status}")
     raise Rejected(f"callback {url} answered {status}")

@@ -99,7 +99,7 @@ def _location(raw: dict[str, Any], common: dict[str, Any]) -> Location:
         lat=lat,
         lon=lon,
         label=_string(raw.get("Label")) or None,
-        scale=int(scale) if scale and scale.isdigit() else None,
+        scale=int(scale) if scale and scale.isascii() and scale.isdigit() else None,
         **common,
     )
 

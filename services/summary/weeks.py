@@ -71,7 +71,7 @@ class IsoWeek:
 
 def _standard_weekday(token: str) -> str:
     # Standard cron counts 0 and 7 as Sunday; APScheduler 3 counts 0 as Monday. Names mean the same in both.
-    return _DAY_NAMES[int(token)] if token.isdigit() and int(token) <= 7 else token
+    return _DAY_NAMES[int(token)] if token.isascii() and token.isdigit() and int(token) <= 7 else token
 
 
 def cron_trigger(expr: str, tz: ZoneInfo) -> CronTrigger:

@@ -66,6 +66,16 @@ def test_a_location_takes_location_x_as_latitude_and_converts_gcj02_to_wgs84() -
     assert (event.label, event.scale) == ("望京", 16)
 
 
+def test_a_zoom_scale_that_is_not_plain_digits_is_dropped_not_a_crash() -> None:
+    event = parse_event(
+        xml(
+            "<MsgType>location</MsgType><Location_X>39.9</Location_X><Location_Y>116.4</Location_Y>"
+            "<Scale>¹⁶</Scale><MsgId>48</MsgId>"
+        )
+    )
+    assert isinstance(event, Location) and event.scale is None
+
+
 def test_a_location_outside_china_is_left_as_it_is() -> None:
     event = parse_event(
         xml("<MsgType>location</MsgType><Location_X>51.5</Location_X><Location_Y>-0.12</Location_Y><MsgId>46</MsgId>")

@@ -59,7 +59,7 @@ def run_wechat_only(settings: Settings, wechat: WeChatSettings, *, jobs: bool, c
     CITYBOT_OPEN311_PORT is set) unless ``callback`` is off (a worker), and the timed jobs if ``jobs``."""
     from bot.app import build_services
     from bot.serve import add_open311
-    from scheduler.loops import start_jobs, stop_jobs
+    from scheduler.loops import Jobs, start_jobs, stop_jobs
 
     async def main() -> None:
         services = build_services(settings)
@@ -71,7 +71,7 @@ def run_wechat_only(settings: Settings, wechat: WeChatSettings, *, jobs: bool, c
         served = servers.add("WeChat callback", channel.app(), wechat.listen, wechat.port) if callback else None
         if callback and settings.open311_port:
             add_open311(servers, settings, services, settings.open311_port)
-        tasks: list[asyncio.Task[None]] = []
+        running: Jobs | None = None
         try:
             async with servers:
                 if served is not None:
@@ -81,10 +81,10 @@ def run_wechat_only(settings: Settings, wechat: WeChatSettings, *, jobs: bool, c
                     )
                 else:
                     typer.echo("WeChat worker: delivering WeChat notices and running the timed jobs (Ctrl-C to stop)")
-                tasks = start_jobs(services) if jobs else []
+                running = start_jobs(services) if jobs else None
                 await until_stopped()
         finally:
-            await stop_jobs(tasks)
+            await stop_jobs(running)
             await channel.close()
             await services.db.dispose()
 

@@ -18,7 +18,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Iterable
+import time
+from collections.abc import Awaitable, Callable, Iterable
 from datetime import timedelta
 from typing import Any
 
@@ -38,10 +39,10 @@ from services.channels import (
     RetryLater,
     TransientError,
 )
+from services.config import OutboxConfig
 from services.context import Services
 from services.i18n import locale_for
 from services.messages import from_json
-from services.pacing import holding, pacer_for
 from services.users import mark_unreachable
 from services.workers import worker_name
 
@@ -56,6 +57,44 @@ HOLD = timedelta(days=7)
 HELD = "held until the person writes again: "
 #: The language of rows addressed to no user (groups and broadcast channels carry final texts).
 FALLBACK_LOCALE = "zh_CN"
+
+
+# ---------------------------------------------------------------- pacing under the flood limits
+class Pacer:
+    """Spaces sends: ``global_per_second`` overall, and per address the gap its channel asks for."""
+
+    def __init__(
+        self,
+        config: OutboxConfig,
+        monotonic: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        self._config, self._now, self._sleep = config, monotonic, sleep
+        self._next_global = 0.0
+        self._next_chat: dict[tuple[str, str], float] = {}
+
+    async def wait(self, key: tuple[str, str], gap: float) -> None:
+        """Sleep until ``key`` (channel, address) may be written to again, then take the next free overall slot."""
+        now = self._now()
+        ready = self._next_chat.get(key, 0.0)
+        if ready > now:
+            # Wait for this chat first, holding no overall slot meanwhile: other chats keep going.
+            await self._sleep(ready - now)
+            now = self._now()
+        slot = max(now, self._next_global)
+        self._next_global = slot + 1 / self._config.global_per_second
+        self._next_chat[key] = slot + gap
+        if len(self._next_chat) > 10_000:
+            self._next_chat = {chat: t for chat, t in self._next_chat.items() if t > now}
+        if slot > now:
+            await self._sleep(slot - now)
+
+
+def pacer_for(services: Services) -> Pacer:
+    """The process's pacer (shared by every pass, so limits hold across passes)."""
+    if services.pacer is None:
+        services.pacer = Pacer(services.config.outbox)
+    return services.pacer  # type: ignore[no-any-return]
 
 
 # ---------------------------------------------------------------- claiming
@@ -146,59 +185,30 @@ async def deliver_due(
 ) -> int:
     """Send every due notification of the channels at hand (at most ``limit``); returns how many were delivered.
 
-    Without ``senders`` the process's registered channels deliver. Claims go on while rows are in flight: once half
-    of ``outbox.batch_size`` is done, the next rows are claimed, so no chat waits for the slowest of a batch.
+    Without ``senders`` the process's registered channels deliver.
     """
     registry = _registry(services, senders)
     if not registry.names:
         return 0
-    config, delivered = services.config.outbox, 0
+    config = services.config.outbox
     gate = asyncio.Semaphore(config.parallel_chats)
-    untouched: set[int] = set()  # rows released without an outcome: they wait for another row first
-    running: dict[asyncio.Task[tuple[int, list[int]]], int] = {}  # an address's delivery -> its claimed rows
-    try:
-        while True:
-            outstanding = sum(running.values())
-            room = config.batch_size - outstanding
-            if limit is not None:
-                room = min(room, limit - delivered - outstanding)
-            if room > 0 and 2 * outstanding <= config.batch_size:
-                await _claim_more(services, registry, gate, room, untouched, running)
-            if not running:
-                break  # nothing claimable is left (or every claimed row waits for another): a later pass
-            done, _ = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
-            for task in done:
-                del running[task]
-                sent, released = task.result()
-                delivered += sent
-                untouched.update(released)
-    finally:
-        for task in running:
-            task.cancel()  # this pass was cancelled or failed: its rows go back when their claims lapse
-        await asyncio.gather(*running, return_exceptions=True)
+    delivered = 0
+    while limit is None or delivered < limit:
+        size = config.batch_size if limit is None else min(config.batch_size, limit - delivered)
+        _token, rows = await claim_due(services, size, registry.names)
+        if not rows:
+            break
+        locales = await _locales(services, rows)
+        queues: dict[tuple[str, str], list[OutboxMessage]] = {}
+        for row in rows:
+            queues.setdefault((row.channel, row.address), []).append(row)
+        results = await asyncio.gather(
+            *(_deliver_address(services, registry, gate, queue, locales) for queue in queues.values())
+        )
+        delivered += sum(sent for sent, _settled in results)
+        if not any(settled for _sent, settled in results):
+            break  # every claimed row must wait for another row first: a later pass takes them
     return delivered
-
-
-async def _claim_more(
-    services: Services,
-    registry: ChannelRegistry,
-    gate: asyncio.Semaphore,
-    size: int,
-    untouched: set[int],
-    running: dict[asyncio.Task[tuple[int, list[int]]], int],
-) -> None:
-    """Claim up to ``size`` rows and start delivering them, one task per address."""
-    _token, rows = await claim_due(services, size, registry.names)
-    if all(row.id in untouched for row in rows):
-        await _release([row.id for row in rows], services)  # none, or only rows still waiting for others
-        return
-    locales = await _locales(services, rows)
-    queues: dict[tuple[str, str], list[OutboxMessage]] = {}
-    for row in rows:
-        queues.setdefault((row.channel, row.address), []).append(row)
-    for queue in queues.values():
-        task = asyncio.create_task(_deliver_address(services, registry, gate, queue, locales))
-        running[task] = len(queue)
 
 
 async def _locales(services: Services, rows: list[OutboxMessage]) -> dict[int, str]:
@@ -218,20 +228,20 @@ async def _deliver_address(
     gate: asyncio.Semaphore,
     rows: list[OutboxMessage],
     locales: dict[int, str],
-) -> tuple[int, list[int]]:
-    """Send one address's rows in order, stopping at the first that has to wait; returns (sent, released untouched)."""
-    sent = 0
-    async with holding(gate):
+) -> tuple[int, int]:
+    """Send one address's rows in order, stopping at the first that has to wait; returns (sent, settled)."""
+    sent = settled = 0
+    async with gate:
         for index, row in enumerate(rows):
             outcome = await _deliver_one(services, registry, row, locales)
+            settled += outcome is not None
             sent += outcome is SENT
             if outcome is BLOCKED:
                 break  # every later row of this address was failed with it
             if outcome is None or outcome is PENDING:
-                later = [r.id for r in rows[index + 1 :]]
-                await _release(later, services)
-                return sent, ([row.id] if outcome is None else []) + later
-    return sent, []
+                await _release([r.id for r in rows[index + 1 :]], services)
+                break
+    return sent, settled
 
 
 async def _deliver_one(

@@ -218,38 +218,6 @@ async def test_an_edit_of_a_message_that_never_arrived_fails_without_a_call(fast
     assert [r.status for r in stored] == [DeliveryStatus.FAILED, DeliveryStatus.FAILED]
 
 
-class OneSlowChat(FakeApi):
-    """Chat 1's delivery takes until every other chat has had its message (or 5 s)."""
-
-    def __init__(self, others: int) -> None:
-        super().__init__()
-        self.others, self.others_done, self.seen_while_slow = others, 0, -1
-        self._all_others = asyncio.Event()
-
-    async def deliver(self, item: Outgoing) -> list[str]:
-        if item.address != "1":
-            self.others_done += 1
-            if self.others_done == self.others:
-                self._all_others.set()
-            return await super().deliver(item)
-        try:
-            await asyncio.wait_for(self._all_others.wait(), 5.0)
-        except TimeoutError:
-            pass
-        self.seen_while_slow = self.others_done
-        return await super().deliver(item)
-
-
-async def test_a_slow_chat_does_not_hold_back_the_chats_claimed_after_it(fast: Services) -> None:
-    fast.config.outbox.batch_size = 4
-    await queue(fast, *[(chat, f"to {chat}") for chat in range(1, 10)])
-    api = OneSlowChat(others=8)
-    assert await deliver_due(fast, api) == 9
-    # While chat 1's message was on its way, the next rows were claimed and all eight other chats got theirs.
-    assert api.seen_while_slow == 8
-    assert api.texts(1) == ["to 1"]
-
-
 async def test_two_workers_never_send_a_row_twice(fast: Services) -> None:
     fast.config.outbox.batch_size = 7
     await queue(fast, *[(chat, f"{chat}-{n}") for n in range(6) for chat in range(1, 11)])

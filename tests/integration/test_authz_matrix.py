@@ -227,19 +227,6 @@ async def test_case_actions_are_allowed_exactly_where_the_design_says(services: 
     assert [p for p in problems if p] == []
 
 
-PENDING_CASES = [
-    pytest.param(row, role, id=f"{row.name}-{role.name}", marks=pytest.mark.xfail(strict=False, reason=reason))
-    for row in CASE_ROWS
-    for role, reason in row.pending.items()
-]
-
-
-@pytest.mark.parametrize(("row", "role"), PENDING_CASES)
-async def test_rules_being_changed_on_other_branches(services: Services, row: CaseRow, role: R) -> None:
-    world = await build_world(services)
-    assert await check_case_row(world, row, role, row.fresh, role in row.allowed) is None
-
-
 @pytest.mark.parametrize("row", READ_ROWS, ids=[r.name for r in READ_ROWS])
 async def test_a_case_is_shown_only_to_those_who_answer_for_it(services: Services, row: ReadRow) -> None:
     world = await build_world(services)

@@ -12,8 +12,7 @@ docstrings, DOMAIN.md), not derived from the code under test:
 - a weekly report is anyone's to subscribe to in their own chat.
 
 Each allowed action must show its effect; each refused one must answer and leave every row as it was (cases,
-history, drafts, questions, outbox, subscriptions). Rows whose rule is being changed elsewhere are listed in
-``PENDING`` with the rule's name and run as non-strict expected failures until that change is merged.
+history, drafts, questions, outbox, subscriptions).
 """
 
 from __future__ import annotations
@@ -35,8 +34,8 @@ S = CaseStatus
 STAFF = frozenset({R.OFFICER, R.SUPERVISOR, R.ADMIN})  # who works on a case of G-1
 
 
-#: Who may do what, read across: Y allowed, - refused, -* refused by a rule another branch is bringing in now
-#: (see PENDING). Columns: the roles in the order of ``R``; the banned person acts on their own report.
+#: Who may do what, read across: Y allowed, - refused. Columns: the roles in the order of ``R``; the banned person
+#: acts on their own report.
 PERMISSIONS = """
                  stranger citizen reporter follower officer other-officer supervisor other-supervisor admin banned
 accept              -       -       -        -       Y          -           Y            -           Y     -
@@ -60,8 +59,6 @@ assign-choice       -       -       -        -       -          -           Y   
 /my                 -       -       Y        -       -          -           -            -           -     Y
 history-choice      -       -       Y        Y       -          -           -            -           -     Y
 """
-#: (rule row, role) → the rule being brought in elsewhere; empty while every rule of the design is in place.
-PENDING: dict[tuple[str, R], str] = {}
 
 
 def _read_permissions(grid: str) -> dict[str, frozenset[R]]:
@@ -71,7 +68,7 @@ def _read_permissions(grid: str) -> dict[str, frozenset[R]]:
     for name, *marks in rows:
         assert len(marks) == len(R), f"{name}: one mark per role"
         for role, mark in zip(R, marks, strict=True):
-            assert mark in ("Y", "-", "-*") and (mark == "-*") == ((name, role) in PENDING), (name, role, mark)
+            assert mark in ("Y", "-"), (name, role, mark)
     return {name: frozenset(role for role, mark in zip(R, marks, strict=True) if mark == "Y") for name, *marks in rows}
 
 
@@ -100,10 +97,6 @@ class CaseRow:
     @property
     def allowed(self) -> frozenset[R]:
         return ALLOWED[self.name]
-
-    @property
-    def pending(self) -> dict[R, str]:
-        return {role: reason for (name, role), reason in PENDING.items() if name == self.name}
 
 
 def pick(action: str, suffix: str = "") -> Callable[[int], Event]:
@@ -166,10 +159,6 @@ def case_reporter(role: R) -> R:
     return R.BANNED if role is R.BANNED else R.REPORTER
 
 
-def settled(row: CaseRow) -> list[R]:
-    return [role for role in R if role not in row.pending]
-
-
 async def current(world: World, case_id: int, role: R) -> tuple[CaseStatus, str | None, str | None]:
     """The case's status and last history action, and the question ``role`` has open about it."""
     async with UnitOfWork(world.services.db) as uow:
@@ -221,7 +210,7 @@ async def check_case_row(world: World, row: CaseRow, role: R, state: CaseStatus,
 async def test_case_actions_are_allowed_exactly_where_the_design_says(services: Services, row: CaseRow) -> None:
     world = await build_world(services)
     problems = []
-    for role in settled(row):
+    for role in R:
         problems.append(await check_case_row(world, row, role, row.fresh, role in row.allowed))
         problems.append(await check_case_row(world, row, role, row.stale, False))
     assert [p for p in problems if p] == []

@@ -118,19 +118,24 @@ def absolute_path(services: Services, relative: str) -> Path:
 
 async def save_copy(services: Services, data: bytes, mime_type: str | None = None) -> str:
     """Write ``data`` as a new evidence copy; returns its path relative to ``data_dir``."""
+    relative = _copy_name(services, mime_type)
+    target = services.data_dir / relative
+    partial = await asyncio.to_thread(_write_partial, target, data)
+    await asyncio.to_thread(partial.replace, target)  # never leave half a photo under the final name
+    return relative
+
+
+def _copy_name(services: Services, mime_type: str | None) -> str:
     now = services.clock.now().astimezone(services.tz)
     folder = Path(services.config.reporting.photo_dir) / f"{now:%Y}" / f"{now:%m}"
-    relative = folder / f"{uuid.uuid4().hex}{suffix_for(mime_type)}"
-    target = services.data_dir / relative
-    await asyncio.to_thread(_write, target, data)
-    return relative.as_posix()
+    return (folder / f"{uuid.uuid4().hex}{suffix_for(mime_type)}").as_posix()
 
 
-def _write(target: Path, data: bytes) -> None:
+def _write_partial(target: Path, data: bytes) -> Path:
     target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_suffix(target.suffix + ".part")
     partial.write_bytes(data)
-    partial.replace(target)  # never leave half a photo under the final name
+    return partial
 
 
 async def remove_copies(services: Services, relatives: Iterable[str | None]) -> int:
@@ -153,15 +158,28 @@ def _unlink_all(paths: list[Path]) -> int:
 
 
 async def attach_copy(services: Services, photo_id: int, data: bytes, mime_type: str | None = None) -> str:
-    """Store the evidence copy of an already saved photo row (fetched after the user got their answer)."""
-    relative = await save_copy(services, data, mime_type)
-    async with UnitOfWork(services.db) as uow:
-        done = await uow.session.execute(
-            update(Photo).where(Photo.id == photo_id, Photo.local_path.is_(None)).values(local_path=relative)
-        )
-        await uow.commit()
+    """Store the evidence copy of an already saved photo row (fetched after the user got their answer).
+
+    The bytes are written under a partial name first; the copy takes its final name only while this transaction
+    holds the photo's row, so a /cancel or an expiry deleting the row either comes first (nothing is kept) or
+    waits and is handed the path to remove.
+    """
+    relative = _copy_name(services, mime_type)
+    target = services.data_dir / relative
+    partial = await asyncio.to_thread(_write_partial, target, data)
+    try:
+        async with UnitOfWork(services.db) as uow:
+            done = await uow.session.execute(
+                update(Photo).where(Photo.id == photo_id, Photo.local_path.is_(None)).values(local_path=relative)
+            )
+            if done.rowcount == 1:  # type: ignore[attr-defined]
+                await asyncio.to_thread(partial.replace, target)
+            await uow.commit()
+    except BaseException:
+        await asyncio.to_thread(_unlink_all, [partial, target])
+        raise
     if done.rowcount != 1:  # type: ignore[attr-defined]
-        await remove_copies(services, [relative])  # the draft is gone, or another worker was faster
+        await asyncio.to_thread(_unlink_all, [partial])  # the draft is gone, or another worker was faster
     return relative
 
 

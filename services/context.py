@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from geo.geocoding import Geocoder, OfflineGeocoder
@@ -19,6 +20,21 @@ from services.worktime import WorkCalendar
 
 if TYPE_CHECKING:
     from services.deadlines import MemoCalendar
+    from services.pacing import Pacer
+
+
+@dataclass
+class InFlight:
+    """The outbox rows this process's delivery passes are sending now, and their addresses.
+
+    Claims are leased in clock time, and a clock moved forward (the demo's clock) lapses them at once; these sets
+    cannot lapse, so no pass of the process takes a row, or a row of an address, another pass is still sending.
+    """
+
+    rows: set[int] = field(default_factory=set)
+    addresses: set[tuple[str, str]] = field(default_factory=set)
+    #: Held while a pass claims and registers its rows, so two passes never claim past each other.
+    claiming: asyncio.Lock = field(default_factory=asyncio.Lock)
 
 
 @dataclass
@@ -34,7 +50,9 @@ class Services:
     #: The senders of the channels this process delivers to (registered by the composition root).
     channels: ChannelRegistry = field(default_factory=ChannelRegistry)
     #: Spaces outbox sends under the channels' flood limits; shared by every delivery pass of the process.
-    pacer: Any = None
+    pacer: Pacer | None = None
+    #: What the process's delivery passes are sending now.
+    in_flight: InFlight = field(default_factory=InFlight)
     #: A delivery pass of this process is running (the next tick does not start another).
     delivering: bool = False
     #: Someone asked for one more delivery pass after the running one (the demo's clock).

@@ -1,9 +1,9 @@
 """The outbox sender: claims due rows, has each channel's sender deliver them in order per address, records outcomes.
 
-Claims are a short transaction (``FOR UPDATE SKIP LOCKED`` on PostgreSQL; on SQLite one UPDATE, which holds the
-write lock) setting ``claimed_by``/``claimed_until``, so several workers never send the same row. A row is sent
-only when no earlier row to the same address is still pending. Each outcome is committed right after its call, so
-a crash can repeat at most the call in flight (once its claim lapses), never lose a row.
+Rows are claimed (``services.outbox_claims``) so several workers never send the same row, and a row is sent only
+when no earlier row to the same address is still pending; within the process, ``Services.in_flight`` keeps passes
+off each other's rows and addresses even when the clock jumps past their claims. Each outcome is committed right
+after its call, so a crash can repeat at most the call in flight (once its claim lapses), never lose a row.
 
 Outcomes: sent (the channel's message ids kept), retry later (flood control: wait, not counted as an attempt),
 transient trouble (exponential backoff, failed after ``outbox.max_attempts``), recipient gone (they blocked the bot:
@@ -17,14 +17,12 @@ Each row is rendered by its channel at delivery, in the recipient's language of 
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
-import time
-from collections.abc import Awaitable, Callable, Iterable
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import or_, select, update
-from sqlalchemy.orm import aliased
+from sqlalchemy import select, update
 
 from models.outbox import DeliveryStatus, OutboxMessage
 from models.uow import UnitOfWork
@@ -39,12 +37,12 @@ from services.channels import (
     RetryLater,
     TransientError,
 )
-from services.config import OutboxConfig
-from services.context import Services
+from services.context import InFlight, Services
 from services.i18n import locale_for
 from services.messages import from_json
+from services.outbox_claims import claim_due, release
+from services.pacing import holding, pacer_for
 from services.users import mark_unreachable
-from services.workers import worker_name
 
 log = logging.getLogger(__name__)
 
@@ -57,118 +55,6 @@ HOLD = timedelta(days=7)
 HELD = "held until the person writes again: "
 #: The language of rows addressed to no user (groups and broadcast channels carry final texts).
 FALLBACK_LOCALE = "zh_CN"
-
-
-# ---------------------------------------------------------------- pacing under the flood limits
-class Pacer:
-    """Spaces sends: ``global_per_second`` overall, and per address the gap its channel asks for."""
-
-    def __init__(
-        self,
-        config: OutboxConfig,
-        monotonic: Callable[[], float] = time.monotonic,
-        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
-    ) -> None:
-        self._config, self._now, self._sleep = config, monotonic, sleep
-        self._next_global = 0.0
-        self._next_chat: dict[tuple[str, str], float] = {}
-
-    async def wait(self, key: tuple[str, str], gap: float) -> None:
-        """Sleep until ``key`` (channel, address) may be written to again, then take the next free overall slot."""
-        now = self._now()
-        ready = self._next_chat.get(key, 0.0)
-        if ready > now:
-            # Wait for this chat first, holding no overall slot meanwhile: other chats keep going.
-            await self._sleep(ready - now)
-            now = self._now()
-        slot = max(now, self._next_global)
-        self._next_global = slot + 1 / self._config.global_per_second
-        self._next_chat[key] = slot + gap
-        if len(self._next_chat) > 10_000:
-            self._next_chat = {chat: t for chat, t in self._next_chat.items() if t > now}
-        if slot > now:
-            await self._sleep(slot - now)
-
-
-def pacer_for(services: Services) -> Pacer:
-    """The process's pacer (shared by every pass, so limits hold across passes)."""
-    if services.pacer is None:
-        services.pacer = Pacer(services.config.outbox)
-    return services.pacer  # type: ignore[no-any-return]
-
-
-# ---------------------------------------------------------------- claiming
-async def claim_due(
-    services: Services, limit: int, channels: Iterable[str] | None = None
-) -> tuple[str, list[OutboxMessage]]:
-    """Claim up to ``limit`` due rows whose address has no earlier row still waiting; returns the claim token too.
-
-    ``channels`` limits the claim to the channels this process can deliver to.
-    """
-    now = services.clock.now()
-    token = worker_name("outbox")
-    row, earlier = aliased(OutboxMessage), aliased(OutboxMessage)
-    waiting_before = (
-        select(earlier.id)
-        .where(
-            earlier.address == row.address,
-            earlier.channel == row.channel,
-            earlier.status == PENDING,
-            earlier.id < row.id,
-            or_(earlier.next_attempt_at > now, earlier.claimed_until >= now),
-        )
-        .exists()
-    )
-    due = (
-        select(row.id)
-        .where(
-            row.status == PENDING,
-            row.next_attempt_at <= now,
-            or_(row.claimed_until.is_(None), row.claimed_until < now),
-            ~waiting_before,
-        )
-        .order_by(row.id)
-        .limit(limit)
-    )
-    if channels is not None:
-        due = due.where(row.channel.in_(list(channels)))
-    async with UnitOfWork(services.db) as uow:
-        if not services.db.is_sqlite:
-            due = due.with_for_update(of=row, skip_locked=True)
-        until = now + timedelta(seconds=services.config.outbox.claim_seconds)
-        claim = update(OutboxMessage).where(OutboxMessage.id.in_(due)).values(claimed_by=token, claimed_until=until)
-        await uow.session.execute(claim.execution_options(synchronize_session=False))
-        query = select(OutboxMessage).where(OutboxMessage.claimed_by == token).order_by(OutboxMessage.id)
-        claimed = list(await uow.session.scalars(query))
-        claimed = await _keep_chat_order(uow.session, claimed)
-        await uow.commit()
-    return token, claimed
-
-
-async def _keep_chat_order(session: Any, claimed: list[OutboxMessage]) -> list[OutboxMessage]:
-    """Drop (and release) claimed rows that have an earlier pending row of their chat claimed by nobody here.
-
-    Only concurrent claims on PostgreSQL can produce such a gap: a row locked by another worker is skipped,
-    while its successor, not yet visible as claimed, is not.
-    """
-    if not claimed:
-        return claimed
-    mine = {r.id for r in claimed}
-    addresses = {r.address for r in claimed}
-    query = select(OutboxMessage.id, OutboxMessage.channel, OutboxMessage.address).where(
-        OutboxMessage.address.in_(addresses), OutboxMessage.status == PENDING, OutboxMessage.id <= max(mine)
-    )
-    first_foreign: dict[tuple[str, str], int] = {}
-    for other_id, channel, address in (await session.execute(query)).all():
-        if other_id not in mine:
-            key = (channel, address)
-            first_foreign[key] = min(first_foreign.get(key, other_id), other_id)
-    keep = [r for r in claimed if r.id < first_foreign.get((r.channel, r.address), r.id + 1)]
-    dropped = [r.id for r in claimed if r not in keep]
-    if dropped:
-        release = update(OutboxMessage).where(OutboxMessage.id.in_(dropped))
-        await session.execute(release.values(claimed_by=None, claimed_until=None))
-    return keep
 
 
 # ---------------------------------------------------------------- sending
@@ -185,30 +71,77 @@ async def deliver_due(
 ) -> int:
     """Send every due notification of the channels at hand (at most ``limit``); returns how many were delivered.
 
-    Without ``senders`` the process's registered channels deliver.
+    Without ``senders`` the process's registered channels deliver. Claims go on while rows are in flight: once half
+    of ``outbox.batch_size`` is done, the next rows are claimed, so no chat waits for the slowest of a batch.
     """
     registry = _registry(services, senders)
     if not registry.names:
         return 0
-    config = services.config.outbox
+    config, delivered = services.config.outbox, 0
     gate = asyncio.Semaphore(config.parallel_chats)
-    delivered = 0
-    while limit is None or delivered < limit:
-        size = config.batch_size if limit is None else min(config.batch_size, limit - delivered)
-        _token, rows = await claim_due(services, size, registry.names)
-        if not rows:
-            break
-        locales = await _locales(services, rows)
+    untouched: set[int] = set()  # rows released without an outcome: they wait for another row first
+    running: dict[asyncio.Task[tuple[int, list[int]]], int] = {}  # an address's delivery -> its claimed rows
+    try:
+        while True:
+            outstanding = sum(running.values())
+            room = config.batch_size - outstanding
+            if limit is not None:
+                room = min(room, limit - delivered - outstanding)
+            if room > 0 and 2 * outstanding <= config.batch_size:
+                await _claim_more(services, registry, gate, room, untouched, running)
+            if not running:
+                break  # nothing claimable is left (or every claimed row waits for another): a later pass
+            done, _ = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
+            for task in done:
+                del running[task]
+                sent, released = task.result()
+                delivered += sent
+                untouched.update(released)
+    finally:
+        for task in running:
+            task.cancel()  # this pass was cancelled or failed: its rows go back when their claims lapse
+        await asyncio.gather(*running, return_exceptions=True)
+    return delivered
+
+
+async def _claim_more(
+    services: Services,
+    registry: ChannelRegistry,
+    gate: asyncio.Semaphore,
+    size: int,
+    untouched: set[int],
+    running: dict[asyncio.Task[tuple[int, list[int]]], int],
+) -> None:
+    """Claim up to ``size`` rows and start delivering them, one task per address.
+
+    Rows another pass of this process is sending, and rows of an address it is sending to, are not taken (a clock
+    moved forward lapses claims, not these), so one notice is never sent twice nor out of order.
+    """
+    flying = services.in_flight
+    async with flying.claiming:
+        _token, claimed = await claim_due(services, size, registry.names, busy=flying.rows)
+        rows = [row for row in claimed if (row.channel, row.address) not in flying.addresses]
+        busy = [row.id for row in claimed if row not in rows]
+        if all(row.id in untouched for row in rows):
+            await release([row.id for row in claimed], services)  # none, or only rows still waiting for others
+            return
         queues: dict[tuple[str, str], list[OutboxMessage]] = {}
         for row in rows:
             queues.setdefault((row.channel, row.address), []).append(row)
-        results = await asyncio.gather(
-            *(_deliver_address(services, registry, gate, queue, locales) for queue in queues.values())
-        )
-        delivered += sum(sent for sent, _settled in results)
-        if not any(settled for _sent, settled in results):
-            break  # every claimed row must wait for another row first: a later pass takes them
-    return delivered
+        flying.rows.update(row.id for row in rows)
+        flying.addresses.update(queues)
+    await release(busy, services)
+    locales = await _locales(services, rows)
+    for key, queue in queues.items():
+        task = asyncio.create_task(_deliver_address(services, registry, gate, queue, locales))
+        task.add_done_callback(functools.partial(_landed, flying, key, queue))
+        running[task] = len(queue)
+
+
+def _landed(flying: InFlight, key: tuple[str, str], rows: list[OutboxMessage], _task: object) -> None:
+    """An address's delivery ended (each outcome recorded, or the task cancelled): its rows are free again."""
+    flying.addresses.discard(key)
+    flying.rows.difference_update(row.id for row in rows)
 
 
 async def _locales(services: Services, rows: list[OutboxMessage]) -> dict[int, str]:
@@ -228,20 +161,20 @@ async def _deliver_address(
     gate: asyncio.Semaphore,
     rows: list[OutboxMessage],
     locales: dict[int, str],
-) -> tuple[int, int]:
-    """Send one address's rows in order, stopping at the first that has to wait; returns (sent, settled)."""
-    sent = settled = 0
-    async with gate:
+) -> tuple[int, list[int]]:
+    """Send one address's rows in order, stopping at the first that has to wait; returns (sent, released untouched)."""
+    sent = 0
+    async with holding(gate):
         for index, row in enumerate(rows):
             outcome = await _deliver_one(services, registry, row, locales)
-            settled += outcome is not None
             sent += outcome is SENT
             if outcome is BLOCKED:
                 break  # every later row of this address was failed with it
             if outcome is None or outcome is PENDING:
-                await _release([r.id for r in rows[index + 1 :]], services)
-                break
-    return sent, settled
+                later = [r.id for r in rows[index + 1 :]]
+                await release(later, services)
+                return sent, ([row.id] if outcome is None else []) + later
+    return sent, []
 
 
 async def _deliver_one(
@@ -250,7 +183,7 @@ async def _deliver_one(
     """Have the row's channel deliver it and record what happened; returns the row's new status (None: untouched)."""
     sender = registry.get(row.channel)
     if sender is None:
-        await _release([row.id], services)
+        await release([row.id], services)
         return None
     replaces: list[str] | None = None
     if row.ref_id is not None:
@@ -259,7 +192,7 @@ async def _deliver_one(
             await _finish(services, row, FAILED, error="the message to replace was never delivered")
             return FAILED
         if target == "wait":
-            await _release([row.id], services)
+            await release([row.id], services)
             return None
         replaces = list(target)
     try:
@@ -379,15 +312,6 @@ async def _blocked(services: Services, row: OutboxMessage, error: str) -> None:
             .values(**failed)
         )
         await s.execute(update(OutboxMessage).where(OutboxMessage.id == row.id).values(attempts=row.attempts + 1))
-        await uow.commit()
-
-
-async def _release(ids: list[int], services: Services) -> None:
-    if not ids:
-        return
-    async with UnitOfWork(services.db) as uow:
-        release = update(OutboxMessage).where(OutboxMessage.id.in_(ids), OutboxMessage.status == PENDING)
-        await uow.session.execute(release.values(claimed_by=None, claimed_until=None))
         await uow.commit()
 
 

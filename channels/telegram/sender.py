@@ -35,9 +35,9 @@ from channels.telegram import CHANNEL
 from channels.telegram.limits import MAX_CALLBACK_BYTES, MAX_CAPTION, MAX_TEXT, cut, split_text, utf16_length
 from services.channels import Outgoing, RecipientBlocked, Rejected, RetryLater, TransientError
 from services.context import Services
-from services.delivery import pacer_for
 from services.i18n import Translator
 from services.messages import Choice, Message, PhotoRef, render_line, render_lines
+from services.pacing import pacer_for
 from services.photos import kept_photos, without_metadata
 
 log = logging.getLogger(__name__)

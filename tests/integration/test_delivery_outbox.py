@@ -25,9 +25,10 @@ from services.channels import (
 )
 from services.clock import ManualClock
 from services.context import Services
-from services.delivery import HELD, _deliver_one, claim_due, deliver_due, resume_held
+from services.delivery import HELD, _deliver_one, deliver_due, resume_held
 from services.messages import Message, PhotoRef, Text, from_json
 from services.outbox import Contact, enqueue
+from services.outbox_claims import claim_due
 from tests.world import tg_user
 
 
@@ -218,6 +219,38 @@ async def test_an_edit_of_a_message_that_never_arrived_fails_without_a_call(fast
     assert [r.status for r in stored] == [DeliveryStatus.FAILED, DeliveryStatus.FAILED]
 
 
+class OneSlowChat(FakeApi):
+    """Chat 1's delivery takes until every other chat has had its message (or 5 s)."""
+
+    def __init__(self, others: int) -> None:
+        super().__init__()
+        self.others, self.others_done, self.seen_while_slow = others, 0, -1
+        self._all_others = asyncio.Event()
+
+    async def deliver(self, item: Outgoing) -> list[str]:
+        if item.address != "1":
+            self.others_done += 1
+            if self.others_done == self.others:
+                self._all_others.set()
+            return await super().deliver(item)
+        try:
+            await asyncio.wait_for(self._all_others.wait(), 5.0)
+        except TimeoutError:
+            pass
+        self.seen_while_slow = self.others_done
+        return await super().deliver(item)
+
+
+async def test_a_slow_chat_does_not_hold_back_the_chats_claimed_after_it(fast: Services) -> None:
+    fast.config.outbox.batch_size = 4
+    await queue(fast, *[(chat, f"to {chat}") for chat in range(1, 10)])
+    api = OneSlowChat(others=8)
+    assert await deliver_due(fast, api) == 9
+    # While chat 1's message was on its way, the next rows were claimed and all eight other chats got theirs.
+    assert api.seen_while_slow == 8
+    assert api.texts(1) == ["to 1"]
+
+
 async def test_two_workers_never_send_a_row_twice(fast: Services) -> None:
     fast.config.outbox.batch_size = 7
     await queue(fast, *[(chat, f"{chat}-{n}") for n in range(6) for chat in range(1, 11)])
@@ -290,3 +323,35 @@ async def test_a_pass_that_lost_its_claim_does_not_overwrite_the_pass_that_took_
     await _deliver_one(fast, ChannelRegistry([failing]), stale, {})  # the stalled pass wakes up and fails
     stored = (await rows(fast))[row_id]
     assert stored.status == DeliveryStatus.SENT and stored.delivered == ["101"]  # its late failure is not recorded
+
+
+class HeldUntilReleased(FakeApi):
+    """Each delivery waits until the test lets it go (a slow channel while the clock jumps)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.started = asyncio.Event()
+        self.go = asyncio.Event()
+
+    async def deliver(self, item: Outgoing) -> list[str]:
+        self.started.set()
+        await self.go.wait()
+        return await super().deliver(item)
+
+
+async def test_a_clock_jump_does_not_let_a_second_pass_take_what_the_first_is_sending(
+    fast: Services, clock: ManualClock
+) -> None:
+    await queue(fast, (1, "first"), (1, "second"), (2, "other"))
+    api = HeldUntilReleased()
+    first_pass = asyncio.create_task(deliver_due(fast, api))
+    await asyncio.wait_for(api.started.wait(), 5)
+    clock.advance(timedelta(hours=1))  # every claim of the first pass has lapsed in clock time
+    second_pass = asyncio.create_task(deliver_due(fast, api))
+    await asyncio.sleep(0.2)
+    api.go.set()
+    sent = await asyncio.gather(first_pass, second_pass)
+    assert sum(sent) == 3
+    assert api.texts(1) == ["first", "second"] and api.texts(2) == ["other"]  # once each, in order
+    assert {r.status for r in (await rows(fast)).values()} == {DeliveryStatus.SENT}
+    assert fast.in_flight.rows == set() and fast.in_flight.addresses == set()

@@ -8,7 +8,7 @@ import pytest
 
 from channels.telegram.sender import TelegramSender
 from services.config import OutboxConfig
-from services.delivery import Pacer
+from services.pacing import Pacer
 
 #: Telegram's sender, for the gap it asks per chat (it needs nothing but the outbox settings for that).
 TELEGRAM = TelegramSender(bot=None, services=SimpleNamespace(config=SimpleNamespace(outbox=OutboxConfig())))  # type: ignore[arg-type]
@@ -93,3 +93,29 @@ async def test_a_chat_waiting_for_its_own_slot_does_not_hold_up_other_chats() ->
 
     await asyncio.gather(chat_a(), chat_b())
     assert order == ["a1", "b1", "a2"]
+
+
+async def test_a_chat_waiting_for_its_gap_lends_its_parallel_slot_to_other_chats() -> None:
+    import asyncio
+
+    from services.pacing import holding
+
+    p = Pacer(OutboxConfig())
+    slots = asyncio.Semaphore(1)  # one chat at a time may be served
+    order: list[str] = []
+
+    async def chat_a() -> None:
+        async with holding(slots):  # one row of two messages: the second one second after the first
+            for n in (1, 2):
+                await send(p, 1)
+                order.append(f"a{n}")
+
+    async def chat_b() -> None:
+        await asyncio.sleep(0.05)
+        async with holding(slots):
+            await send(p, 2)
+            order.append("b1")
+
+    await asyncio.gather(chat_a(), chat_b())
+    assert order == ["a1", "b1", "a2"]
+    assert not slots.locked()  # every slot lent out came back once

@@ -9,7 +9,7 @@ from models.outbox import OutboxMessage
 from models.uow import UnitOfWork
 from services import workers
 from services.context import Services
-from services.delivery import claim_due
+from services.outbox_claims import claim_due
 from services.workers import MAX_LENGTH, worker_name
 from tests.world import queue_text
 

@@ -113,6 +113,8 @@ async def _finish(turn: Turn, pending: PendingInput, note: str | None) -> Text:
         case = await cases.resolve(turn.services, turn.session, pending.case_id or 0, turn.user, staged, note)
     except CaseActionError as err:
         if err.message not in (cases.NEED_PHOTO, cases.TOO_LONG):
+            # The case moved on: the question goes, and so do the copies of its after-photos (nobody will see them).
+            turn.discard.extend(p.local_path for p in staged if p.local_path)
             await cases.forget_input(turn.session, turn.user)
         return case_refusal(err)
     if cases.handled_own_report(case):

@@ -94,3 +94,19 @@ async def test_a_cancelled_after_photo_leaves_no_copy(services: Services) -> Non
     assert not copies(services)
     async with UnitOfWork(services.db) as uow:
         assert (await uow.session.get(Case, case_id)).status == CaseStatus.ACCEPTED  # type: ignore[union-attr]
+
+
+async def test_an_after_photo_of_a_case_that_moved_on_leaves_no_copy(services: Services) -> None:
+    conversation, officer, case_id = await resolving(services)
+    asked = await conversation.handle(officer, photo())
+    assert "Add a short note for the reporter" in shown(services, asked)[0]
+    assert len(copies(services)) == 1
+    async with UnitOfWork(services.db) as uow:  # meanwhile the supervisor closed the case
+        case = await uow.session.get(Case, case_id)
+        assert case is not None
+        case.status = CaseStatus.CLOSED
+        await uow.commit()
+    refused = await conversation.handle(officer, CommandEvent("skip"))
+    assert "resolved" not in shown(services, refused)[0]
+    assert not copies(services)  # nobody will see that after-photo: its copy went with the question
+    assert await proof_rows(services, case_id) == []

@@ -111,14 +111,20 @@ class OneTripCursor(aiosqlite.Cursor):
     async def _run(self, method: str, *args: Any) -> OneTripCursor:
         conn = self._conn
         assert isinstance(conn, OneTripConnection)
-        if not str(args[0]).lstrip()[:9].upper().startswith(_READS):
+        head = str(args[0]).lstrip()[:9].upper()
+        if not head.startswith(_READS):
             await conn.enter_gate()
+        # The sqlite3 module begins a transaction before a write, but not before a SAVEPOINT: one outside a
+        # transaction would start its own, and its RELEASE would commit everything the unit of work did so far.
+        begin_first = head.startswith("SAVEPOINT")
 
         in_transaction = [True]
 
         def run() -> tuple[Any, int, int | None, list[Any]]:
             cursor = conn._conn.cursor()
             try:
+                if begin_first and not conn._conn.in_transaction:
+                    cursor.execute("BEGIN")
                 getattr(cursor, method)(*args)
                 rows = cursor.fetchall() if cursor.description else []
                 return cursor.description, cursor.rowcount, cursor.lastrowid, rows

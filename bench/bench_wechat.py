@@ -4,8 +4,9 @@ Simulated users (their own process) each send texts one after another, waiting f
 the WeChat sandbox (its own process) signs each one, posts it to the callback and reads the passive reply. The
 bare callback (the baseline) pulls the sender out of the body with a regular expression and answers a fixed
 passive reply: the least any callback can do. citybot's callback does everything it does in production: checks
-the signature, decrypts in safe mode, parses the XML with wechatpy, claims the message's key in SQLite, calls the
-handler (an echo here, so the channel's own cost is measured) and renders (and in safe mode encrypts) the reply.
+the signature, decrypts in safe mode, parses the XML with wechatpy, looks the message's key up in SQLite, calls the
+handler (an echo here, so the channel's own cost is measured, which claims the key as the conversation does in its
+transaction) and renders (and in safe mode encrypts) the reply.
 
 Runs are interleaved (bare, plaintext, safe, bare, ...) and each citybot figure is compared with the mean of the
 bare runs on either side of it; the median of those ratios is shown.
@@ -21,6 +22,8 @@ import re
 import sys
 import tempfile
 import time
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
 from pathlib import Path
 
 from aiohttp import web
@@ -88,9 +91,15 @@ async def bare_reply(request: web.Request) -> web.Response:
     return web.Response(text=reply, content_type="application/xml")
 
 
-async def echo(event: InboundEvent) -> list[str]:
-    """The handler given to citybot's callback."""
-    return [f"echo: {event.text}" if isinstance(event, Text) else "?"]
+def echo(receipts: ReceiptBook) -> Callable[[InboundEvent], Awaitable[list[str]]]:
+    """The handler given to citybot's callback: takes the message in, and echoes it."""
+
+    async def handle(event: InboundEvent) -> list[str]:
+        if not await receipts.claim(event.dedupe_key, datetime.now(UTC)):
+            return []
+        return [f"echo: {event.text}" if isinstance(event, Text) else "?"]
+
+    return handle
 
 
 async def measure(url: str, wx: WeChatSandboxClient, kind: str, workdir: Path) -> tuple[float, float]:
@@ -108,7 +117,8 @@ async def measure(url: str, wx: WeChatSandboxClient, kind: str, workdir: Path) -
         db = Database(database_url)
         settings = WeChatSettings(app_id=APP_ID, app_secret=APP_SECRET, token=TOKEN, aes_key=aes_key, api_base=url)
         api = WeChatApi(settings, SystemClock())
-        app = WeChatCallback(settings, echo, api, ReceiptBook(db, "wechat"), SystemClock()).app()
+        receipts = ReceiptBook(db, "wechat")
+        app = WeChatCallback(settings, echo(receipts), api, receipts, SystemClock()).app()
     site = Site("WeChat callback", app)
     await site.start()
     try:

@@ -88,7 +88,7 @@ class WeChatAdapter:
         translated = await self._event(event)
         if isinstance(translated, str):
             return [translated]
-        reply = await self.conversation.handle(sender, translated)
+        reply = await self.conversation.handle(sender, translated, receipt=event.dedupe_key)
         self._start_later(reply)
         return await self._answer(event.user, reply)
 

@@ -4,7 +4,8 @@ Each message becomes a plain event for the injected ``handler``, whose texts are
 as the passive reply (the HTTP answer itself), the rest through the customer-service API once that answer is
 sent. A handler slower than the reply budget gets ``success`` answered for it, and everything it says goes
 through the API when it is done. A wrong signature is refused with 403 and malformed XML with 400, before
-anything is recorded; a redelivered message (same ``MsgId``) is answered ``success`` and not handled again.
+anything is recorded; a redelivered message (same ``MsgId``) the handler took in (it claims the key with what the
+message changed) is answered ``success`` and not handled again.
 """
 
 from __future__ import annotations
@@ -89,7 +90,9 @@ class WeChatCallback:
         except MalformedMessage as exc:
             log.warning("wechat: malformed message: %s", exc)
             return web.Response(status=400, text="malformed message")
-        if not await self._receipts.claim(event.dedupe_key, self._clock.now()):
+        # The handler claims the key in the transaction of what the message changes; a message taken in already
+        # is answered here without handling it again.
+        if await self._receipts.seen(event.dedupe_key, self._clock.now()):
             log.info("wechat: %s was already taken in; answering success", event.dedupe_key)
             return web.Response(text=SUCCESS)
         handling: asyncio.Future[Sequence[str | Deferred]] = asyncio.ensure_future(self._handler(event))
@@ -106,7 +109,6 @@ class WeChatCallback:
             texts = _pieces(handling.result())
         except Exception:
             log.exception("wechat: handling %s failed; WeChat will post it again", event.dedupe_key)
-            await self._receipts.release(event.dedupe_key)
             return web.Response(status=500, text="failed")
         if not texts:
             return web.Response(text=SUCCESS)

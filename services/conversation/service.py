@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.exc import StaleDataError
 
+from models.receipts import claim_in
 from models.uow import UnitOfWork
 from models.users import User
 from services import cases, photos
@@ -85,12 +86,17 @@ class Conversation:
     def __init__(self, services: Services) -> None:
         self.services = services
 
-    async def handle(self, sender: Sender, event: Event) -> Reply:
-        """Run the use case ``event`` asks for, in one unit of work, and say what to answer."""
+    async def handle(self, sender: Sender, event: Event, *, receipt: str | None = None) -> Reply:
+        """Run the use case ``event`` asks for, in one unit of work, and say what to answer.
+
+        ``receipt``: the key the channel redelivers the message under; it is claimed in the same transaction, so a
+        redelivery of a message taken in changes nothing and says nothing (an empty reply), while one whose first
+        delivery died before committing is taken in.
+        """
         if not _concerns_us(sender, event):
             return Reply()
         data = await _read_first(self.services, sender, event)  # network I/O before the transaction, not inside
-        return await self._turn(sender, lambda turn: _dispatch(turn, event, data))
+        return await self._turn(sender, lambda turn: _dispatch(turn, event, data), receipt)
 
     async def album_due(self, sender: Sender, album: str) -> Reply:
         """The one answer to an album (called ``Reply.album_due_in`` seconds after a photo of it)."""
@@ -107,16 +113,18 @@ class Conversation:
             log.warning("could not read the person's language for the apology", exc_info=True)
         return reply
 
-    async def _turn(self, sender: Sender, run: Callable[[Turn], Awaitable[Reply]]) -> Reply:
+    async def _turn(self, sender: Sender, run: Callable[[Turn], Awaitable[Reply]], receipt: str | None = None) -> Reply:
         try:
-            return await self._turn_once(sender, run)
+            return await self._turn_once(sender, run, receipt)
         except StaleDataError:
             # Another turn of this person (in another chat, an album's timer, another process) removed or changed
             # a row this one changed, and committed first: nothing of this turn was written. It runs again on
             # what is there now (a draft that is gone answers as gone).
-            return await self._turn_once(sender, run)
+            return await self._turn_once(sender, run, receipt)
 
-    async def _turn_once(self, sender: Sender, run: Callable[[Turn], Awaitable[Reply]]) -> Reply:
+    async def _turn_once(
+        self, sender: Sender, run: Callable[[Turn], Awaitable[Reply]], receipt: str | None = None
+    ) -> Reply:
         async with UnitOfWork(self.services.db) as uow:
             now = self.services.clock.now()
             try:
@@ -132,6 +140,11 @@ class Conversation:
                 await uow.commit()
             turn = Turn(self.services, uow.session, user, sender)
             reply = await run(turn)
+            # Last, so the write lock it takes is held only to the commit.
+            if receipt is not None and not await claim_in(uow.session, sender.identity.channel, receipt, now):
+                await uow.rollback()
+                log.info("%s was taken in already; this delivery changes nothing", receipt)
+                return Reply()
             await uow.commit()
         reply.locale = user.locale
         if turn.discard:  # copies of photos nobody will submit, removed only once that is committed

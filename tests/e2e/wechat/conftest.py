@@ -39,7 +39,11 @@ def echo(event: InboundEvent) -> list[str]:
 
 
 class FakeConversation:
-    """The injected handler: records events, answers with ``answer`` (plain or async), can be slow or fail."""
+    """The injected handler: records events, answers with ``answer`` (plain or async), can be slow or fail.
+
+    Like the real one, it takes the message in (claims its key) once its work is done, and says nothing for a key
+    taken in already; ``receipts`` is set by the process it is served by.
+    """
 
     def __init__(self) -> None:
         self.events: list[InboundEvent] = []
@@ -47,6 +51,7 @@ class FakeConversation:
         self.delay = 0.0
         self.failures = 0  # how many calls raise before the next one answers
         self.undelivered: list[tuple[str, list[str], WeChatApiError]] = []
+        self.receipts: tuple[ReceiptBook, ManualClock] | None = None
 
     async def __call__(self, event: InboundEvent) -> list[str]:
         self.events.append(event)
@@ -56,7 +61,12 @@ class FakeConversation:
             self.failures -= 1
             raise RuntimeError("the database went away")
         answer = self.answer(event)
-        return await answer if inspect.isawaitable(answer) else answer
+        said = await answer if inspect.isawaitable(answer) else answer
+        if self.receipts is not None:
+            book, clock = self.receipts
+            if not await book.claim(event.dedupe_key, clock.now()):
+                return []
+        return said
 
     async def note_undelivered(self, user: str, texts: list[str], error: WeChatApiError) -> None:
         self.undelivered.append((user, texts, error))
@@ -69,8 +79,10 @@ class CallbackProcess:
         self.settings = settings
         self.handler = handler
         self.api = WeChatApi(settings, clock)
+        receipts = ReceiptBook(db, "wechat")
+        handler.receipts = (receipts, clock)
         self.callback = WeChatCallback(
-            settings, handler, self.api, ReceiptBook(db, "wechat"), clock, on_undelivered=handler.note_undelivered
+            settings, handler, self.api, receipts, clock, on_undelivered=handler.note_undelivered
         )
         self._runner = web.AppRunner(self.callback.app(), shutdown_timeout=1.0)
         self.url = ""

@@ -15,6 +15,7 @@ Method = Callable[["Call"], Awaitable[Any]]
 MAX_TEXT = 4096
 MAX_CAPTION = 1024
 MAX_CALLBACK_ANSWER = 200  # answerCallbackQuery's text
+MAX_INLINE_BUTTONS = 100  # an inline keyboard's buttons, all rows together
 
 
 @dataclass
@@ -103,11 +104,14 @@ class Call:
 
 
 def check_markup(markup: Any) -> JSON | None:
-    """Reject inline buttons Telegram would reject; return the markup otherwise."""
+    """Reject inline buttons Telegram would reject (more than 100 of them, or one without text or with bad
+    callback data); return the markup otherwise. Every method taking reply_markup checks it here."""
     if markup is None:
         return None
     if not isinstance(markup, dict):
         raise bad_request("can't parse reply keyboard markup JSON object")
+    if sum(len(row) for row in markup.get("inline_keyboard", [])) > MAX_INLINE_BUTTONS:
+        raise bad_request("reply markup is too long")
     for row in markup.get("inline_keyboard", []):
         for button in row:
             if not button.get("text"):

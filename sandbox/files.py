@@ -13,6 +13,11 @@ from sandbox.errors import JSON, bad_request
 
 # Telegram keeps a 90 px and a 320 px preview next to the photo itself.
 _PREVIEW_SIDES = (90, 320)
+#: What a bot may upload as a photo: at most 10 MB (counted in bytes, 10 × 1024 × 1024, before the image is read),
+#: width + height at most 10,000, and neither side more than 20 times the other.
+MAX_PHOTO_BYTES = 10 * 1024 * 1024
+MAX_PHOTO_SIDE_SUM = 10_000
+MAX_PHOTO_RATIO = 20
 
 
 @dataclass
@@ -135,6 +140,24 @@ class FileStore:
         if stored.kind != "photos":
             raise bad_request(f"can't use file of type {stored.kind.rstrip('s').title()} as Photo")
         return [self._by_id[sibling].photo_size_json() for sibling in stored.siblings]
+
+
+def check_photo_upload(data: bytes) -> None:
+    """Telegram's 400 for a photo a bot uploads over 10 MB or with dimensions it refuses; nothing otherwise.
+
+    (A person's photo never meets these: their app scales it down before sending.)
+    """
+    if len(data) > MAX_PHOTO_BYTES:
+        raise bad_request(
+            f"file of size {len(data)} bytes is too big for a photo; the maximum size is {MAX_PHOTO_BYTES} bytes"
+        )
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            width, height = image.size
+    except (UnidentifiedImageError, OSError) as exc:
+        raise bad_request("IMAGE_PROCESS_FAILED") from exc
+    if width + height > MAX_PHOTO_SIDE_SUM or max(width, height) > MAX_PHOTO_RATIO * min(width, height):
+        raise bad_request("PHOTO_INVALID_DIMENSIONS")
 
 
 def _preview(image: Image.Image, side: int) -> tuple[bytes, int, int]:

@@ -8,6 +8,7 @@ from typing import Any
 
 from sandbox.call import MAX_CAPTION, MAX_TEXT, Call, Method
 from sandbox.errors import JSON, bad_request
+from sandbox.files import check_photo_upload
 from sandbox.markup import parse_formatted, utf16_len, with_detected_commands
 from sandbox.params import Upload, input_file, resolve_media_reference
 
@@ -29,6 +30,8 @@ async def send_photo(call: Call) -> JSON:
     """sendPhoto: an uploaded image or an existing photo file_id."""
     conv = call.chat(sending=True)
     upload, file_id = input_file(call.params, "photo")
+    if upload:
+        check_photo_upload(upload.data)
     sizes = call.state.files.add_photo(upload.data) if upload else call.state.files.photo_sizes(str(file_id))
     data = call.new_message(conv)
     data["photo"] = sizes
@@ -122,6 +125,8 @@ def _album_item(call: Call, item: dict[str, Any]) -> JSON:
         raise bad_request("media is empty")
     content: JSON = {}
     if item["type"] == "photo":
+        if upload:
+            check_photo_upload(upload.data)
         content["photo"] = (
             call.state.files.add_photo(upload.data) if upload else call.state.files.photo_sizes(str(file_id))
         )

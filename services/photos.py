@@ -22,6 +22,7 @@ from models.cases import Photo, PhotoKind
 from models.uow import UnitOfWork
 from services.channels import Rejected
 from services.context import Services
+from services.photo_fit import PhotoLimits, fit_jpeg
 
 log = logging.getLogger(__name__)
 
@@ -235,21 +236,19 @@ async def kept_photos(services: Services, photo_ids: Iterable[int]) -> dict[int,
     }
 
 
-def without_metadata(path: Path) -> bytes:
-    """A kept copy re-encoded as a JPEG with no EXIF (position, device), turned upright first.
+def without_metadata(path: Path, limits: PhotoLimits) -> bytes:
+    """A kept copy re-encoded as a JPEG with no EXIF (position, device), turned upright, within ``limits``.
 
-    What a channel sends when it shows a report's picture: never the original with its GPS and device data.
-    An unreadable file is Rejected (the message is dropped, not retried).
+    What a channel sends when it shows a report's picture: never the original with its GPS and device data, and
+    never more than the channel's platform accepts as a photo (``services.photo_fit``: an extreme strip is padded,
+    a large picture scaled down, its quality lowered until the bytes fit). An unreadable file is Rejected (the
+    message is dropped, not retried).
     """
-    from io import BytesIO
-
     from PIL import Image, ImageOps
 
     try:
         with Image.open(path) as image:
             upright = ImageOps.exif_transpose(image).convert("RGB")
-    except (OSError, ValueError) as exc:
+    except (OSError, ValueError, Image.DecompressionBombError) as exc:
         raise Rejected(f"the kept copy {path.name} is not a readable image") from exc
-    out = BytesIO()
-    upright.save(out, "JPEG", quality=90)
-    return out.getvalue()
+    return fit_jpeg(upright, limits)

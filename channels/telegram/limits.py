@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+from services.photo_fit import PhotoLimits
+
 MAX_TEXT = 4096  # a message's text
 MAX_CAPTION = 1024  # a photo's caption
 MAX_CALLBACK_BYTES = 64  # a button's callback data
 MAX_ANSWER = 200  # the toast or alert answering a press
+MAX_BUTTONS = 100  # an inline keyboard's buttons ("reply markup is too long" past it)
+#: An uploaded photo: at most 10 MB (10 × 1024 × 1024 bytes), width + height at most 10,000, sides at most 20:1.
+MAX_PHOTO_BYTES = 10 * 1024 * 1024
+MAX_PHOTO_SIDE_SUM = 10_000
+MAX_PHOTO_RATIO = 20
+PHOTO_LIMITS = PhotoLimits(MAX_PHOTO_BYTES, MAX_PHOTO_SIDE_SUM, MAX_PHOTO_RATIO)
 
 
 def utf16_length(text: str) -> int:

@@ -32,7 +32,16 @@ from telegram import (
 from telegram.error import BadRequest, ChatMigrated, Forbidden, RetryAfter, TelegramError
 
 from channels.telegram import CHANNEL
-from channels.telegram.limits import MAX_CALLBACK_BYTES, MAX_CAPTION, MAX_TEXT, cut, split_text, utf16_length
+from channels.telegram.limits import (
+    MAX_BUTTONS,
+    MAX_CALLBACK_BYTES,
+    MAX_CAPTION,
+    MAX_TEXT,
+    PHOTO_LIMITS,
+    cut,
+    split_text,
+    utf16_length,
+)
 from services.channels import Outgoing, RecipientBlocked, Rejected, RetryLater, TransientError
 from services.context import Services
 from services.i18n import Translator
@@ -55,16 +64,28 @@ FOLLOW_UP_WAIT_MAX = 60.0
 
 
 def keyboard(services: Services, choices: tuple[tuple[Choice, ...], ...], t: Translator) -> InlineKeyboardMarkup:
-    """Inline buttons for ``choices``; a choice whose token exceeds Telegram's 64-byte callback data is left out."""
-    rows = []
+    """Inline buttons for ``choices``; a choice whose token exceeds Telegram's 64-byte callback data is left out.
+
+    Telegram refuses a keyboard of more than 100 buttons ("reply markup is too long"): the lists offered come in
+    pages well under it, and should one grow past it anyway, its first 100 buttons go and the rest are left out
+    with a warning rather than the whole message refused.
+    """
+    rows: list[list[InlineKeyboardButton]] = []
+    count = over = 0
     for row in choices:
         fitting = [c for c in row if len(c.action.encode()) <= MAX_CALLBACK_BYTES]
         for dropped in (c for c in row if c not in fitting):
             log.warning("choice %r left out: its token is over %d bytes", dropped.action, MAX_CALLBACK_BYTES)
+        room = MAX_BUTTONS - count
+        over += max(0, len(fitting) - room)
+        fitting = fitting[:room]
         if fitting:
             rows.append(
                 [InlineKeyboardButton(render_line(services, c.label, t), callback_data=c.action) for c in fitting]
             )
+            count += len(fitting)
+    if over:
+        log.warning("%d choices left out: a keyboard holds at most %d buttons", over, MAX_BUTTONS)
     return InlineKeyboardMarkup(rows)
 
 
@@ -220,8 +241,9 @@ class TelegramSender:
             if photo.channel == CHANNEL and photo.file_id:
                 files.append(photo.file_id)
             elif photo.path is not None:
-                # A report's own file: shown as a photo, never as the original with its GPS and device data.
-                files.append(await asyncio.to_thread(without_metadata, photo.path))
+                # A report's own file: shown as a photo, never as the original with its GPS and device data, and made
+                # to fit what Telegram takes as a photo (a citizen's image file can be larger).
+                files.append(await asyncio.to_thread(without_metadata, photo.path, PHOTO_LIMITS))
             else:
                 # Another channel's picture without a kept copy (sent before copies were kept): the rest of the
                 # message still goes.

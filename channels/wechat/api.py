@@ -9,8 +9,9 @@ errcodes become the exceptions of ``channels.wechat.errors``.
 from __future__ import annotations
 
 import asyncio
+import io
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from types import TracebackType
@@ -181,9 +182,14 @@ class WeChatApi:
     # -- media --
     async def upload_image(self, data: bytes, filename: str = "photo.jpg", content_type: str = "image/jpeg") -> str:
         """Upload a temporary image (kept three days by WeChat); returns its ``media_id``."""
-        form = aiohttp.FormData()
-        form.add_field("media", data, filename=filename, content_type=content_type)
-        payload = await self._call("POST", "/cgi-bin/media/upload", params={"type": "image"}, data=form)
+
+        def form() -> aiohttp.FormData:
+            # A new form for each attempt (one is sent once); a stream, as aiohttp wants for megabytes.
+            built = aiohttp.FormData()
+            built.add_field("media", io.BytesIO(data), filename=filename, content_type=content_type)
+            return built
+
+        payload = await self._call("POST", "/cgi-bin/media/upload", params={"type": "image"}, form=form)
         return str(payload["media_id"])
 
     async def get_media(self, media_id: str) -> Media:
@@ -204,12 +210,13 @@ class WeChatApi:
         *,
         params: Mapping[str, str] | None = None,
         body: bytes | None = None,
-        data: aiohttp.FormData | None = None,
+        form: Callable[[], aiohttp.FormData] | None = None,
         raw: bool = False,
     ) -> dict[str, Any]:
         for attempt in (1, 2):
             token = await self.access_token()
             query = {**(params or {}), "access_token": token}
+            data = form() if form is not None else None
             payload = await self._request(method, path, params=query, body=body, data=data, raw=raw)
             if payload.get("errcode", 0) in TOKEN_ERRORS and attempt == 1:
                 await self._forget(token)

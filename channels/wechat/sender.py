@@ -35,6 +35,7 @@ from services.channels import AwaitingContact, Outgoing, RecipientBlocked, Rejec
 from services.context import Services
 from services.i18n import N_, Translator
 from services.messages import PhotoRef
+from services.photo_fit import PhotoLimits
 from services.photos import kept_photos, without_metadata
 
 log = logging.getLogger(__name__)
@@ -43,6 +44,9 @@ log = logging.getLogger(__name__)
 TEMPLATE_REMARK = N_("Write to this account to see the details and answer.")
 #: WeChat keeps uploaded temporary media three days; a local file's upload is reused for less than that.
 UPLOAD_REUSE = timedelta(days=2)
+#: A temporary image upload (``/cgi-bin/media/upload?type=image``) holds at most 10 MB; WeChat sets no bound on
+#: its dimensions. A larger upload is refused with 40006 ("invalid meida size").
+PHOTO_LIMITS = PhotoLimits(max_bytes=10 * 1024 * 1024)
 #: A template field's value is kept short (WeChat cuts long ones).
 TEMPLATE_FIELD_CHARS = 180
 
@@ -164,7 +168,7 @@ class WeChatSender:
         known = self._uploaded.get(key)
         if known is not None and now - known[1] < UPLOAD_REUSE:
             return known[0]
-        data = await asyncio.to_thread(without_metadata, path)
+        data = await asyncio.to_thread(without_metadata, path, PHOTO_LIMITS)
         media_id = await self.api.upload_image(data, "photo.jpg", "image/jpeg")
         if len(self._uploaded) > 256:
             self._uploaded.clear()

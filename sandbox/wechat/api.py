@@ -17,6 +17,8 @@ STATE_KEY: web.AppKey[WeChatState] = web.AppKey("wechat_state", WeChatState)
 #: WeChat drops a text (passive or customer-service) longer than this many UTF-8 bytes.
 TEXT_LIMIT_BYTES = 2048
 MSGMENU_MAX_ITEMS = 10
+#: A temporary image upload holds at most 10 MB (10 × 1024 × 1024 bytes); WeChat answers 40006 for more.
+IMAGE_UPLOAD_MAX_BYTES = 10 * 1024 * 1024
 
 
 def add_api_routes(app: web.Application) -> None:
@@ -158,7 +160,7 @@ async def template_send(state: WeChatState, request: web.Request) -> JSON:
 
 
 async def media_upload(state: WeChatState, request: web.Request) -> JSON:
-    """Keep an uploaded image for three days and name it by a media id."""
+    """Keep an uploaded image for three days and name it by a media id (40006 for one over 10 MB)."""
     if request.query.get("type") != "image":
         raise WxError(40004, "invalid media type")
     if not request.content_type.startswith("multipart/"):
@@ -170,6 +172,8 @@ async def media_upload(state: WeChatState, request: web.Request) -> JSON:
     data = media.file.read()
     if not data:
         raise WxError(41005, "media data missing")
+    if len(data) > IMAGE_UPLOAD_MAX_BYTES:
+        raise WxError(40006, "invalid meida size")  # sic: WeChat's own spelling
     media_id = state.store_media(data, media.content_type or "image/jpeg")
     return {"type": "image", "media_id": media_id, "created_at": int(state.clock.now().timestamp())}
 

@@ -8,13 +8,15 @@ import logging
 from aiohttp import web
 
 from bot.servers import Site
-from sandbox.wechat.api import STATE_KEY, add_api_routes
+from sandbox.wechat.api import IMAGE_UPLOAD_MAX_BYTES, STATE_KEY, add_api_routes
 from sandbox.wechat.control import POSTER_KEY, add_control_routes
 from sandbox.wechat.poster import Poster
 from sandbox.wechat.state import Account, Limits, WeChatState
 
 log = logging.getLogger(__name__)
-MAX_UPLOAD = 10 * 1024 * 1024  # WeChat's limit for a temporary image is 10 MB
+#: Requests are read up to twice WeChat's 10 MB image limit, so an image over it is answered with WeChat's 40006
+#: (not a bare HTTP 413).
+MAX_UPLOAD = 2 * IMAGE_UPLOAD_MAX_BYTES
 
 
 def add_routes(app: web.Application, state: WeChatState | None = None) -> WeChatState:

@@ -1,8 +1,9 @@
 """/subscribe, /unsubscribe and /leaderboard: who gets the weekly report (周通报), who is on the volunteer board.
 
 Choices: ``sub:city``, ``sub:u:<area>`` (subscribe to a street or community), ``sub:s:<street>`` (show the
-street's communities), ``sub:p:<offset>`` (another page of streets). An area is its unit id, or ``#`` and a digest
-when the id would make the token too long; every pick re-checks the area in the database.
+street's communities), ``sub:c:<offset>:<street>`` (another page of them), ``sub:p:<offset>`` (another page of
+streets). An area is its unit id, or ``#`` and a digest when the id would make the token too long; every pick
+re-checks the area in the database.
 """
 
 from __future__ import annotations
@@ -77,14 +78,36 @@ async def top_choices(turn: Turn, offset: int = 0) -> Choices:
     return tuple([*rows, tuple(nav)] if nav else rows)
 
 
-async def street_choices(turn: Turn, street: GridUnit) -> Choices:
-    """The whole street, then each of its communities, and a way back."""
+async def street_choices(turn: Turn, street: GridUnit, offset: int = 0) -> Choices:
+    """The whole street, then a page of its communities, and a way back (a keyboard stays far under 100 buttons)."""
     token = area_token(street.id)
     rows: list[tuple[Choice, ...]] = [(Choice(text("All of {street}", street=street.name), f"sub:u:{token}"),)]
     communities = await areas(turn.session, street.id)
-    rows += _two_per_row([Choice(Text.raw(c.name), f"sub:u:{area_token(c.id)}") for c in communities])
+    page = communities[offset : offset + PAGE]
+    rows += _two_per_row([Choice(Text.raw(c.name), f"sub:u:{area_token(c.id)}") for c in page])
+    nav = []
+    if offset > 0:
+        nav.append(Choice(Text.raw("«"), _street_page(street, max(0, offset - PAGE))))
+    if offset + PAGE < len(communities):
+        nav.append(Choice(Text.raw("»"), _street_page(street, offset + PAGE)))
+    if nav:
+        rows.append(tuple(nav))
     rows.append((Choice(text("« Back"), "sub:p:0"),))
     return tuple(rows)
+
+
+def _street_page(street: GridUnit, offset: int) -> str:
+    """``sub:c:<offset>:<street>``, the street as a digest when its id would make the token too long."""
+    token = f"sub:c:{offset}:{area_token(street.id)}"
+    if len(token.encode()) <= MAX_BYTES:
+        return token
+    return f"sub:c:{offset}:#{hashlib.sha1(street.id.encode()).hexdigest()[:16]}"
+
+
+def _street_page_of(arg: str) -> tuple[int, str] | None:
+    """The offset and street token of a ``sub:c`` choice, or None when it is not one."""
+    offset, _, street = arg.partition(":")
+    return (int(offset), street) if offset.isascii() and offset.isdigit() and street else None
 
 
 def _here(turn: Turn) -> Contact:
@@ -145,6 +168,9 @@ async def pick(turn: Turn, token: str) -> Reply:
             edit = Edit((await _subscribe_to(turn, await resolve_token(turn, arg)),))
         elif action == "s":
             edit = Edit((Text(WHICH),), await street_choices(turn, await resolve_token(turn, arg)))
+        elif action == "c" and (page := _street_page_of(arg)) is not None:
+            offset, street = page
+            edit = Edit((Text(WHICH),), await street_choices(turn, await resolve_token(turn, street), offset))
         elif action == "p" and arg.isascii() and arg.isdigit():
             edit = Edit((Text(WHICH),), await top_choices(turn, int(arg)))
         else:

@@ -75,9 +75,16 @@ async def flush(bot: RunningBot) -> int:
     return await deliver_due(bot.services)
 
 
-async def reported(bot: RunningBot, client: SandboxClient, city: City, note: str | None = None) -> int:
-    """The reporter reports a poster inside G-1; returns the case id once the assignment is delivered."""
-    await report(client, city.reporter, category=CATEGORY, where=INSIDE, note=note)
+async def reported(
+    bot: RunningBot,
+    client: SandboxClient,
+    city: City,
+    note: str | None = None,
+    file: tuple[bytes, str, str] | None = None,
+) -> int:
+    """The reporter reports a poster inside G-1 (with a photo, or ``file`` sent "as file"); returns the case id once
+    the assignment is delivered."""
+    await report(client, city.reporter, category=CATEGORY, where=INSIDE, note=note, file=file)
     await flush(bot)
     assert bot.services is not None
     async with UnitOfWork(bot.services.db) as uow:

@@ -76,8 +76,10 @@ async def report(
     where: tuple[float, float] = INSIDE,
     note: str | None = None,
     labels: dict[str, str] | None = None,
+    file: tuple[bytes, str, str] | None = None,
 ) -> ChatMessage:
-    """Walk through the whole flow with one photo and a shared location; returns the final outcome message."""
+    """Walk through the whole flow with one photo (or ``file``: an image sent "as file", its bytes, name and type)
+    and a shared location; returns the final outcome message."""
     words: dict[str, Any] = {
         "where": "Where is it?",
         "note": "Add a short note",
@@ -86,7 +88,10 @@ async def report(
         "submit": "Submit",
         "done": "Report #",
     } | (labels or {})
-    await client.send_photo(user, jpeg())
+    if file is None:
+        await client.send_photo(user, jpeg())
+    else:
+        await client.send_document(user, *file)
     picker = await client.wait_for_message(user.chat_id, lambda m: bool(m.buttons))
     await client.press(user, picker, category)
     await client.wait_for_message(user.chat_id, words["where"])

@@ -10,12 +10,21 @@ Which test covers which limit (those already elsewhere are listed, not repeated)
 - callback_data, 64 bytes: an answer's choices, here ``test_a_choice_of_64_bytes_is_offered_and_one_of_65_left_out``;
   a notice's choices, tests/integration/test_telegram_sender.py ``test_a_token_over_64_bytes_is_left_out_not_sent``;
   long area ids become a digest, tests/e2e/test_subscribe_flow.py.
-- inline keyboard, at most 100 buttons: here ``test_a_long_list_of_areas_comes_in_pages_of_small_keyboards``.
 - a bot downloads files of at most 20 MB: here ``test_a_file_over_20_mb_is_refused_and_never_fetched``; the
   sandbox's getFile refuses more, tests/e2e/sandbox/test_sandbox_botapi.py.
 - a photo upload holds at most 10 MB, and a kept copy is sent again as a photo, so the bot takes files of at most
   10 MB: here ``test_a_file_of_10_mb_is_taken_and_one_byte_more_is_refused``; a ``max_file_mb`` over 10 is refused,
   tests/unit/test_config.py.
+- an uploaded photo: at most 10 MB, width + height at most 10,000, sides at most 20:1. A kept copy is made to fit
+  (tests/unit/test_photo_without_metadata.py: a noisy picture over 10 MB at quality 90, 9000x3000, a 30:1 strip);
+  through the sandbox, here ``test_an_image_file_too_large_to_be_a_photo_reaches_the_officer_scaled_to_fit``. The
+  sandbox refuses what Telegram refuses, tests/e2e/sandbox/test_sandbox_photo_limits.py; WeChat's 10 MB image
+  upload (40006), tests/e2e/wechat/test_api.py.
+- an inline keyboard holds at most 100 buttons ("reply markup is too long"): the lists come in pages (here
+  ``test_a_long_list_of_areas_comes_in_pages_of_small_keyboards`` and
+  ``test_a_street_of_many_communities_comes_in_pages_of_small_keyboards``), and a keyboard is cut at 100 whatever
+  it is given, tests/unit/test_telegram_adapter.py ``test_a_keyboard_is_cut_at_100_buttons``; the sandbox refuses
+  101 on every method taking one, tests/e2e/sandbox/test_sandbox_photo_limits.py.
 - an album holds 2-10 photos: tests/e2e/test_report_inputs.py ``test_an_album_over_the_limit_keeps_five_and_says_so``.
 - 1 message/s per chat, 20 a minute per group, 30/s in all: tests/integration/test_delivery_pacing.py; the
   sandbox's 429 answers, tests/unit/test_sandbox_limits.py.
@@ -29,6 +38,7 @@ import io
 import re
 from pathlib import Path
 
+import pytest
 from PIL import Image
 
 from channels.telegram.limits import MAX_CAPTION, MAX_TEXT, utf16_length
@@ -45,6 +55,7 @@ from services.channels import Outgoing
 from services.grids import save_unit
 from services.messages import Choice, Message, PhotoRef, Text
 from tests.e2e.conftest import TOKEN, RunningBot
+from tests.e2e.test_officer_flow import card, reported, staffed_city
 
 MB = 1024 * 1024
 LINE = "🙂字" * 21  # 63 UTF-16 units: the emoji counts twice, as Telegram counts it
@@ -145,6 +156,45 @@ async def test_a_long_list_of_areas_comes_in_pages_of_small_keyboards(bot: Runni
     assert len(seen) == 130  # every street can be reached
 
 
+async def test_a_street_of_many_communities_comes_in_pages_of_small_keyboards(
+    bot: RunningBot, client: SandboxClient
+) -> None:
+    assert bot.services is not None
+    street = "110101-dongcheng-district-donghuamen-street-office-unit-0001"  # too long for its page tokens
+    async with UnitOfWork(bot.services.db) as uow:
+        await save_unit(uow.session, unit_id=street, name="东华门街道", level=UnitLevel.STREET, now=bot.clock.now())
+        for n in range(130):
+            await save_unit(
+                uow.session,
+                unit_id=f"C-{n:03}",
+                name=f"社区{n:03}",
+                level=UnitLevel.COMMUNITY,
+                parent_id=street,
+                now=bot.clock.now(),
+            )
+        await uow.commit()
+    anna = await client.create_user(first_name="Anna", language_code="en")
+    await client.send_command(anna, "/subscribe")
+    await client.press(anna, await client.wait_for_message(anna.chat_id, "Which area"), "东华门街道")
+    page = await client.wait_for_edit(anna.chat_id, "Which area")
+    seen: list[str] = []
+    while True:
+        buttons = [b for row in page.buttons for b in row]
+        assert len(buttons) <= 100 and all(len((b.callback_data or "").encode()) <= 64 for b in buttons)
+        assert buttons[0].text == "All of 东华门街道" and buttons[-1].text == "« Back"
+        seen += [b.text for b in buttons if b.text.startswith("社区")]
+        if not any(b.text == "»" for b in buttons):
+            break
+        await client.press(anna, page, "»")
+        page = await client.wait_for_edit(anna.chat_id, "Which area")
+    assert seen == [f"社区{n:03}" for n in range(130)]  # every community, once, in order
+    await client.press(anna, page, "«")
+    back = await client.wait_for_edit(anna.chat_id, "Which area")
+    assert "社区100" in back.button_texts and "社区120" not in back.button_texts
+    await client.press(anna, back, "社区101")
+    await client.wait_for_edit(anna.chat_id, "Subscribed: you will receive the weekly report for 社区101.")
+
+
 async def test_a_file_over_20_mb_is_refused_and_never_fetched(
     bot: RunningBot, client: SandboxClient, sandbox: SandboxServer
 ) -> None:
@@ -177,3 +227,31 @@ async def test_the_published_command_menu_is_within_telegrams_limits(bot: Runnin
         for command in commands:
             assert re.fullmatch(r"[a-z0-9_]{1,32}", command["command"])
             assert 1 <= len(command["description"]) <= 256
+
+
+async def test_an_image_file_too_large_to_be_a_photo_reaches_the_officer_scaled_to_fit(
+    bot: RunningBot, client: SandboxClient, sandbox: SandboxServer
+) -> None:
+    city = await staffed_city(bot, client)
+    wide = Image.new("RGB", (9000, 2000), (220, 30, 30))
+    wide.paste((30, 30, 220), (4500, 0, 9000, 2000))  # red left half, blue right half
+    out = io.BytesIO()
+    wide.save(out, "PNG")
+    assert len(out.getvalue()) < 10 * MB  # the bot takes it: only its dimensions are more than a photo may have
+
+    case_id = await reported(bot, client, city, file=(out.getvalue(), "panorama.png", "image/png"))
+
+    photos = [m for m in await client.bot_messages(city.officer_b.chat_id) if m.raw.get("photo")]
+    assert len(photos) == 1  # shown, not refused by Telegram
+    [photo] = photos
+    assert f"#{case_id}" in photo.text
+    assert (await card(client, city.officer_b, case_id)).button_texts == ["Accept", "Resolve", "Return"]
+    largest = photo.raw["photo"][-1]
+    width, height = largest["width"], largest["height"]
+    assert width + height <= 10_000 and width / height == pytest.approx(4.5, rel=0.01)
+    assert largest["file_size"] <= 10 * MB
+    assert photo.file_id is not None
+    with Image.open(io.BytesIO(sandbox.state.files.get(photo.file_id).data)) as shown:
+        left, right = shown.convert("RGB").getpixel((10, height // 2)), shown.convert("RGB").getpixel((width - 10, 10))
+    assert isinstance(left, tuple) and isinstance(right, tuple)
+    assert left[0] > 180 > left[2] and right[2] > 180 > right[0]  # the whole picture, the right way round

@@ -6,7 +6,16 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from telegram import Bot, Chat, Message, MessageEntity, ReplyKeyboardMarkup, ReplyKeyboardRemove, User
+from telegram import (
+    Bot,
+    Chat,
+    InlineKeyboardMarkup,
+    Message,
+    MessageEntity,
+    ReplyKeyboardMarkup,
+    ReplyKeyboardRemove,
+    User,
+)
 
 from channels.telegram.parse import command_of
 from channels.telegram.render import Renderer, compose
@@ -15,7 +24,7 @@ from services.config import load_config
 from services.context import Services
 from services.conversation import Reply
 from services.conversation.tokens import parse_case
-from services.messages import Choice, text
+from services.messages import Choice, Text, text
 from services.messages import Message as Said
 
 
@@ -111,3 +120,14 @@ def test_the_lead_joins_the_first_message_unless_a_keyboard_is_taken_away(render
 )
 def test_case_tokens_are_parsed_strictly(token: str, parsed: tuple[str, int, str] | None) -> None:
     assert parse_case(token) == parsed
+
+
+def test_a_keyboard_is_cut_at_100_buttons(renderer: Renderer, caplog: pytest.LogCaptureFixture) -> None:
+    rows = tuple((Choice(Text.raw(f"{n}a"), f"x:{n}:a"), Choice(Text.raw(f"{n}b"), f"x:{n}:b")) for n in range(60))
+    markup = renderer.markup(Said((Text.raw("Pick"),), rows))
+    assert isinstance(markup, InlineKeyboardMarkup)
+    shown = [b.text for row in markup.inline_keyboard for b in row]
+    assert shown == [f"{n}{side}" for n in range(50) for side in "ab"]  # the first 100, in order
+    assert "20 choices left out: a keyboard holds at most 100 buttons" in caplog.text
+    fits = renderer.markup(Said((Text.raw("Pick"),), rows[:50]))
+    assert isinstance(fits, InlineKeyboardMarkup) and sum(len(row) for row in fits.inline_keyboard) == 100

@@ -16,6 +16,7 @@ from channels.wechat.errors import (
     OutsideWindow,
     TooManyMessages,
     UserUnsubscribed,
+    WeChatApiError,
     WeChatUnavailable,
 )
 from channels.wechat.settings import WeChatSettings
@@ -176,6 +177,17 @@ async def test_an_uploaded_photo_is_sent_as_an_image(api: WeChatApi, wx: WeChatS
     [item] = await wx.received(user)
     assert (item.via, item.msgtype, item.media_id) == ("custom", "image", media_id)
     assert await wx.media(media_id) == after_photo
+
+
+async def test_an_image_of_10_mb_is_taken_and_one_byte_more_is_refused_with_40006(
+    api: WeChatApi, wx: WeChatSandboxClient
+) -> None:
+    limit = 10 * 1024 * 1024
+    media_id = await api.upload_image(b"\xff\xd8" + bytes(limit - 2), "big.jpg")
+    assert len(await wx.media(media_id)) == limit
+    with pytest.raises(WeChatApiError) as refused:
+        await api.upload_image(b"\xff\xd8" + bytes(limit - 1), "too_big.jpg")
+    assert (refused.value.errcode, refused.value.errmsg) == (40006, "invalid meida size")
 
 
 async def test_temporary_media_expire_after_three_days(api: WeChatApi, wx: WeChatSandboxClient) -> None:

@@ -21,9 +21,11 @@ from models.offered import OfferedChoices
 from models.outbox import DeliveryStatus, OutboxMessage
 from models.receipts import InboundReceipt
 from models.status import CaseStatus, IllegalTransition, transition
+from models.tokens import AccessToken
 from models.users import Role, User
 
 __all__ = [
+    "AccessToken",
     "AlbumReply",
     "ApiKey",
     "Base",

@@ -1,7 +1,8 @@
 """An async client of the Official Account API: access token, custom-send, template-send, media upload/get.
 
 The access token is fetched once and kept until shortly before it expires (the daily quota of token fetches is
-small, and every fetch invalidates the previous token a few minutes later); concurrent callers wait for one
+small, and every fetch invalidates the previous token a few minutes later), in a ``TokenStore``: the database for
+every process of the account (``build_wechat``), or this client's memory; concurrent callers wait for one
 fetch. A call refused with an invalid or expired token gets a fresh one and is tried once more. WeChat's
 errcodes become the exceptions of ``channels.wechat.errors``.
 """
@@ -21,45 +22,45 @@ import aiohttp
 
 from channels.wechat.errors import TOKEN_ERRORS, WeChatApiError, WeChatUnavailable, error_for
 from channels.wechat.settings import WeChatSettings
+from services.access_tokens import Fetch, IssuedToken, use_until
 from services.clock import Clock
 
-#: Refresh this long before WeChat's ``expires_in`` runs out, so no call goes out with a dying token.
-REFRESH_MARGIN = timedelta(minutes=5)
 
+class TokenStore(Protocol):
+    """Where the account's access token is kept: one place per account (``services.access_tokens.SharedAccessToken``
+    when processes share the database, ``MemoryTokens`` for a client on its own)."""
 
-@dataclass(frozen=True)
-class AccessToken:
-    """A token and when this process stops using it."""
-
-    value: str
-    expires_at: datetime
-
-
-class TokenCache(Protocol):
-    """Where the token is kept: one place per account (a shared store when several processes serve it)."""
-
-    async def load(self) -> AccessToken | None:
-        """The kept token, if any."""
+    async def current(self, fetch: Fetch) -> str:
+        """A token to call with; ``fetch`` gets a new one when none is kept or the kept one is about to expire."""
         ...
 
-    async def store(self, token: AccessToken | None) -> None:
-        """Keep ``token`` (None forgets it)."""
+    async def refused(self, value: str) -> None:
+        """WeChat refused ``value``: the next ``current`` gets another token (unless it was replaced already)."""
         ...
 
 
-class MemoryTokenCache:
-    """The token in this process's memory."""
+class MemoryTokens:
+    """The token in this process's memory only."""
 
-    def __init__(self) -> None:
-        self._token: AccessToken | None = None
+    def __init__(self, clock: Clock) -> None:
+        self._clock = clock
+        self._token: tuple[str, datetime] | None = None
+        self._lock = asyncio.Lock()
 
-    async def load(self) -> AccessToken | None:
-        """The kept token, if any."""
-        return self._token
+    async def current(self, fetch: Fetch) -> str:
+        """The kept token until shortly before it expires; concurrent callers wait for one fetch."""
+        async with self._lock:
+            if self._token is None or self._clock.now() >= self._token[1]:
+                now = self._clock.now()
+                issued = await fetch()
+                self._token = (issued.value, use_until(now, now + issued.lifetime))
+            return self._token[0]
 
-    async def store(self, token: AccessToken | None) -> None:
-        """Keep ``token`` (None forgets it)."""
-        self._token = token
+    async def refused(self, value: str) -> None:
+        """Forget ``value`` if it is still the kept token."""
+        async with self._lock:
+            if self._token is not None and self._token[0] == value:
+                self._token = None
 
 
 @dataclass(frozen=True)
@@ -78,18 +79,17 @@ class WeChatApi:
         settings: WeChatSettings,
         clock: Clock,
         *,
-        cache: TokenCache | None = None,
+        tokens: TokenStore | None = None,
         session: aiohttp.ClientSession | None = None,
         timeout: float = 10.0,
     ) -> None:
         self._settings = settings
         self._base = settings.api_base.rstrip("/")
         self._clock = clock
-        self._cache = cache or MemoryTokenCache()
+        self._tokens = tokens or MemoryTokens(clock)
         self._session = session
         self._owns_session = session is None
         self._timeout = aiohttp.ClientTimeout(total=timeout)
-        self._refreshing = asyncio.Lock()
 
     async def __aenter__(self) -> WeChatApi:
         return self
@@ -108,19 +108,9 @@ class WeChatApi:
     # -- the access token --
     async def access_token(self) -> str:
         """A valid access token, fetched only when none is kept or the kept one is about to expire."""
-        token = await self._cache.load()
-        if token is not None and self._clock.now() < token.expires_at:
-            return token.value
-        async with self._refreshing:
-            # Whoever waited here while another caller fetched finds the new token and does not fetch again.
-            token = await self._cache.load()
-            if token is not None and self._clock.now() < token.expires_at:
-                return token.value
-            token = await self._fetch_token()
-            await self._cache.store(token)
-            return token.value
+        return await self._tokens.current(self._fetch_token)
 
-    async def _fetch_token(self) -> AccessToken:
+    async def _fetch_token(self) -> IssuedToken:
         params = {
             "grant_type": "client_credential",
             "appid": self._settings.app_id,
@@ -131,14 +121,7 @@ class WeChatApi:
             value, lifetime = str(payload["access_token"]), int(payload["expires_in"])
         except (KeyError, TypeError, ValueError) as exc:
             raise WeChatUnavailable(-1, f"unexpected token answer: {payload!r}") from exc
-        margin = min(REFRESH_MARGIN, timedelta(seconds=lifetime / 2))
-        return AccessToken(value, self._clock.now() + timedelta(seconds=lifetime) - margin)
-
-    async def _forget(self, stale: str) -> None:
-        async with self._refreshing:
-            token = await self._cache.load()
-            if token is not None and token.value == stale:  # not already replaced by a concurrent caller
-                await self._cache.store(None)
+        return IssuedToken(value, timedelta(seconds=lifetime))
 
     # -- messages --
     async def send_text(self, openid: str, text: str) -> None:
@@ -219,7 +202,7 @@ class WeChatApi:
             data = form() if form is not None else None
             payload = await self._request(method, path, params=query, body=body, data=data, raw=raw)
             if payload.get("errcode", 0) in TOKEN_ERRORS and attempt == 1:
-                await self._forget(token)
+                await self._tokens.refused(token)
                 continue
             return _checked(payload)
         raise AssertionError("unreachable")  # pragma: no cover
@@ -268,4 +251,4 @@ def _checked(payload: dict[str, Any]) -> dict[str, Any]:
     return payload
 
 
-__all__ = ["AccessToken", "Media", "MemoryTokenCache", "TokenCache", "WeChatApi", "WeChatApiError"]
+__all__ = ["Media", "MemoryTokens", "TokenStore", "WeChatApi", "WeChatApiError"]

@@ -1,6 +1,7 @@
 """Composing the WeChat channel: API client, receipt book, callback, handler and the outbox sender.
 
-``build_wechat(services, settings)`` wires everything and registers the sender with the process's channels, so
+``build_wechat(services, settings)`` wires everything (the API client takes its access token from the database,
+shared by every process of the account) and registers the sender with the process's channels, so
 the outbox delivers WeChat rows. ``channel.app()`` is the aiohttp application serving ``/wechat``; mount it, or
 let ``channel.start()`` serve it on ``settings.listen:settings.port``. ``channel.close()`` stops serving, waits
 for sends still running and closes the API client.
@@ -21,6 +22,7 @@ from channels.wechat.errors import UserUnsubscribed, WeChatApiError
 from channels.wechat.sender import WeChatSender
 from channels.wechat.settings import CALLBACK_PATH, WeChatSettings
 from models.receipts import ReceiptBook
+from services.access_tokens import SharedAccessToken
 from services.context import Services
 from services.conversation import Conversation
 from services.outbox import Contact, queue_final_texts
@@ -91,7 +93,8 @@ def build_wechat(
 
     ``conversation`` defaults to a new ``Conversation(services)`` (pass the process's own to share it).
     """
-    api = WeChatApi(settings, services.clock)
+    # Every process of the account uses the token kept in the database: one fetches, the others read it.
+    api = WeChatApi(settings, services.clock, tokens=SharedAccessToken(services, settings.app_id))
     adapter = WeChatAdapter(services, api, conversation or Conversation(services), msgmenu=settings.msgmenu)
 
     callback = WeChatCallback(

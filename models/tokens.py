@@ -25,3 +25,5 @@ class AccessToken(Base):
     fetched_at: Mapped[datetime] = mapped_column(UTCDateTime)
     #: When the issuer stops accepting it (processes stop using it a safety margin earlier).
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    #: A process is fetching a new token until then (its lease; None: nobody is).
+    renewing_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True, default=None)

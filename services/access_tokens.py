@@ -5,13 +5,16 @@ a few minutes later: processes that fetch on their own keep knocking each other'
 in one row per account (``access_tokens``, keyed by the AppID), and a process fetches only while holding that row:
 
 - ``current(fetch)`` answers from this process's copy until a safety margin before expiry, then reads the row;
-  only when the row's token is missing, about to expire or was refused does it take the row (PostgreSQL: a row lock;
-  SQLite: the write lock), look again (another process may have fetched meanwhile), and call ``fetch``.
+  only when the row's token is missing, about to expire or was refused does it take the renewal lease: holding
+  the row briefly (PostgreSQL: a row lock; SQLite: the write lock) it looks again (another process may have
+  fetched meanwhile) and, if nobody is renewing, notes ``renewing_until`` and commits. It calls ``fetch`` with no
+  lock held, then stores the token. Other processes wait for it (polling the row) up to the lease's length, then
+  take the lease over (its holder died).
 - ``refused(value)``: the issuer said ``value`` is invalid or expired. It is replaced only while it is still the
   stored token, so N processes refused the same token cause one fetch.
 
-The row is held while ``fetch`` runs (a few hundred milliseconds, every two hours): the others wait for its
-result rather than fetch a token of their own.
+No lock is held while ``fetch`` talks to the issuer: on SQLite the write lock is the whole database's, and an
+issuer that does not answer must not hold up every other writer.
 """
 
 from __future__ import annotations
@@ -32,6 +35,10 @@ from services.context import Services
 
 #: Stop using a token this long before it expires (at most half its lifetime), so no call goes out with a dying one.
 REFRESH_MARGIN = timedelta(minutes=5)
+#: How long a process may take to fetch a token before another takes the renewal over.
+LEASE = timedelta(seconds=20)
+#: How often a process waiting for another's renewal looks at the row.
+POLL_SECONDS = 0.1
 
 
 @dataclass(frozen=True)
@@ -106,17 +113,51 @@ class SharedAccessToken:
             return self._usable(await uow.session.get(AccessToken, self._app_id))
 
     async def _renew(self, fetch: Fetch) -> _Copy:
-        """Hold the row, look again, and fetch only if it still has no usable token."""
+        """Take the renewal lease and fetch, or wait for the process that holds it."""
+        loop = asyncio.get_running_loop()
+        give_up_waiting = loop.time() + LEASE.total_seconds()
+        while True:
+            lease = await self._lease(take_over=loop.time() >= give_up_waiting)
+            if isinstance(lease, _Copy):
+                return lease  # another process fetched while this one waited
+            if lease is not None:
+                break
+            await asyncio.sleep(POLL_SECONDS)
+        try:
+            issued = await fetch()
+        except BaseException:
+            await self._store(lease, None)
+            raise
+        return await self._store(lease, issued)
+
+    async def _lease(self, *, take_over: bool) -> _Copy | datetime | None:
+        """The stored token if it became usable; else this process's lease (its end), or None while another
+        process holds one (``take_over``: take it anyway, its holder is gone)."""
         async with UnitOfWork(self._services.db) as uow:
             row = await self._hold(uow.session)
             found = self._usable(row)
             if found is not None:
-                return found  # another process fetched while this one waited for the row
-            issued = await fetch()
+                return found
             now = self._services.clock.now()
-            row.token, row.fetched_at, row.expires_at = issued.value, now, now + issued.lifetime
+            if row.renewing_until is not None and row.renewing_until > now and not take_over:
+                return None
+            row.renewing_until = now + LEASE
             await uow.commit()
-            return _Copy(issued.value, use_until(now, now + issued.lifetime))
+            return row.renewing_until
+
+    async def _store(self, lease: datetime, issued: IssuedToken | None) -> _Copy:
+        """Keep the fetched token (None: the fetch failed) and end this process's lease."""
+        async with UnitOfWork(self._services.db) as uow:
+            row = await self._hold(uow.session)
+            if row.renewing_until == lease:
+                row.renewing_until = None
+            now = self._services.clock.now()
+            if issued is not None:
+                row.token, row.fetched_at, row.expires_at = issued.value, now, now + issued.lifetime
+            await uow.commit()
+        if issued is None:
+            return _Copy("", now)
+        return _Copy(issued.value, use_until(now, now + issued.lifetime))
 
     async def _hold(self, session: AsyncSession) -> AccessToken:
         """The account's row (created empty if need be), held until the transaction ends.

@@ -1,7 +1,8 @@
 """Access tokens shared by every process of an account.
 
 ``access_tokens`` holds one row per account (keyed by its AppID): the token, when it was fetched and when it
-expires, so processes serving the same account stop fetching (and invalidating) tokens of their own.
+expires, so processes serving the same account stop fetching (and invalidating) tokens of their own; and until
+when one of them is fetching a new one (the others wait for it).
 
 Revision ID: 0009
 Revises: 0008
@@ -28,6 +29,7 @@ def upgrade() -> None:
         sa.Column("token", sa.Text(), nullable=False),
         sa.Column("fetched_at", models.base.UTCDateTime(timezone=True), nullable=False),
         sa.Column("expires_at", models.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("renewing_until", models.base.UTCDateTime(timezone=True), nullable=True),
         sa.PrimaryKeyConstraint("app_id", name=op.f("pk_access_tokens")),
     )
 

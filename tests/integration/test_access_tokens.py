@@ -16,7 +16,7 @@ from models.migrate import upgrade
 from models.offered import OfferedChoices
 from models.tokens import AccessToken
 from models.uow import UnitOfWork
-from services.access_tokens import IssuedToken, SharedAccessToken
+from services.access_tokens import LEASE, IssuedToken, SharedAccessToken
 from services.clock import ManualClock
 from services.context import Services
 from tests.conftest import make_services
@@ -161,7 +161,8 @@ async def test_a_failed_fetch_keeps_nothing_and_the_next_call_fetches(processes:
     issuer.failures = 1
     with pytest.raises(ConnectionError):
         await first.current(issuer.fetch)
-    assert await stored(processes[0]) is None
+    kept = await stored(processes[0])
+    assert kept is None or kept[0] == ""  # no token kept, and the renewal is free for the next caller
     assert await second.current(issuer.fetch) == "t2"
     assert await first.current(issuer.fetch) == "t2"
 
@@ -203,3 +204,30 @@ async def test_upgrading_a_database_with_data_adds_the_token_table(
         assert await stored(services) == ("t1", clock.now(), clock.now() + LIFETIME)
     finally:
         await db.dispose()
+
+
+async def test_a_fetch_under_way_holds_up_no_other_writer(processes: list[Services]) -> None:
+    first, _, _ = tokens(processes)
+    issuer = Issuer(pause=1.0)
+    fetching = asyncio.create_task(first.current(issuer.fetch))
+    await asyncio.sleep(0.3)  # the issuer is slow to answer
+    async with UnitOfWork(processes[1].db) as uow:  # another process writes meanwhile
+        uow.session.add(OfferedChoices(channel="wechat", address="o-1", items="[]", offered_at=datetime.now(UTC)))
+        await uow.commit()
+    assert not fetching.done()  # the write went through while the fetch was still waiting
+    assert await fetching == "t1"
+
+
+async def test_a_renewal_whose_process_died_is_taken_over_once_its_lease_ends(
+    processes: list[Services], clock: ManualClock
+) -> None:
+    async with UnitOfWork(processes[0].db) as uow:  # a process took the lease, then died before storing a token
+        now = clock.now()
+        uow.session.add(
+            AccessToken(app_id=APP_ID, token="", fetched_at=now, expires_at=now, renewing_until=now + LEASE)
+        )
+        await uow.commit()
+    clock.advance(LEASE + timedelta(seconds=1))
+    issuer = Issuer()
+    assert await tokens(processes)[1].current(issuer.fetch) == "t1"
+    assert issuer.fetches == 1

@@ -11,13 +11,14 @@ import json
 from dataclasses import asdict, dataclass
 from datetime import datetime
 
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.cases import PendingInput
+from models.identities import UserIdentity
 from models.uow import UnitOfWork
 from models.users import User
 from services.context import Services
-from services.users import user_by_identity
 
 # Questions the bot asks and waits for (PendingInput.kind).
 ASK_RESOLVE_PHOTO = "resolve_photo"
@@ -63,11 +64,21 @@ async def awaits_after_photo(services: Services, channel: str, external_id: str)
     Read before the turn: the photo's bytes are then fetched outside its transaction, and a copy is kept.
     """
     async with UnitOfWork(services.db) as uow:
-        user = await user_by_identity(uow.session, channel, external_id)
-        if user is None or user.banned:
-            return False
-        pending = await uow.session.get(PendingInput, user.id)
-        return pending is not None and pending.kind in (ASK_RESOLVE_PHOTO, ASK_RESOLVE_NOTE)
+        kind = await uow.session.scalar(_ASKED_KIND, {"channel": channel, "external_id": str(external_id)})
+    return kind in (ASK_RESOLVE_PHOTO, ASK_RESOLVE_NOTE)
+
+
+#: The kind of question an account's person (not banned) has open: one statement, built once (every photo asks).
+_ASKED_KIND = (
+    select(PendingInput.kind)
+    .join(User, User.id == PendingInput.user_id)
+    .join(UserIdentity, UserIdentity.user_id == User.id)
+    .where(
+        UserIdentity.channel == bindparam("channel"),
+        UserIdentity.external_id == bindparam("external_id"),
+        User.banned.is_(False),
+    )
+)
 
 
 async def forget_input(session: AsyncSession, user: User) -> None:

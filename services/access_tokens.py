@@ -2,14 +2,14 @@
 
 The issuer (WeChat's ``/cgi-bin/token``) allows few fetches a day, and each fetch invalidates the previous token
 a few minutes later: processes that fetch on their own keep knocking each other's token out. So the token is kept
-in one row per account (``access_tokens``, keyed by the AppID), and a process fetches only while holding that row:
+in one row per account (``access_tokens``, keyed by the AppID), and a process fetches only under that row's lease:
 
 - ``current(fetch)`` answers from this process's copy until a safety margin before expiry, then reads the row;
   only when the row's token is missing, about to expire or was refused does it take the renewal lease: holding
   the row briefly (PostgreSQL: a row lock; SQLite: the write lock) it looks again (another process may have
   fetched meanwhile) and, if nobody is renewing, notes ``renewing_until`` and commits. It calls ``fetch`` with no
   lock held, then stores the token. Other processes wait for it (polling the row) up to the lease's length, then
-  take the lease over (its holder died).
+  take the lease over (its holder died). Waiting is reading: no lock is taken while another process fetches.
 - ``refused(value)``: the issuer said ``value`` is invalid or expired. It is replaced only while it is still the
   stored token, so N processes refused the same token cause one fetch.
 
@@ -37,7 +37,7 @@ from services.context import Services
 REFRESH_MARGIN = timedelta(minutes=5)
 #: How long a process may take to fetch a token before another takes the renewal over.
 LEASE = timedelta(seconds=20)
-#: How often a process waiting for another's renewal looks at the row.
+#: How often a process waiting for another's renewal reads the row.
 POLL_SECONDS = 0.1
 
 
@@ -83,7 +83,7 @@ class SharedAccessToken:
             # A caller that waited here while another coroutine renewed finds its copy.
             if (token := self._usable_copy()) is not None:
                 return token
-            copy = await self._read() or await self._renew(fetch)
+            copy = (await self._look())[0] or await self._renew(fetch)
             self._copy = copy
             return copy.value
 
@@ -107,10 +107,15 @@ class SharedAccessToken:
         until = use_until(row.fetched_at, row.expires_at)
         return _Copy(row.token, until) if self._services.clock.now() < until else None
 
-    async def _read(self) -> _Copy | None:
-        """The stored token if it is usable (a read: most processes find the token another one fetched)."""
+    async def _look(self) -> tuple[_Copy | None, bool]:
+        """The stored token if usable, and whether a renewal lease is running (a read: most processes find the token
+        another one fetched)."""
         async with UnitOfWork(self._services.db) as uow:
-            return self._usable(await uow.session.get(AccessToken, self._app_id))
+            row = await uow.session.get(AccessToken, self._app_id)
+        renewing = (
+            row is not None and row.renewing_until is not None and row.renewing_until > self._services.clock.now()
+        )
+        return self._usable(row), renewing
 
     async def _renew(self, fetch: Fetch) -> _Copy:
         """Take the renewal lease and fetch, or wait for the process that holds it."""
@@ -122,13 +127,22 @@ class SharedAccessToken:
                 return lease  # another process fetched while this one waited
             if lease is not None:
                 break
-            await asyncio.sleep(POLL_SECONDS)
+            # Another process is fetching: wait for its token by reading (no lock), until its lease ends or lapses.
+            while loop.time() < give_up_waiting:
+                await asyncio.sleep(POLL_SECONDS)
+                found, renewing = await self._look()
+                if found is not None:
+                    return found
+                if not renewing:
+                    break
         try:
             issued = await fetch()
         except BaseException:
             await self._store(lease, None)
             raise
-        return await self._store(lease, issued)
+        now = self._services.clock.now()
+        await self._store(lease, issued, now)
+        return _Copy(issued.value, use_until(now, now + issued.lifetime))
 
     async def _lease(self, *, take_over: bool) -> _Copy | datetime | None:
         """The stored token if it became usable; else this process's lease (its end), or None while another
@@ -145,19 +159,15 @@ class SharedAccessToken:
             await uow.commit()
             return row.renewing_until
 
-    async def _store(self, lease: datetime, issued: IssuedToken | None) -> _Copy:
-        """Keep the fetched token (None: the fetch failed) and end this process's lease."""
+    async def _store(self, lease: datetime, issued: IssuedToken | None, now: datetime | None = None) -> None:
+        """Keep the fetched token (None: the fetch failed), stamped ``now``, and end this process's lease."""
         async with UnitOfWork(self._services.db) as uow:
             row = await self._hold(uow.session)
             if row.renewing_until == lease:
                 row.renewing_until = None
-            now = self._services.clock.now()
-            if issued is not None:
+            if issued is not None and now is not None:
                 row.token, row.fetched_at, row.expires_at = issued.value, now, now + issued.lifetime
             await uow.commit()
-        if issued is None:
-            return _Copy("", now)
-        return _Copy(issued.value, use_until(now, now + issued.lifetime))
 
     async def _hold(self, session: AsyncSession) -> AccessToken:
         """The account's row (created empty if need be), held until the transaction ends.

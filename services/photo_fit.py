@@ -31,15 +31,6 @@ class PhotoLimits:
     max_ratio: float | None = None  # the longer side over the shorter one
 
 
-def fits(width: int, height: int, size: int, limits: PhotoLimits) -> bool:
-    """Whether a picture of these dimensions and bytes is within ``limits``."""
-    if size > limits.max_bytes:
-        return False
-    if limits.max_side_sum is not None and width + height > limits.max_side_sum:
-        return False
-    return limits.max_ratio is None or max(width, height) <= limits.max_ratio * min(width, height)
-
-
 def fit_jpeg(image: Image.Image, limits: PhotoLimits) -> bytes:
     """``image`` (already upright, RGB) as a JPEG without metadata that meets ``limits``."""
     picture = _fit_dimensions(image, limits)

@@ -13,7 +13,7 @@ from PIL import Image
 from channels.telegram.limits import MAX_PHOTO_BYTES, MAX_PHOTO_RATIO, MAX_PHOTO_SIDE_SUM, PHOTO_LIMITS
 from channels.wechat.sender import PHOTO_LIMITS as WECHAT_LIMITS
 from services.channels import Rejected
-from services.photo_fit import PhotoLimits, fits
+from services.photo_fit import PhotoLimits
 from services.photos import without_metadata
 
 ORIENTATION, MAKE = 0x0112, 0x010F
@@ -37,6 +37,15 @@ def opened(data: bytes) -> Image.Image:
     image = Image.open(io.BytesIO(data))
     image.load()
     return image
+
+
+def fits(width: int, height: int, size: int, limits: PhotoLimits) -> bool:
+    """Whether a picture of these dimensions and bytes is within ``limits``, as the platform checks it."""
+    if size > limits.max_bytes:
+        return False
+    if limits.max_side_sum is not None and width + height > limits.max_side_sum:
+        return False
+    return limits.max_ratio is None or max(width, height) <= limits.max_ratio * min(width, height)
 
 
 def assert_sendable(data: bytes, limits: PhotoLimits) -> Image.Image:

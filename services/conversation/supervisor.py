@@ -18,6 +18,7 @@ from services.conversation.officer import place_of, task_line
 from services.conversation.replies import Edit, Reply
 from services.conversation.turn import Turn, case_refusal
 from services.i18n import N_
+from services.ids import row_id
 from services.messages import Message, Text, category, status, text, when
 
 SUPERVISOR_ACTIONS = frozenset({"assign", "sendback", "reject"})
@@ -59,8 +60,7 @@ USAGE = {
 
 def case_number(said: str) -> int | None:
     """``12`` or ``#12`` as a case id (ASCII digits only: "¹" is a digit to ``isdigit`` but not to ``int``)."""
-    digits = said.strip().removeprefix("#")
-    return int(digits) if digits.isascii() and digits.isdigit() and len(digits) <= 12 else None
+    return row_id(said.strip().removeprefix("#"))
 
 
 # ---------------------------------------------------------------- reading

@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
+from services.ids import row_id
+
 #: A token must fit every channel's choices; the tightest limit among them is 64 bytes (a button's data on one
 #: messenger), so tokens that could grow longer (an area's id) are shortened by their builder.
 MAX_BYTES = 64
@@ -50,23 +52,26 @@ def my_case(case_id: int) -> str:
 def parse_draft(token: str) -> tuple[str, int, str] | None:
     """(action, draft id, argument) of a draft token, or None when it is not one."""
     found = _DRAFT.fullmatch(token)
-    return (found[1], int(found[2]), found[3] or "") if found else None
+    draft_id = row_id(found[2]) if found else None
+    return (found[1], draft_id, found[3] or "") if found and draft_id is not None else None
 
 
 def parse_case(token: str) -> tuple[str, int, str] | None:
     """(action, case id, argument) of a case token, or None: the argument is the unit id for ``assign`` (placing a
     case that waits for it) and ``move`` (moving one a unit is handling), the amount for ``extend``, empty for the
     others."""
+    parsed = None
     if found := _ASSIGN.fullmatch(token):
-        return found[1], int(found[2]), found[3]
-    if found := _EXTEND.fullmatch(token):
-        return "extend", int(found[1]), f"{found[2]}:{found[3]}" if found[3] else found[2]
-    if found := _CASE.fullmatch(token):
-        return found[1], int(found[2]), ""
-    return None
+        parsed = found[1], found[2], found[3]
+    elif found := _EXTEND.fullmatch(token):
+        parsed = "extend", found[1], f"{found[2]}:{found[3]}" if found[3] else found[2]
+    elif found := _CASE.fullmatch(token):
+        parsed = found[1], found[2], ""
+    case_id = row_id(parsed[1]) if parsed else None
+    return (parsed[0], case_id, parsed[2]) if parsed and case_id is not None else None
 
 
 def parse_my_case(token: str) -> int | None:
     """The case id of a history token, or None."""
     found = _MY_CASE.fullmatch(token)
-    return int(found[1]) if found else None
+    return row_id(found[1]) if found else None
